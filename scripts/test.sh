@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Sets up what is missing, then runs every test Ferry has: formatting and lints, the UI's type
+# check, lint and unit tests, the Rust tests (core, CLI, app shell) against a real keychain,
+# and the end-to-end tests on the real app under Xvfb. Ends with one "N passed, N failed" line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+export CARGO_TERM_COLOR=never
+logs=$(mktemp -d -t ferry-test-logs.XXXXXX)
+step() { echo; echo "=== [$(date +%T)] $*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "UI: type check, lint, unit tests, build"
+npm run --silent typecheck
+npm run --silent lint -- --max-warnings 0
+npm run --silent test:ui 2>&1 | tee "$logs/vitest.log"
+npm run --silent build
+
+# The same feature set for clippy and test keeps one build of the dependency tree.
+FEATURES=(--workspace --all-targets --features ferry-app/custom-protocol)
+
+step "cargo clippy -D warnings"
+cargo clippy "${FEATURES[@]}" -- -D warnings
+
+step "cargo test (real SQLite files, real keychain)"
+scripts/with-keyring.sh cargo test "${FEATURES[@]}" 2>&1 | tee "$logs/cargo.log"
+
+step "end to end: the real app under Xvfb through WebDriver"
+export APP_BIN="$PWD/target/debug/ferry-app" CLI_BIN="$PWD/target/debug/ferry"
+scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" \
+  tests/e2e/run-e2e.sh node --test --test-concurrency=1 tests/e2e/ 2>&1 | tee "$logs/e2e.log"
+
+# One closing line over every runner. set -o pipefail above has already stopped the script
+# if any runner failed, so the counts here are of a green run.
+cargo_pass=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$logs/cargo.log" | awk '{s+=$4} END {print s+0}')
+ui_pass=$(grep -Eo 'Tests +[0-9]+ passed' "$logs/vitest.log" | awk '{s+=$2} END {print s+0}')
+e2e_pass=$(grep -Eo '^# pass [0-9]+' "$logs/e2e.log" | awk '{s+=$3} END {print s+0}')
+e2e_fail=$(grep -Eo '^# fail [0-9]+' "$logs/e2e.log" | awk '{s+=$3} END {print s+0}')
+echo
+echo "Rust: $cargo_pass passed; UI: $ui_pass passed; end to end: $e2e_pass passed"
+echo "all: $((cargo_pass + ui_pass + e2e_pass)) passed, $e2e_fail failed"
+rm -rf "$logs"

@@ -1,0 +1,9 @@
+//! Generates Tauri's context. Capabilities live under src-tauri/ (the root holds only what the
+//! design card fixes), so their location is given explicitly.
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new().capabilities_path_pattern("./src-tauri/capabilities/**/*"),
+    )
+    .expect("tauri-build failed");
+}

@@ -1,0 +1,285 @@
+//! `ferry`: the headless command line over ferry-core, for admins and schedulers.
+//!
+//! Every operation the desktop app offers is here too, with `--json` output for scripts. It
+//! links no webview, so it runs on servers. Secrets are read from standard input (or a hidden
+//! prompt), never from arguments, which other users can see in the process list.
+
+mod output;
+
+use clap::{Args, Parser, Subcommand};
+use ferry_core::catalog::{
+    default_data_dir, CredentialEdit, DestinationInput, NewCredential, SecretRotation,
+};
+use ferry_core::date::Date;
+use ferry_core::secrets::{Secret, SecretStore, DEFAULT_SERVICE};
+use ferry_core::validate::ExpiryInput;
+use ferry_core::{plugins, Catalog, Result};
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "ferry",
+    version,
+    about = "Send customer data to Microsoft Dynamics 365 / Dataverse"
+)]
+struct Cli {
+    /// Data folder (default: the platform's app-data folder, or FERRY_DATA_DIR).
+    #[arg(long, global = true, env = "FERRY_DATA_DIR", hide_env_values = true)]
+    data_dir: Option<PathBuf>,
+    /// Print machine-readable JSON (errors too, on stderr).
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show the data folder, keychain state and credentials that expire soon.
+    Status,
+    /// List destination plugins.
+    Plugins {
+        /// Only plugins whose name or keywords contain this text.
+        #[arg(long, default_value = "")]
+        filter: String,
+    },
+    /// Manage credentials (client ID + secret in the OS keychain).
+    #[command(subcommand)]
+    Credentials(CredentialCmd),
+    /// Manage destinations.
+    #[command(subcommand)]
+    Destinations(DestinationCmd),
+}
+
+#[derive(Subcommand)]
+enum CredentialCmd {
+    /// List credentials with their expiry and the destinations using them.
+    List,
+    /// Show one credential.
+    Show { credential: String },
+    /// Add a credential. The client secret is read from standard input.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        #[arg(long, default_value = plugins::DYNAMICS)]
+        plugin: String,
+        /// Application (client) ID of the app registration.
+        #[arg(long)]
+        client_id: String,
+        /// When the secret expires: 1y, 2y, or YYYY-MM-DD.
+        #[arg(long, default_value = "1y")]
+        expires: String,
+    },
+    /// Change a credential's name, description, client ID or recorded expiry.
+    Edit {
+        credential: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        #[arg(long)]
+        client_id: Option<String>,
+        #[arg(long)]
+        expires: Option<String>,
+    },
+    /// Replace a credential's secret (read from standard input).
+    Rotate {
+        credential: String,
+        /// When the new secret expires: 1y, 2y, or YYYY-MM-DD.
+        #[arg(long, default_value = "1y")]
+        expires: String,
+    },
+    /// Delete a credential and its secret (refused while a destination uses it).
+    Delete { credential: String },
+}
+
+#[derive(Args)]
+struct DestinationFlags {
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    description: Option<String>,
+    #[arg(long)]
+    plugin: Option<String>,
+    /// Credential name or id.
+    #[arg(long)]
+    credential: Option<String>,
+    /// Active Directory (tenant) ID: a GUID or a domain like contoso.onmicrosoft.com.
+    #[arg(long)]
+    tenant: Option<String>,
+    /// Dynamics URL, e.g. https://contoso.crm.dynamics.com.
+    #[arg(long)]
+    url: Option<String>,
+    /// Web API version (9.2, 9.1, 9.0 or 8.2).
+    #[arg(long)]
+    api_version: Option<String>,
+    /// Business users may use this destination.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    business_users: Option<bool>,
+    /// Users with restricted PII access may use this destination.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    restricted_pii: Option<bool>,
+}
+
+#[derive(Subcommand)]
+enum DestinationCmd {
+    /// List destinations.
+    List,
+    /// Show one destination.
+    Show { destination: String },
+    /// Add a destination.
+    Add(DestinationFlags),
+    /// Change a destination; flags left out keep their value.
+    Edit {
+        destination: String,
+        #[command(flatten)]
+        flags: DestinationFlags,
+    },
+    /// Delete a destination (its credential stays).
+    Delete { destination: String },
+}
+
+/// Reads the client secret from piped standard input, or from a hidden prompt on a terminal.
+fn read_secret() -> Result<Secret> {
+    let stdin = std::io::stdin();
+    let text = if stdin.is_terminal() {
+        rpassword::prompt_password("Client secret (input hidden): ")?
+    } else {
+        let mut s = String::new();
+        stdin.lock().read_to_string(&mut s)?;
+        s
+    };
+    Ok(Secret::new(text.trim_end_matches(['\r', '\n']).to_string()))
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let data_dir = cli.data_dir.unwrap_or_else(default_data_dir);
+    let service =
+        std::env::var("FERRY_KEYCHAIN_SERVICE").unwrap_or_else(|_| DEFAULT_SERVICE.into());
+    let catalog = Catalog::open(&data_dir, SecretStore::new(service))?;
+    let today = Date::today();
+    let out = output::Printer { json: cli.json };
+    match cli.command {
+        Command::Status => out.status(&catalog.status(today)?),
+        Command::Plugins { filter } => out.plugins(&plugins::filter(&filter)),
+        Command::Credentials(c) => match c {
+            CredentialCmd::List => out.credentials(&catalog.list_credentials(today)?),
+            CredentialCmd::Show { credential } => {
+                out.credential(&catalog.get_credential(&credential, today)?)
+            }
+            CredentialCmd::Add {
+                name,
+                description,
+                plugin,
+                client_id,
+                expires,
+            } => {
+                let client_secret = read_secret()?;
+                let input = NewCredential {
+                    name,
+                    description,
+                    plugin,
+                    client_id,
+                    client_secret,
+                    expiry: ExpiryInput::from_cli(&expires),
+                };
+                out.credential(&catalog.create_credential(input, today)?)
+            }
+            CredentialCmd::Edit {
+                credential,
+                name,
+                description,
+                client_id,
+                expires,
+            } => {
+                let cur = catalog.get_credential(&credential, today)?;
+                let edit = CredentialEdit {
+                    name: name.unwrap_or(cur.name),
+                    description: description.unwrap_or(cur.description),
+                    client_id: client_id.unwrap_or(cur.client_id),
+                    expiry: expires.as_deref().map(ExpiryInput::from_cli),
+                };
+                out.credential(&catalog.update_credential(&cur.id, edit, today)?)
+            }
+            CredentialCmd::Rotate {
+                credential,
+                expires,
+            } => {
+                let cur = catalog.get_credential(&credential, today)?;
+                let rotation = SecretRotation {
+                    client_secret: read_secret()?,
+                    expiry: ExpiryInput::from_cli(&expires),
+                };
+                out.credential(&catalog.rotate_secret(&cur.id, rotation, today)?)
+            }
+            CredentialCmd::Delete { credential } => {
+                catalog.delete_credential(&credential)?;
+                out.done(&format!(
+                    "Deleted credential \"{credential}\" and its secret."
+                ))
+            }
+        },
+        Command::Destinations(d) => match d {
+            DestinationCmd::List => out.destinations(&catalog.list_destinations(today)?),
+            DestinationCmd::Show { destination } => {
+                out.destination(&catalog.get_destination(&destination, today)?)
+            }
+            DestinationCmd::Add(f) => {
+                // Core looks credentials up by id or name, so a name passes straight through.
+                let credential_id = f.credential.unwrap_or_default();
+                let input = DestinationInput {
+                    name: f.name.unwrap_or_default(),
+                    description: f.description.unwrap_or_default(),
+                    plugin: f.plugin.unwrap_or_else(|| plugins::DYNAMICS.into()),
+                    credential_id,
+                    tenant_id: f.tenant.unwrap_or_default(),
+                    dynamics_url: f.url.unwrap_or_default(),
+                    api_version: f.api_version.unwrap_or_default(),
+                    business_users: f.business_users.unwrap_or(false),
+                    restricted_pii: f.restricted_pii.unwrap_or(false),
+                };
+                out.destination(&catalog.create_destination(input, today)?)
+            }
+            DestinationCmd::Edit {
+                destination,
+                flags: f,
+            } => {
+                let cur = catalog.get_destination(&destination, today)?;
+                let credential_id = f.credential.unwrap_or(cur.credential.id);
+                let input = DestinationInput {
+                    name: f.name.unwrap_or(cur.name),
+                    description: f.description.unwrap_or(cur.description),
+                    plugin: f.plugin.unwrap_or(cur.plugin.id),
+                    credential_id,
+                    tenant_id: f.tenant.unwrap_or(cur.tenant_id),
+                    dynamics_url: f.url.unwrap_or(cur.dynamics_url),
+                    api_version: f.api_version.unwrap_or(cur.api_version),
+                    business_users: f.business_users.unwrap_or(cur.business_users),
+                    restricted_pii: f.restricted_pii.unwrap_or(cur.restricted_pii),
+                };
+                out.destination(&catalog.update_destination(&cur.id, input, today)?)
+            }
+            DestinationCmd::Delete { destination } => {
+                catalog.delete_destination(&destination)?;
+                out.done(&format!("Deleted destination \"{destination}\"."))
+            }
+        },
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = cli.json;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            output::error(&e, json);
+            ExitCode::from(output::exit_code(&e))
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! How the CLI prints: aligned text for people, JSON for scripts, and errors that name the
+//! flag to fix.
+
+use ferry_core::catalog::{AppStatus, CredentialView, DestinationView};
+use ferry_core::plugins::Plugin;
+use ferry_core::{Error, ErrorCode, ErrorReply};
+use serde::Serialize;
+
+/// Prints results in the chosen format.
+pub struct Printer {
+    pub json: bool,
+}
+
+fn print_json<T: Serialize + ?Sized>(v: &T) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).expect("views always serialise")
+    );
+}
+
+fn table(headers: &[&str], rows: Vec<Vec<String>>) {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(headers.iter().map(|h| h.to_string()).collect());
+    for r in rows {
+        line(r);
+    }
+}
+
+fn access(d: &DestinationView) -> String {
+    let who = if d.business_users {
+        "business users"
+    } else {
+        "admins only"
+    };
+    if d.restricted_pii {
+        format!("{who}, restricted PII ok")
+    } else {
+        who.to_string()
+    }
+}
+
+impl Printer {
+    pub fn status(&self, s: &AppStatus) {
+        if self.json {
+            return print_json(s);
+        }
+        println!("Data folder: {}", s.data_dir);
+        println!("Keychain:    {}", s.keychain.message);
+        if s.expiring.is_empty() {
+            println!("No credential expires within 30 days.");
+        }
+        for c in &s.expiring {
+            println!(
+                "Credential \"{}\": {} ({}). Rotate with: ferry credentials rotate \"{}\" --expires 1y",
+                c.name, c.expiry.summary, c.expiry.expires_on, c.name
+            );
+        }
+    }
+
+    pub fn plugins(&self, p: &[&Plugin]) {
+        if self.json {
+            return print_json(p);
+        }
+        table(
+            &["ID", "NAME", "API VERSIONS"],
+            p.iter()
+                .map(|p| vec![p.id.into(), p.name.into(), p.api_versions.join(", ")])
+                .collect(),
+        );
+    }
+
+    pub fn credentials(&self, list: &[CredentialView]) {
+        if self.json {
+            return print_json(list);
+        }
+        if list.is_empty() {
+            println!("No credentials yet. Add one with: ferry credentials add --name NAME --client-id GUID --expires 1y < secret.txt");
+            return;
+        }
+        table(
+            &["NAME", "CLIENT ID", "EXPIRES", "STATUS", "USED BY"],
+            list.iter()
+                .map(|c| {
+                    vec![
+                        c.name.clone(),
+                        c.client_id.clone(),
+                        c.expiry.expires_on.to_string(),
+                        c.expiry.summary.clone(),
+                        c.used_by
+                            .iter()
+                            .map(|u| u.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ]
+                })
+                .collect(),
+        );
+    }
+
+    pub fn credential(&self, c: &CredentialView) {
+        if self.json {
+            return print_json(c);
+        }
+        println!("Credential {} ({})", c.name, c.id);
+        println!("  Client ID:  {}", c.client_id);
+        let stored = match c.secret_stored {
+            Some(true) => "stored in the keychain",
+            Some(false) => "missing from the keychain: rotate to add one",
+            None => "keychain unavailable",
+        };
+        println!("  Secret:     {stored}");
+        println!(
+            "  Expires:    {} ({})",
+            c.expiry.expires_on, c.expiry.summary
+        );
+        if !c.used_by.is_empty() {
+            let names: Vec<_> = c.used_by.iter().map(|u| u.name.as_str()).collect();
+            println!("  Used by:    {}", names.join(", "));
+        }
+    }
+
+    pub fn destinations(&self, list: &[DestinationView]) {
+        if self.json {
+            return print_json(list);
+        }
+        if list.is_empty() {
+            println!("No destinations yet. Add one with: ferry destinations add --help");
+            return;
+        }
+        table(
+            &[
+                "NAME",
+                "PLUGIN",
+                "CREDENTIAL",
+                "DYNAMICS URL",
+                "ACCESS",
+                "SECRET",
+            ],
+            list.iter()
+                .map(|d| {
+                    vec![
+                        d.name.clone(),
+                        d.plugin.name.clone(),
+                        d.credential.name.clone(),
+                        d.dynamics_url.clone(),
+                        access(d),
+                        d.credential.expiry.summary.clone(),
+                    ]
+                })
+                .collect(),
+        );
+    }
+
+    pub fn destination(&self, d: &DestinationView) {
+        if self.json {
+            return print_json(d);
+        }
+        println!("Destination {} ({})", d.name, d.id);
+        println!("  Plugin:       {}", d.plugin.name);
+        println!("  Dynamics URL: {} — {}", d.dynamics_url, d.cloud_label);
+        println!("  Tenant:       {}", d.tenant_id);
+        println!("  API version:  {}", d.api_version);
+        println!(
+            "  Credential:   {} ({})",
+            d.credential.name, d.credential.expiry.summary
+        );
+        println!("  Access:       {}", access(d));
+    }
+
+    pub fn done(&self, message: &str) {
+        if self.json {
+            print_json(&serde_json::json!({ "ok": true, "message": message }));
+        } else {
+            println!("{message}");
+        }
+    }
+}
+
+fn flag_for(field: &str) -> &str {
+    match field {
+        "credentialId" => "--credential",
+        "tenantId" => "--tenant",
+        "dynamicsUrl" => "--url",
+        "apiVersion" => "--api-version",
+        "clientId" => "--client-id",
+        "clientSecret" => "the secret on standard input",
+        "expiry" => "--expires",
+        "name" => "--name",
+        "description" => "--description",
+        "plugin" => "--plugin",
+        other => other,
+    }
+}
+
+/// Prints an error to stderr: JSON with `--json`, else one line per problem.
+pub fn error(e: &Error, json: bool) {
+    let reply = ErrorReply::from(e);
+    if json {
+        eprintln!(
+            "{}",
+            serde_json::to_string(&reply).expect("errors always serialise")
+        );
+        return;
+    }
+    if reply.fields.is_empty() {
+        eprintln!("error: {}", reply.message);
+    } else {
+        eprintln!("error: some values need fixing:");
+        for f in &reply.fields {
+            eprintln!("  {}: {}", flag_for(&f.field), f.message);
+        }
+    }
+}
+
+/// Exit status per error code, so scripts can tell bad input from a locked keychain.
+pub fn exit_code(e: &Error) -> u8 {
+    match e.code() {
+        ErrorCode::Internal => 1,
+        ErrorCode::Validation => 2,
+        ErrorCode::NotFound => 3,
+        ErrorCode::InUse => 4,
+        ErrorCode::KeychainUnavailable => 5,
+    }
+}

@@ -1,0 +1,9 @@
+//! Tauri commands, one file per area of the UI. Each takes the managed [`Catalog`] and a
+//! request, calls one core function and maps its error; `(async)` keeps SQLite and keychain
+//! work off the main thread.
+//!
+//! [`Catalog`]: ferry_core::Catalog
+
+pub mod app;
+pub mod credentials;
+pub mod destinations;

@@ -1,0 +1,159 @@
+//! Typed errors for the whole domain, and the `{code, message, fields}` shape they take at
+//! every boundary (Tauri commands, CLI `--json`).
+//!
+//! The UI branches on `code` and shows `fields` next to the inputs they name; it never parses
+//! `message`. Messages are written for the person at the keyboard and say what to fix. No
+//! variant ever carries a secret: secrets travel as [`crate::secrets::Secret`], which has no
+//! way to become text.
+
+use serde::Serialize;
+
+/// One problem with one input, named the way the UI and the JSON API name the field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The input's name, e.g. `dynamicsUrl`.
+    pub field: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A problem with `field`.
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Everything the domain can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// One or more inputs are wrong; each is named.
+    #[error("{}", join_fields(.0))]
+    Validation(Vec<FieldError>),
+    /// The named thing does not exist (any more).
+    #[error("No {what} named or identified as \"{key}\" exists.")]
+    NotFound { what: &'static str, key: String },
+    /// Deleting would break something that depends on it.
+    #[error("{0}")]
+    InUse(String),
+    /// The OS keychain cannot be reached; we refuse to store secrets anywhere else.
+    #[error("{0}")]
+    KeychainUnavailable(String),
+    /// SQLite failed underneath us.
+    #[error("The local database failed: {0}")]
+    Store(#[from] rusqlite::Error),
+    /// The database was written by a newer Ferry than this one.
+    #[error("{0}")]
+    Incompatible(String),
+    /// Files on disk could not be read or written.
+    #[error("A file could not be read or written: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn join_fields(fields: &[FieldError]) -> String {
+    fields
+        .iter()
+        .map(|f| f.message.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The closed set of codes the UI and scripts may branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    Validation,
+    NotFound,
+    InUse,
+    KeychainUnavailable,
+    Internal,
+}
+
+impl Error {
+    /// The code this error reaches the UI with.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Validation(_) => ErrorCode::Validation,
+            Error::NotFound { .. } => ErrorCode::NotFound,
+            Error::InUse(_) => ErrorCode::InUse,
+            Error::KeychainUnavailable(_) => ErrorCode::KeychainUnavailable,
+            Error::Store(_) | Error::Incompatible(_) | Error::Io(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// Shorthand for a single-field validation error.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Error::Validation(vec![FieldError::new(field, message)])
+    }
+}
+
+/// The serialisable form of an [`Error`]: what the UI and `--json` consumers receive.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorReply {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+impl From<&Error> for ErrorReply {
+    fn from(e: &Error) -> Self {
+        let fields = match e {
+            Error::Validation(f) => f.clone(),
+            _ => Vec::new(),
+        };
+        ErrorReply {
+            code: e.code(),
+            message: e.to_string(),
+            fields,
+        }
+    }
+}
+
+/// Result with the domain error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_reply_keeps_every_field_and_a_readable_message() {
+        let e = Error::Validation(vec![
+            FieldError::new("name", "Enter a name."),
+            FieldError::new("tenantId", "Enter the tenant ID."),
+        ]);
+        let reply = ErrorReply::from(&e);
+        let json = serde_json::to_value(&reply).unwrap();
+        assert_eq!(
+            json["code"], "validation",
+            "validation errors reach the UI as code validation"
+        );
+        assert_eq!(
+            json["fields"].as_array().unwrap().len(),
+            2,
+            "each bad field is listed"
+        );
+        assert_eq!(
+            reply.message, "Enter a name. Enter the tenant ID.",
+            "message joins the fixes"
+        );
+    }
+
+    #[test]
+    fn non_validation_reply_has_no_fields_key() {
+        let e = Error::InUse("Credential X is used by A.".into());
+        let json = serde_json::to_value(ErrorReply::from(&e)).unwrap();
+        assert_eq!(
+            json["code"], "in_use",
+            "in-use refusals have their own code"
+        );
+        assert!(
+            json.get("fields").is_none(),
+            "fields only appear on validation errors"
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! Ferry's domain: everything the desktop app and the `ferry` CLI do, with no UI in it.
+//!
+//! This crate never imports tauri. The Tauri shell and the CLI are thin adapters over
+//! [`catalog::Catalog`], so every rule lives here once and is tested without a window.
+
+pub mod catalog;
+pub mod cloud;
+pub mod date;
+pub mod error;
+pub mod expiry;
+pub mod ids;
+pub mod plugins;
+pub mod secrets;
+pub mod store;
+pub mod validate;
+
+pub use catalog::Catalog;
+pub use error::{Error, ErrorCode, ErrorReply, FieldError, Result};

@@ -1,0 +1,476 @@
+//! The catalog end to end over a real SQLite file and the real OS keychain (Secret Service;
+//! the test command runs these under dbus-run-session with an unlocked gnome-keyring).
+
+use ferry_core::catalog::{CredentialEdit, DestinationInput, NewCredential, SecretRotation};
+use ferry_core::date::Date;
+use ferry_core::expiry::ExpiryLevel;
+use ferry_core::secrets::{Secret, SecretStore};
+use ferry_core::validate::ExpiryInput;
+use ferry_core::{Catalog, Error, ErrorCode};
+
+const CLIENT_ID: &str = "0f6e2a4c-1b3d-4e5f-8a9b-c0d1e2f3a4b5";
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    catalog: Catalog,
+}
+
+fn today() -> Date {
+    Date::parse("2026-11-27").unwrap()
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    // A service of its own per test keeps parallel tests out of each other's entries.
+    let service = format!("ferry-core-test-{}", ferry_core::ids::new_id("t"));
+    let catalog = Catalog::open(dir.path(), SecretStore::new(service)).unwrap();
+    Fixture { dir, catalog }
+}
+
+fn new_credential(name: &str, secret: &str) -> NewCredential {
+    NewCredential {
+        name: name.into(),
+        description: "App registration for Ferry".into(),
+        plugin: "microsoft-dynamics".into(),
+        client_id: CLIENT_ID.into(),
+        client_secret: Secret::new(secret),
+        expiry: ExpiryInput::Years { years: 1 },
+    }
+}
+
+fn destination(name: &str, credential_id: &str) -> DestinationInput {
+    DestinationInput {
+        name: name.into(),
+        description: String::new(),
+        plugin: "microsoft-dynamics".into(),
+        credential_id: credential_id.into(),
+        tenant_id: "contoso.onmicrosoft.com".into(),
+        dynamics_url: "https://contoso.crm4.dynamics.com/".into(),
+        api_version: String::new(),
+        business_users: true,
+        restricted_pii: false,
+    }
+}
+
+/// Every byte under `dir`, for "is the secret anywhere on disk" checks.
+fn all_bytes(dir: &std::path::Path) -> Vec<u8> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            out.extend(all_bytes(&p));
+        } else {
+            out.extend(std::fs::read(&p).unwrap());
+        }
+    }
+    out
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn a_credential_secret_lives_in_the_keychain_and_nowhere_in_the_data_folder() {
+    let f = fixture();
+    let secret = "Zx8Q~unique-secret-for-disk-scan-7781";
+    let c = f
+        .catalog
+        .create_credential(new_credential("Prod app", secret), today())
+        .unwrap();
+    assert_eq!(
+        c.secret_stored,
+        Some(true),
+        "the list reports the secret as stored"
+    );
+    let kept = f
+        .catalog
+        .secrets()
+        .get(&c.id)
+        .unwrap()
+        .expect("keychain entry exists");
+    assert_eq!(
+        kept.expose(),
+        secret,
+        "the keychain holds exactly the secret"
+    );
+    assert!(
+        !contains(&all_bytes(f.dir.path()), secret),
+        "the secret is not in any data file"
+    );
+    assert!(
+        !format!("{c:?}").contains(secret),
+        "the view's Debug output has no secret"
+    );
+}
+
+#[test]
+fn the_catalog_survives_reopening() {
+    let f = fixture();
+    let c = f
+        .catalog
+        .create_credential(new_credential("Prod app", "s3cret-1"), today())
+        .unwrap();
+    f.catalog
+        .create_destination(destination("Dynamics EU", &c.id), today())
+        .unwrap();
+    let reopened = Catalog::open(f.dir.path(), f.catalog.secrets().clone()).unwrap();
+    let list = reopened.list_destinations(today()).unwrap();
+    assert_eq!(
+        list.len(),
+        1,
+        "the destination is still there after reopening"
+    );
+    assert_eq!(
+        list[0].dynamics_url, "https://contoso.crm4.dynamics.com",
+        "URL normalised"
+    );
+    assert_eq!(
+        list[0].api_version, "9.2",
+        "the default API version was applied"
+    );
+    assert_eq!(
+        list[0].credential.name, "Prod app",
+        "its credential is joined in"
+    );
+    assert_eq!(
+        list[0].region.as_deref(),
+        Some("Europe, Middle East and Africa"),
+        "region"
+    );
+    assert_eq!(
+        list[0].authority_host.as_deref(),
+        Some("login.microsoftonline.com"),
+        "the sign-in authority follows the cloud"
+    );
+}
+
+#[test]
+fn rotating_replaces_the_secret_and_its_expiry() {
+    let f = fixture();
+    let c = f
+        .catalog
+        .create_credential(new_credential("Prod app", "old-secret"), today())
+        .unwrap();
+    let rotation = SecretRotation {
+        client_secret: Secret::new("new-secret"),
+        expiry: ExpiryInput::Date {
+            date: "2027-06-30".into(),
+        },
+    };
+    let r = f.catalog.rotate_secret(&c.id, rotation, today()).unwrap();
+    assert_eq!(
+        r.expiry.expires_on.to_string(),
+        "2027-06-30",
+        "new expiry recorded"
+    );
+    let kept = f.catalog.secrets().get(&c.id).unwrap().unwrap();
+    assert_eq!(
+        kept.expose(),
+        "new-secret",
+        "the keychain holds the new secret only"
+    );
+}
+
+#[test]
+fn a_bad_rotation_keeps_the_old_secret() {
+    let f = fixture();
+    let c = f
+        .catalog
+        .create_credential(new_credential("Prod app", "old-secret"), today())
+        .unwrap();
+    let rotation = SecretRotation {
+        client_secret: Secret::new("new-secret"),
+        expiry: ExpiryInput::Date {
+            date: "2020-01-01".into(),
+        },
+    };
+    let err = f
+        .catalog
+        .rotate_secret(&c.id, rotation, today())
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        ErrorCode::Validation,
+        "a past expiry is refused"
+    );
+    let kept = f.catalog.secrets().get(&c.id).unwrap().unwrap();
+    assert_eq!(kept.expose(), "old-secret", "the old secret is untouched");
+}
+
+#[test]
+fn a_credential_in_use_cannot_be_deleted_and_the_refusal_names_its_destinations() {
+    let f = fixture();
+    let c = f
+        .catalog
+        .create_credential(new_credential("Shared", "s"), today())
+        .unwrap();
+    f.catalog
+        .create_destination(destination("Dynamics EU", &c.id), today())
+        .unwrap();
+    f.catalog
+        .create_destination(destination("Dynamics US", &c.id), today())
+        .unwrap();
+    let err = f.catalog.delete_credential(&c.id).unwrap_err();
+    assert_eq!(
+        err.code(),
+        ErrorCode::InUse,
+        "deleting a used credential is refused"
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains("\"Dynamics EU\"") && msg.contains("\"Dynamics US\""),
+        "{msg}"
+    );
+    assert!(
+        f.catalog.secrets().contains(&c.id).unwrap(),
+        "the secret is still stored"
+    );
+    assert_eq!(
+        f.catalog.list_credentials(today()).unwrap().len(),
+        1,
+        "and so is the row"
+    );
+}
+
+#[test]
+fn deleting_an_unused_credential_removes_its_secret() {
+    let f = fixture();
+    let c = f
+        .catalog
+        .create_credential(new_credential("Spare", "s"), today())
+        .unwrap();
+    f.catalog.delete_credential("spare").unwrap();
+    assert!(
+        !f.catalog.secrets().contains(&c.id).unwrap(),
+        "the keychain entry is gone"
+    );
+    assert!(
+        f.catalog.list_credentials(today()).unwrap().is_empty(),
+        "the row is gone"
+    );
+}
+
+#[test]
+fn deleting_a_destination_keeps_its_credential() {
+    let f = fixture();
+    let c = f
+        .catalog
+        .create_credential(new_credential("Prod", "s"), today())
+        .unwrap();
+    let d = f
+        .catalog
+        .create_destination(destination("EU", &c.id), today())
+        .unwrap();
+    f.catalog.delete_destination(&d.id).unwrap();
+    assert!(
+        f.catalog.list_destinations(today()).unwrap().is_empty(),
+        "destination deleted"
+    );
+    let creds = f.catalog.list_credentials(today()).unwrap();
+    assert!(
+        creds[0].used_by.is_empty(),
+        "the credential stays, now unused"
+    );
+}
+
+#[test]
+fn names_are_unique_regardless_of_case_and_surrounding_spaces() {
+    let f = fixture();
+    let c = f
+        .catalog
+        .create_credential(new_credential("Prod", "s"), today())
+        .unwrap();
+    let dup = f
+        .catalog
+        .create_credential(new_credential("  prod ", "t"), today())
+        .unwrap_err();
+    assert!(
+        dup.to_string().contains("already exists"),
+        "duplicate credential name: {dup}"
+    );
+    f.catalog
+        .create_destination(destination("Dynamics EU", &c.id), today())
+        .unwrap();
+    let err = f
+        .catalog
+        .create_destination(destination(" dynamics eu ", &c.id), today())
+        .unwrap_err();
+    let Error::Validation(fields) = err else {
+        panic!("expected a validation error")
+    };
+    assert_eq!(fields[0].field, "name", "the name field is blamed");
+    assert_eq!(
+        f.catalog.list_destinations(today()).unwrap().len(),
+        1,
+        "the first one remains"
+    );
+}
+
+#[test]
+fn a_bad_edit_changes_nothing() {
+    let f = fixture();
+    let c = f
+        .catalog
+        .create_credential(new_credential("Prod", "s"), today())
+        .unwrap();
+    let d = f
+        .catalog
+        .create_destination(destination("EU", &c.id), today())
+        .unwrap();
+    let mut bad = destination("EU renamed", &c.id);
+    bad.dynamics_url = "contoso.crm4.dynamics.com".into();
+    bad.tenant_id = "contoso".into();
+    let err = f
+        .catalog
+        .update_destination(&d.id, bad, today())
+        .unwrap_err();
+    let Error::Validation(fields) = err else {
+        panic!("expected a validation error")
+    };
+    let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(
+        names,
+        ["tenantId", "dynamicsUrl"],
+        "both bad fields are named"
+    );
+    let kept = f.catalog.get_destination(&d.id, today()).unwrap();
+    assert_eq!(kept.name, "EU", "the stored destination is unchanged");
+    assert_eq!(
+        kept.dynamics_url, "https://contoso.crm4.dynamics.com",
+        "URL unchanged"
+    );
+}
+
+#[test]
+fn edits_apply_and_keep_the_creation_time() {
+    let f = fixture();
+    let c = f
+        .catalog
+        .create_credential(new_credential("Prod", "s"), today())
+        .unwrap();
+    let d = f
+        .catalog
+        .create_destination(destination("EU", &c.id), today())
+        .unwrap();
+    let mut edit = destination("EU (GCC High)", &c.id);
+    edit.dynamics_url = "https://contoso.crm.microsoftdynamics.us".into();
+    edit.api_version = "v9.1".into();
+    edit.restricted_pii = true;
+    let e = f.catalog.update_destination(&d.id, edit, today()).unwrap();
+    assert_eq!(e.name, "EU (GCC High)", "renamed");
+    assert_eq!(
+        e.authority_host.as_deref(),
+        Some("login.microsoftonline.us"),
+        "US Gov sign-in"
+    );
+    assert_eq!(e.api_version, "9.1", "a leading v is accepted and dropped");
+    assert!(e.restricted_pii, "access flags are saved");
+    assert_eq!(e.created_at, d.created_at, "creation time is kept");
+    let ce = f
+        .catalog
+        .update_credential(
+            &c.id,
+            CredentialEdit {
+                name: "Prod renamed".into(),
+                description: String::new(),
+                client_id: CLIENT_ID.to_uppercase(),
+                expiry: None,
+            },
+            today(),
+        )
+        .unwrap();
+    assert_eq!(ce.client_id, CLIENT_ID, "client IDs are stored lower-case");
+    assert_eq!(
+        ce.expiry.expires_on, c.expiry.expires_on,
+        "expiry kept when not given"
+    );
+    assert_eq!(
+        ce.used_by[0].name, "EU (GCC High)",
+        "used-by follows the rename"
+    );
+}
+
+#[test]
+fn an_expired_credential_cannot_be_chosen_for_a_destination() {
+    let f = fixture();
+    let c = f
+        .catalog
+        .create_credential(new_credential("Old", "s"), today())
+        .unwrap();
+    let later = Date::from_days(c.expiry.expires_on.to_days() + 1);
+    let err = f
+        .catalog
+        .create_destination(destination("EU", &c.id), later)
+        .unwrap_err();
+    let Error::Validation(fields) = err else {
+        panic!("expected a validation error")
+    };
+    assert_eq!(fields[0].field, "credentialId", "the credential is blamed");
+    assert!(
+        fields[0].message.contains("rotate"),
+        "and the fix is named: {}",
+        fields[0].message
+    );
+}
+
+#[test]
+fn status_names_expiring_credentials_most_urgent_first() {
+    let f = fixture();
+    let mut a = new_credential("Soon", "s");
+    a.expiry = ExpiryInput::Date {
+        date: "2026-12-20".into(),
+    };
+    let mut b = new_credential("Sooner", "s");
+    b.expiry = ExpiryInput::Date {
+        date: "2026-12-01".into(),
+    };
+    f.catalog.create_credential(a, today()).unwrap();
+    f.catalog.create_credential(b, today()).unwrap();
+    f.catalog
+        .create_credential(new_credential("Fine", "s"), today())
+        .unwrap();
+    let s = f.catalog.status(today()).unwrap();
+    let names: Vec<_> = s.expiring.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Sooner", "Soon"],
+        "only expiring ones, most urgent first"
+    );
+    assert_eq!(
+        s.expiring[0].expiry.level,
+        ExpiryLevel::Critical,
+        "4 days left is critical"
+    );
+    assert_eq!(
+        s.expiring[1].expiry.level,
+        ExpiryLevel::Warning,
+        "23 days left warns"
+    );
+    assert!(s.keychain.available, "the test keychain answers");
+}
+
+#[test]
+fn check_destination_reports_fields_and_the_recognised_cloud() {
+    let f = fixture();
+    let mut input = destination("", "");
+    input.dynamics_url = "https://contoso.crm9.dynamics.com/main.aspx".into();
+    let check = f.catalog.check_destination(&input, None, today()).unwrap();
+    let names: Vec<_> = check.fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(
+        names,
+        ["name", "credentialId"],
+        "blank name and credential are reported"
+    );
+    let url = check.dynamics_url.expect("a valid URL is described");
+    assert_eq!(
+        url.normalized, "https://contoso.crm9.dynamics.com",
+        "normalised"
+    );
+    assert_eq!(
+        url.cloud_label, "US Government Community Cloud (GCC)",
+        "crm9 is GCC"
+    );
+}

@@ -1,0 +1,57 @@
+//! The desktop shell: opens the catalog, registers the commands, starts the window.
+//!
+//! Nothing here decides anything. Each command in [`commands`] is a few lines over
+//! `ferry_core`, which holds every rule and is tested without a window.
+
+pub mod commands;
+pub mod error;
+
+use ferry_core::catalog::default_data_dir;
+use ferry_core::secrets::{SecretStore, DEFAULT_SERVICE};
+use ferry_core::Catalog;
+
+/// Registers state and commands on any runtime, so the mock runtime in tests wires exactly
+/// what the real app does.
+///
+/// NOTE: state is managed on the builder, not in `.setup()`: a mock app never runs setup.
+pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>, catalog: Catalog) -> tauri::Builder<R> {
+    b.manage(catalog).invoke_handler(tauri::generate_handler![
+        commands::app::app_status,
+        commands::app::list_plugins,
+        commands::credentials::list_credentials,
+        commands::credentials::check_credential,
+        commands::credentials::create_credential,
+        commands::credentials::update_credential,
+        commands::credentials::rotate_secret,
+        commands::credentials::delete_credential,
+        commands::destinations::list_destinations,
+        commands::destinations::check_destination,
+        commands::destinations::create_destination,
+        commands::destinations::update_destination,
+        commands::destinations::delete_destination,
+    ])
+}
+
+/// Opens the catalog in the data folder (`FERRY_DATA_DIR` or the platform's app-data folder)
+/// with the OS keychain.
+pub fn open_catalog() -> ferry_core::Result<Catalog> {
+    let service =
+        std::env::var("FERRY_KEYCHAIN_SERVICE").unwrap_or_else(|_| DEFAULT_SERVICE.to_string());
+    Catalog::open(&default_data_dir(), SecretStore::new(service))
+}
+
+/// Starts the app.
+pub fn run() {
+    let catalog = match open_catalog() {
+        Ok(c) => c,
+        Err(e) => {
+            // NOTE: without a catalog there is nothing to show; say why on the terminal and
+            // stop rather than open a window that can only fail.
+            eprintln!("Ferry could not open its data folder: {e}");
+            std::process::exit(1);
+        }
+    };
+    builder(tauri::Builder::default(), catalog)
+        .run(tauri::generate_context!())
+        .expect("the Ferry window could not start");
+}

@@ -1,0 +1,135 @@
+//! The desktop shell through Tauri's mock runtime: commands are registered, state is wired,
+//! and errors reach the UI as `{code, message, fields}`. No display needed.
+//!
+//! Keychain-touching commands run against the real OS keychain (the test command starts
+//! gnome-keyring under dbus-run-session), like the app does.
+
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+
+struct Shell {
+    _dir: tempfile::TempDir,
+    webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
+}
+
+fn shell() -> Shell {
+    let dir = tempfile::tempdir().unwrap();
+    let service = format!("ferry-app-test-{}", ferry_core::ids::new_id("t"));
+    let catalog =
+        ferry_core::Catalog::open(dir.path(), ferry_core::secrets::SecretStore::new(service))
+            .unwrap();
+    let app = ferry_app_lib::builder(mock_builder(), catalog)
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+    Shell { _dir: dir, webview }
+}
+
+impl Shell {
+    fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: CallbackFn(0),
+                error: CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: InvokeBody::Json(args),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().unwrap())
+    }
+}
+
+#[test]
+fn plugin_picker_filter_reaches_core() {
+    let s = shell();
+    let plugins = s
+        .invoke("list_plugins", json!({ "filter": "micro" }))
+        .expect("command ok");
+    assert_eq!(
+        plugins[0]["id"], "microsoft-dynamics",
+        "typing micro finds Dynamics"
+    );
+    assert_eq!(
+        plugins[0]["defaultApiVersion"], "9.2",
+        "fields are camelCase for the UI"
+    );
+}
+
+#[test]
+fn validation_errors_arrive_as_code_message_and_fields() {
+    let s = shell();
+    let input = json!({
+        "name": "EU", "description": "", "plugin": "microsoft-dynamics", "credentialId": "",
+        "tenantId": "not a tenant", "dynamicsUrl": "http://contoso.crm.dynamics.com",
+        "apiVersion": "9.2", "businessUsers": false, "restrictedPii": false
+    });
+    let err = s
+        .invoke("create_destination", json!({ "input": input }))
+        .unwrap_err();
+    assert_eq!(err["code"], "validation", "bad input is a validation error");
+    let fields: Vec<&str> = err["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"dynamicsUrl"),
+        "the URL is named: {fields:?}"
+    );
+    assert!(
+        fields.contains(&"tenantId"),
+        "the tenant is named: {fields:?}"
+    );
+    assert!(
+        fields.contains(&"credentialId"),
+        "the missing credential is named: {fields:?}"
+    );
+    let listed = s.invoke("list_destinations", json!({})).unwrap();
+    assert_eq!(listed, json!([]), "nothing was stored");
+}
+
+#[test]
+fn a_credential_made_through_the_shell_never_returns_its_secret() {
+    let s = shell();
+    let secret = "shell-test-secret-value-8Q~x";
+    let input = json!({
+        "name": "Shell cred", "description": "", "plugin": "microsoft-dynamics",
+        "clientId": "11111111-2222-3333-4444-555555555555", "clientSecret": secret,
+        "expiry": { "kind": "years", "years": 1 }
+    });
+    let created = s
+        .invoke("create_credential", json!({ "input": input }))
+        .expect("created");
+    assert_eq!(
+        created["secretStored"], true,
+        "the keychain holds the secret"
+    );
+    let listed = s.invoke("list_credentials", json!({})).unwrap();
+    assert!(
+        !listed.to_string().contains(secret),
+        "no reply carries the secret text"
+    );
+    assert!(
+        !created.to_string().contains(secret),
+        "not even the create reply"
+    );
+    let id = created["id"].as_str().unwrap();
+    s.invoke("delete_credential", json!({ "id": id }))
+        .expect("deleted");
+}
+
+#[test]
+fn the_app_binary_is_built() {
+    // Building the integration test builds the app binary too; the end-to-end tests launch it.
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_ferry-app"));
+    assert!(bin.exists(), "app binary at {}", bin.display());
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Starts tauri-driver (which drives WebKitWebDriver), runs the given test command against it,
+# and stops the driver. Run it inside Xvfb and a keyring session (see scripts/test.sh).
+set -u
+cd "$(dirname "$0")/../.."
+mkdir -p tests/e2e/artifacts
+log=tests/e2e/artifacts/tauri-driver.log
+# The app inherits this environment from the driver: a fresh data folder and keychain service.
+export FERRY_DATA_DIR="${FERRY_DATA_DIR:-$(mktemp -d -t ferry-e2e-data.XXXXXX)}"
+export FERRY_KEYCHAIN_SERVICE="${FERRY_KEYCHAIN_SERVICE:-ferry-e2e-$$}"
+tauri-driver --port 4444 >"$log" 2>&1 &
+driver=$!
+for _ in $(seq 1 100); do
+  curl -sf http://127.0.0.1:4444/status >/dev/null 2>&1 && break
+  sleep 0.1
+done
+if ! curl -sf http://127.0.0.1:4444/status >/dev/null 2>&1; then
+  echo "tauri-driver did not start; its log:" >&2
+  cat "$log" >&2
+  kill "$driver" 2>/dev/null
+  exit 1
+fi
+"$@"
+rc=$?
+kill "$driver" 2>/dev/null
+wait "$driver" 2>/dev/null
+exit $rc
