@@ -8,7 +8,7 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 echo "==> Building the UI"
 npm run build
 echo "==> Building the app"
-cargo build --features ferry-app/custom-protocol --bin ferry-app --bin ferry
+cargo build --features ferry-app/custom-protocol -p ferry-app -p ferry-cli
 if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   echo "No display found: run this from a desktop session (or under xvfb-run to try it headless)." >&2
   exit 1

@@ -14,7 +14,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 PACKAGES=(
   build-essential pkg-config curl file libssl-dev libxdo-dev libayatana-appindicator3-dev
   librsvg2-dev libwebkit2gtk-4.1-dev
-  xvfb xauth webkit2gtk-driver dbus dbus-x11 gnome-keyring libsecret-tools
+  xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -28,6 +28,14 @@ cargo clippy "${FEATURES[@]}" -- -D warnings
 step "cargo test (real SQLite files, real keychain)"
 scripts/with-keyring.sh cargo test "${FEATURES[@]}" 2>&1 | tee "$logs/cargo.log"
 
+step "the UI's contract types match the Rust types"
+# cargo test has just rewritten ui/src/api/generated from the Rust types (ts-rs).
+if [ -n "$(git status --porcelain -- ui/src/api/generated 2>/dev/null)" ]; then
+  git status --short -- ui/src/api/generated
+  echo "ui/src/api/generated is out of date: commit what cargo test generated." >&2
+  exit 1
+fi
+
 step "end to end: the real app under Xvfb through WebDriver"
 export APP_BIN="$PWD/target/debug/ferry-app" CLI_BIN="$PWD/target/debug/ferry"
 scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" \

@@ -45,9 +45,10 @@ test('adding a destination with a new credential, through the form', async () =>
 
   await s.click('#dest-plugin');
   await s.type('#dest-plugin', 'micro');
-  await s.click('[data-testid="plugin-option-microsoft-dynamics"]');
+  await s.clickSettled('[data-testid="plugin-option-microsoft-dynamics"]');
 
-  await s.click('[data-testid="new-credential"]');
+  // As in the seed flow: "Create a new credential…" from the credential drop-down.
+  await s.click('#dest-credential option[value="__new__"]');
   await s.find('[data-testid="credential-dialog"]');
   await s.type('#cred-name', 'Ferry app registration');
   await s.type('#cred-client-id', '0f6e2a4c-1b3d-4e5f-8a9b-c0d1e2f3a4b5');

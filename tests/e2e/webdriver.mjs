@@ -64,8 +64,33 @@ export class Session {
     }
   }
 
-  async click(css) {
-    await wd('POST', `/session/${this.id}/element/${await this.find(css)}/click`, {});
+  /** Clicks `css` once it is enabled: a click on a disabled control is silently lost. */
+  async click(css, ms = 10000) {
+    const el = await this.find(css, ms);
+    const deadline = Date.now() + ms;
+    while (!(await wd('GET', `/session/${this.id}/element/${el}/enabled`))) {
+      if (Date.now() > deadline) throw new Error(`${css} stayed disabled`);
+      await sleep(100);
+    }
+    await wd('POST', `/session/${this.id}/element/${el}/click`, {});
+  }
+
+  /**
+   * Clicks `css` once it has stopped moving. Popups (the plugin list) are positioned after
+   * they render; a click aimed at where an option was a moment ago misses it.
+   */
+  async clickSettled(css, ms = 10000) {
+    const el = await this.find(css, ms);
+    const deadline = Date.now() + ms;
+    let last = '';
+    for (;;) {
+      const r = JSON.stringify(await wd('GET', `/session/${this.id}/element/${el}/rect`));
+      if (r === last) break;
+      if (Date.now() > deadline) throw new Error(`${css} never settled`);
+      last = r;
+      await sleep(150);
+    }
+    await this.click(css, ms);
   }
 
   async type(css, text) {
@@ -76,6 +101,18 @@ export class Session {
   async replace(css, text) {
     await this.type(css, KEY.ctrl + 'a' + KEY.ctrl + KEY.backspace);
     await this.type(css, text);
+  }
+
+  /** Waits until attribute `name` of `css` equals `value`. */
+  async waitAttr(css, name, value, ms = 10000) {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const el = await this.find(css, ms);
+      const v = await wd('GET', `/session/${this.id}/element/${el}/attribute/${name}`);
+      if (v === value) return;
+      if (Date.now() > deadline) throw new Error(`${css} [${name}] is ${v}, not ${value}`);
+      await sleep(100);
+    }
   }
 
   async text(css) {

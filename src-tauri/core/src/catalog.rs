@@ -20,8 +20,9 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// What a person fills in to create a credential.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct NewCredential {
     pub name: String,
     #[serde(default)]
@@ -29,13 +30,15 @@ pub struct NewCredential {
     #[serde(default = "default_plugin")]
     pub plugin: String,
     pub client_id: String,
+    #[ts(type = "string")]
     pub client_secret: Secret,
     pub expiry: ExpiryInput,
 }
 
 /// What may be changed on a credential without replacing its secret.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct CredentialEdit {
     pub name: String,
     #[serde(default)]
@@ -47,16 +50,19 @@ pub struct CredentialEdit {
 }
 
 /// A new secret for an existing credential, with its own expiry.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct SecretRotation {
+    #[ts(type = "string")]
     pub client_secret: Secret,
     pub expiry: ExpiryInput,
 }
 
 /// What a person fills in to create or edit a destination.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct DestinationInput {
     pub name: String,
     #[serde(default)]
@@ -79,15 +85,17 @@ fn default_plugin() -> String {
 }
 
 /// An id and a name, for references between records.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct NamedRef {
     pub id: String,
     pub name: String,
 }
 
 /// A credential as lists show it. Never contains the secret.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct CredentialView {
     pub id: String,
     pub name: String,
@@ -104,8 +112,9 @@ pub struct CredentialView {
 }
 
 /// A destination as lists show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct DestinationView {
     pub id: String,
     pub name: String,
@@ -127,8 +136,9 @@ pub struct DestinationView {
 }
 
 /// The credential a destination uses, with its expiry so the list can warn.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct CredentialRef {
     pub id: String,
     pub name: String,
@@ -136,8 +146,9 @@ pub struct CredentialRef {
 }
 
 /// The backend's verdict on a half-filled form, for inline messages.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct FormCheck {
     pub fields: Vec<FieldError>,
     /// What the Dynamics URL was recognised as, when it is valid.
@@ -145,8 +156,9 @@ pub struct FormCheck {
 }
 
 /// A recognised Dynamics URL, shown under the field.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct UrlCheck {
     pub normalized: String,
     pub cloud: Cloud,
@@ -169,8 +181,9 @@ impl From<&validate::DynamicsUrl> for UrlCheck {
 }
 
 /// A credential whose secret needs attention soon, for the notice at start.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct ExpiringCredential {
     pub id: String,
     pub name: String,
@@ -179,11 +192,13 @@ pub struct ExpiringCredential {
 }
 
 /// What the app shows about itself when it opens.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct AppStatus {
     pub data_dir: String,
     pub keychain: KeychainStatus,
+    #[ts(type = "string")]
     pub today: Date,
     /// Credentials expired or expiring within the warning window, most urgent first.
     pub expiring: Vec<ExpiringCredential>,

@@ -9,8 +9,9 @@
 use serde::Serialize;
 
 /// A Microsoft cloud (or the local sandbox).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum Cloud {
     Commercial,
     UsGcc,
@@ -74,8 +75,9 @@ impl Cloud {
 }
 
 /// What a recognised host tells us.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct HostInfo {
     pub cloud: Cloud,
     /// Data-centre region, where the host names one (e.g. "Europe" for `crm4`).

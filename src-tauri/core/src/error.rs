@@ -9,7 +9,8 @@
 use serde::Serialize;
 
 /// One problem with one input, named the way the UI and the JSON API name the field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct FieldError {
     /// The input's name, e.g. `dynamicsUrl`.
     pub field: String,
@@ -62,8 +63,9 @@ fn join_fields(fields: &[FieldError]) -> String {
 }
 
 /// The closed set of codes the UI and scripts may branch on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum ErrorCode {
     Validation,
     NotFound,
@@ -91,7 +93,8 @@ impl Error {
 }
 
 /// The serialisable form of an [`Error`]: what the UI and `--json` consumers receive.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ErrorReply {
     pub code: ErrorCode,
     pub message: String,

@@ -10,8 +10,9 @@ pub const WARN_DAYS: i64 = 30;
 pub const CRITICAL_DAYS: i64 = 7;
 
 /// How close a secret is to expiring.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export)]
 pub enum ExpiryLevel {
     Ok,
     Warning,
@@ -20,9 +21,11 @@ pub enum ExpiryLevel {
 }
 
 /// A secret's expiry as the lists show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct ExpiryStatus {
+    #[ts(type = "string")]
     pub expires_on: Date,
     /// Days from today to the expiry date; 0 on the last day, negative once expired.
     pub days_left: i64,

@@ -6,8 +6,9 @@
 use serde::Serialize;
 
 /// A kind of destination.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct Plugin {
     /// Stable id stored with each destination.
     pub id: &'static str,

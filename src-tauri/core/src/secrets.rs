@@ -55,8 +55,9 @@ pub const DEFAULT_SERVICE: &str = if cfg!(debug_assertions) {
 };
 
 /// Whether a keychain answers, and if not, why, in words for people.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct KeychainStatus {
     pub available: bool,
     pub message: String,

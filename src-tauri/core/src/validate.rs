@@ -245,8 +245,9 @@ fn split_port(authority: &str) -> Result<(&str, Option<u16>), String> {
 }
 
 /// How a person gives a secret's expiry: a preset lifetime or the date Azure shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "camelCase")]
+#[ts(export)]
 pub enum ExpiryInput {
     /// Expires this many years after today (Azure offers 1 or 2 for new secrets).
     Years { years: i32 },

@@ -18,6 +18,19 @@ declare module '@tanstack/react-query' {
   }
 }
 
+/**
+ * Query keys sit in the cache's index for as long as the entry lives, so a typed secret never
+ * goes into one: the key carries a short fingerprint that changes whenever the secret does.
+ */
+function fingerprint(secret: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < secret.length; i++) {
+    h ^= secret.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return `${secret.length}:${(h >>> 0).toString(16)}`;
+}
+
 export const keys = {
   all: ['ferry'] as const,
   appStatus: () => [...keys.all, 'appStatus'] as const,
@@ -28,7 +41,7 @@ export const keys = {
   destinationCheck: (input: DestinationInput, exceptId: string | undefined) =>
     [...keys.checks(), 'destination', input, exceptId ?? null] as const,
   credentialCheck: (input: NewCredential, exceptId: string | undefined) =>
-    [...keys.checks(), 'credential', input, exceptId ?? null] as const,
+    [...keys.checks(), 'credential', { ...input, clientSecret: fingerprint(input.clientSecret) }, exceptId ?? null] as const,
 };
 
 export function useAppStatus() {
@@ -89,32 +102,29 @@ function upsertCached(client: QueryClient, saved: CredentialView) {
   );
 }
 
-export function useCreateCredential() {
-  const client = useQueryClient();
-  return useMutation({
-    mutationFn: (input: NewCredential) => commands.createCredential(input),
-    onSuccess: (saved) => {
-      upsertCached(client, saved);
-      return invalidateLists(client);
-    },
-  });
+/** The three ways a credential dialog can save. */
+export type CredentialSave =
+  | { mode: 'create'; input: NewCredential }
+  | { mode: 'edit'; id: string; edit: CredentialEdit }
+  | { mode: 'rotate'; id: string; rotation: SecretRotation };
+
+function saveCredential(save: CredentialSave): Promise<CredentialView> {
+  switch (save.mode) {
+    case 'create':
+      return commands.createCredential(save.input);
+    case 'edit':
+      return commands.updateCredential(save.id, save.edit);
+    case 'rotate':
+      return commands.rotateSecret(save.id, save.rotation);
+  }
 }
 
-export function useUpdateCredential(id: string) {
+export function useSaveCredential() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (edit: CredentialEdit) => commands.updateCredential(id, edit),
-    onSuccess: (saved) => {
-      upsertCached(client, saved);
-      return invalidateLists(client);
-    },
-  });
-}
-
-export function useRotateSecret(id: string) {
-  const client = useQueryClient();
-  return useMutation({
-    mutationFn: (rotation: SecretRotation) => commands.rotateSecret(id, rotation),
+    mutationFn: saveCredential,
+    // The variables hold the secret; drop the finished mutation as soon as its dialog is gone.
+    gcTime: 0,
     onSuccess: (saved) => {
       upsertCached(client, saved);
       return invalidateLists(client);

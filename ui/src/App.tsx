@@ -1,0 +1,60 @@
+// The window: the Ferry header with its two tabs, the start-up banners and the selected tab's page.
+import { Caption1, Tab, TabList, Title3, makeStyles, tokens } from '@fluentui/react-components';
+import { KeyMultipleRegular, SendRegular } from '@fluentui/react-icons';
+import { useState } from 'react';
+import { StatusBanners } from './components/StatusBanners';
+import { CredentialsTab } from './credentials/CredentialsTab';
+import { DestinationsTab } from './destinations/DestinationsTab';
+
+type TabId = 'destinations' | 'credentials';
+
+const useStyles = makeStyles({
+  app: {
+    display: 'flex',
+    flexDirection: 'column',
+    minHeight: '100vh',
+    backgroundColor: tokens.colorNeutralBackground1,
+  },
+  header: {
+    display: 'flex',
+    alignItems: 'center',
+    gap: tokens.spacingHorizontalXXL,
+    padding: `${tokens.spacingVerticalS} ${tokens.spacingHorizontalXXL}`,
+    borderBottom: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`,
+    backgroundColor: tokens.colorNeutralBackground2,
+  },
+  brand: { display: 'flex', flexDirection: 'column' },
+  title: { margin: 0 },
+  muted: { color: tokens.colorNeutralForeground3 },
+  main: { flexGrow: 1 },
+});
+
+export function App() {
+  const styles = useStyles();
+  const [tab, setTab] = useState<TabId>('destinations');
+
+  return (
+    <div className={styles.app}>
+      <header className={styles.header}>
+        <div className={styles.brand}>
+          <Title3 as="h1" className={styles.title}>
+            Ferry
+          </Title3>
+          <Caption1 className={styles.muted}>Customer data to Dynamics 365</Caption1>
+        </div>
+        <TabList selectedValue={tab} onTabSelect={(_, d) => setTab(d.value as TabId)} aria-label="Sections">
+          <Tab id="tab-destinations" value="destinations" icon={<SendRegular />} data-testid="tab-destinations" aria-controls="tabpanel">
+            Destinations
+          </Tab>
+          <Tab id="tab-credentials" value="credentials" icon={<KeyMultipleRegular />} data-testid="tab-credentials" aria-controls="tabpanel">
+            Credentials
+          </Tab>
+        </TabList>
+      </header>
+      <StatusBanners onOpenCredentials={() => setTab('credentials')} />
+      <main id="tabpanel" role="tabpanel" aria-labelledby={`tab-${tab}`} className={styles.main}>
+        {tab === 'destinations' ? <DestinationsTab /> : <CredentialsTab />}
+      </main>
+    </div>
+  );
+}

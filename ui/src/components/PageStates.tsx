@@ -1,0 +1,82 @@
+// Shared pieces for a tab's body: its heading row, the loading spinner and the load-failure message.
+import {
+  Button,
+  MessageBar,
+  MessageBarActions,
+  MessageBarBody,
+  MessageBarTitle,
+  Spinner,
+  Text,
+  Title2,
+  makeStyles,
+  tokens,
+} from '@fluentui/react-components';
+import type { ReactNode } from 'react';
+import type { AppError } from '../api/types';
+
+export const usePageStyles = makeStyles({
+  page: {
+    display: 'flex',
+    flexDirection: 'column',
+    gap: tokens.spacingVerticalL,
+    padding: `${tokens.spacingVerticalL} ${tokens.spacingHorizontalXXL} ${tokens.spacingVerticalXXL}`,
+  },
+  header: { display: 'flex', alignItems: 'flex-end', justifyContent: 'space-between', gap: tokens.spacingHorizontalL },
+  headerText: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXXS },
+  title: { margin: 0 },
+  muted: { color: tokens.colorNeutralForeground3 },
+  lead: { color: tokens.colorNeutralForeground2 },
+  mono: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200 },
+  cellStack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXXS, paddingBlock: tokens.spacingVerticalS, minWidth: 0 },
+  wrap: { overflowWrap: 'anywhere' },
+  actions: { display: 'flex', gap: tokens.spacingHorizontalXS, justifyContent: 'flex-end', whiteSpace: 'nowrap' },
+  actionsHeader: { width: '100%', textAlign: 'end', color: tokens.colorNeutralForeground3 },
+  badges: { display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalXS, alignItems: 'center' },
+  empty: {
+    display: 'flex',
+    flexDirection: 'column',
+    alignItems: 'flex-start',
+    gap: tokens.spacingVerticalM,
+    maxWidth: '640px',
+    padding: tokens.spacingHorizontalXXL,
+    border: `${tokens.strokeWidthThin} dashed ${tokens.colorNeutralStroke1}`,
+    borderRadius: tokens.borderRadiusLarge,
+    backgroundColor: tokens.colorNeutralBackground2,
+  },
+  emptyList: { margin: 0, paddingLeft: tokens.spacingHorizontalXL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS },
+  center: { padding: tokens.spacingVerticalXXXL },
+});
+
+export function PageHeader({ title, lead, action }: { title: string; lead: string; action?: ReactNode }) {
+  const styles = usePageStyles();
+  return (
+    <div className={styles.header}>
+      <div className={styles.headerText}>
+        <Title2 as="h2" className={styles.title}>
+          {title}
+        </Title2>
+        <Text className={styles.lead}>{lead}</Text>
+      </div>
+      {action}
+    </div>
+  );
+}
+
+export function Loading({ label }: { label: string }) {
+  const styles = usePageStyles();
+  return <Spinner className={styles.center} label={label} data-testid="loading" />;
+}
+
+export function LoadFailed({ what, error, onRetry }: { what: string; error: AppError; onRetry: () => void }) {
+  return (
+    <MessageBar intent="error" layout="multiline" data-testid="load-error">
+      <MessageBarBody>
+        <MessageBarTitle>{`Could not load ${what}`}</MessageBarTitle>
+        {error.message}
+      </MessageBarBody>
+      <MessageBarActions>
+        <Button onClick={onRetry}>Try again</Button>
+      </MessageBarActions>
+    </MessageBar>
+  );
+}

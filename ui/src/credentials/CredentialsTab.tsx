@@ -1,0 +1,251 @@
+// The Credentials tab: app registrations Ferry signs in as, with rotate, edit and delete.
+import {
+  Button,
+  Caption1,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  Tooltip,
+  makeStyles,
+  mergeClasses,
+  tokens,
+  useRestoreFocusTarget,
+} from '@fluentui/react-components';
+import {
+  AddRegular,
+  ArrowSyncRegular,
+  CheckmarkCircleRegular,
+  DeleteRegular,
+  EditRegular,
+  ErrorCircleRegular,
+  WarningRegular,
+} from '@fluentui/react-icons';
+import { useState } from 'react';
+import { useCredentials, useDeleteCredential } from '../api/queries';
+import type { CredentialView } from '../api/types';
+import { ConfirmDeleteDialog } from '../components/ConfirmDeleteDialog';
+import { ExpiryBadge } from '../components/ExpiryBadge';
+import { LoadFailed, Loading, PageHeader, usePageStyles } from '../components/PageStates';
+import { secretStateText } from '../lib/format';
+import { useNotify } from '../lib/notify';
+import { CredentialDialog, type CredentialDialogMode } from './CredentialDialog';
+
+const useStyles = makeStyles({
+  secret: { display: 'inline-flex', alignItems: 'center', gap: tokens.spacingHorizontalXS },
+  ok: { color: tokens.colorPaletteGreenForeground1 },
+  bad: { color: tokens.colorPaletteRedForeground1 },
+  unknown: { color: tokens.colorPaletteMarigoldForeground1 },
+});
+
+interface DialogState {
+  open: boolean;
+  key: number;
+  mode: CredentialDialogMode;
+  credential?: CredentialView;
+}
+
+const COLUMNS = [
+  { label: 'Name', width: '17%' },
+  { label: 'Client ID', width: '21%' },
+  { label: 'Secret', width: '13%' },
+  { label: 'Expires', width: '13%' },
+  { label: 'Used by', width: '13%' },
+  { label: 'Actions', width: '23%' },
+];
+
+const SAVED_TEXT: Record<CredentialDialogMode, string> = {
+  create: 'Credential saved',
+  edit: 'Credential saved',
+  rotate: 'Secret rotated',
+};
+
+function SecretState({ stored }: { stored: boolean | null }) {
+  const styles = useStyles();
+  const [Icon, tone] =
+    stored === null ? [WarningRegular, styles.unknown] : stored ? [CheckmarkCircleRegular, styles.ok] : [ErrorCircleRegular, styles.bad];
+  return (
+    <span className={styles.secret}>
+      <Icon className={tone} aria-hidden />
+      {secretStateText(stored)}
+    </span>
+  );
+}
+
+export function CredentialsTab() {
+  const styles = usePageStyles();
+  const notify = useNotify();
+  const credentials = useCredentials();
+  const remove = useDeleteCredential();
+  // Dialogs here open from code, not a DialogTrigger; this marks their openers so focus returns on close.
+  const restoreFocus = useRestoreFocusTarget();
+  const [dialog, setDialog] = useState<DialogState>({ open: false, key: 0, mode: 'create' });
+  const [deleting, setDeleting] = useState<{ open: boolean; target?: CredentialView }>({ open: false });
+
+  const openDialog = (mode: CredentialDialogMode, credential?: CredentialView) =>
+    setDialog((s) => ({ open: true, key: s.key + 1, mode, credential }));
+  const closeDialog = () => setDialog((s) => ({ ...s, open: false }));
+
+  const target = deleting.target;
+  const closeDelete = () => setDeleting((s) => ({ ...s, open: false }));
+  const confirmDelete = () => {
+    if (!target) return;
+    remove.mutate(target.id, {
+      onSuccess: () => {
+        notify(`Credential “${target.name}” deleted`);
+        closeDelete();
+      },
+    });
+  };
+
+  const addButton = (
+    <Button
+      appearance="primary"
+      icon={<AddRegular />}
+      data-testid="add-credential"
+      onClick={() => openDialog('create')}
+      {...restoreFocus}
+    >
+      Add credential
+    </Button>
+  );
+  const list = credentials.data;
+
+  return (
+    <div className={styles.page}>
+      <PageHeader
+        title="Credentials"
+        lead="App registrations Ferry signs in as. Secrets live in this computer's keychain and are never shown."
+        action={list && list.length > 0 ? addButton : undefined}
+      />
+
+      {credentials.isPending && <Loading label="Loading credentials…" />}
+      {credentials.isError && (
+        <LoadFailed what="credentials" error={credentials.error} onRetry={() => void credentials.refetch()} />
+      )}
+
+      {list && list.length === 0 && (
+        <div className={styles.empty} data-testid="credentials-empty">
+          <Text weight="semibold" size={400}>
+            No credentials yet
+          </Text>
+          <Text>
+            A credential is an Azure app registration: its client ID and one client secret. Ferry keeps the secret in
+            the keychain and reminds you before it expires. You can also create one while adding a destination.
+          </Text>
+          {addButton}
+        </div>
+      )}
+
+      {list && list.length > 0 && (
+        <Table aria-label="Credentials" data-testid="credentials-table">
+          <TableHeader>
+            <TableRow>
+              {COLUMNS.map((c) => (
+                <TableHeaderCell key={c.label} style={{ width: c.width }}>
+                  {c.label === 'Actions' ? <span className={styles.actionsHeader}>{c.label}</span> : c.label}
+                </TableHeaderCell>
+              ))}
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {list.map((c) => (
+              <TableRow key={c.id} data-testid="credential-row" data-name={c.name}>
+                <TableCell>
+                  <div className={styles.cellStack}>
+                    <Text weight="semibold" className={styles.wrap}>
+                      {c.name}
+                    </Text>
+                    {c.description && <Caption1 className={mergeClasses(styles.muted, styles.wrap)}>{c.description}</Caption1>}
+                  </div>
+                </TableCell>
+                <TableCell>
+                  <span className={mergeClasses(styles.mono, styles.wrap)}>{c.clientId}</span>
+                </TableCell>
+                <TableCell>
+                  <SecretState stored={c.secretStored} />
+                </TableCell>
+                <TableCell>
+                  <div className={styles.cellStack}>
+                    <ExpiryBadge expiry={c.expiry} />
+                  </div>
+                </TableCell>
+                <TableCell>
+                  {c.usedBy.length === 0 ? (
+                    <span className={styles.muted}>Not used</span>
+                  ) : (
+                    <span className={styles.wrap}>{c.usedBy.map((d) => d.name).join(', ')}</span>
+                  )}
+                </TableCell>
+                <TableCell>
+                  <div className={styles.actions}>
+                    <Button
+                      appearance="subtle"
+                      icon={<ArrowSyncRegular />}
+                      data-testid="credential-rotate"
+                      {...restoreFocus}
+                      aria-label={`Rotate secret of ${c.name}`}
+                      onClick={() => openDialog('rotate', c)}
+                    >
+                      Rotate secret
+                    </Button>
+                    <Tooltip content={`Edit ${c.name}`} relationship="label">
+                      <Button
+                        appearance="subtle"
+                        icon={<EditRegular />}
+                        data-testid="credential-edit"
+                      {...restoreFocus}
+                        onClick={() => openDialog('edit', c)}
+                      />
+                    </Tooltip>
+                    <Tooltip content={`Delete ${c.name}`} relationship="label">
+                      <Button
+                        appearance="subtle"
+                        icon={<DeleteRegular />}
+                        data-testid="credential-delete"
+                      {...restoreFocus}
+                        onClick={() => {
+                          remove.reset();
+                          setDeleting({ open: true, target: c });
+                        }}
+                      />
+                    </Tooltip>
+                  </div>
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      )}
+
+      {dialog.key > 0 && (
+        <CredentialDialog
+          key={dialog.key}
+          open={dialog.open}
+          mode={dialog.mode}
+          credential={dialog.credential}
+          onClose={closeDialog}
+          onSaved={() => {
+            notify(SAVED_TEXT[dialog.mode]);
+            closeDialog();
+          }}
+        />
+      )}
+
+      <ConfirmDeleteDialog
+        open={deleting.open}
+        title={`Delete “${target?.name ?? ''}”?`}
+        pending={remove.isPending}
+        error={remove.error}
+        onConfirm={confirmDelete}
+        onCancel={closeDelete}
+      >
+        Ferry will forget this credential and remove its secret from the keychain. The app registration in Azure is
+        not touched.
+      </ConfirmDeleteDialog>
+    </div>
+  );
+}

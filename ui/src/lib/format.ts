@@ -1,0 +1,75 @@
+// Turns backend values (ISO dates, expiry levels, clouds, flags) into the words and colours shown.
+import type { BadgeProps } from '@fluentui/react-components';
+import type { ExpiryLevel, ExpiryStatus, UrlCheck } from '../api/types';
+
+const dateFormat = new Intl.DateTimeFormat(undefined, {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  // Dates are calendar days with no time; formatting them in UTC keeps the day from shifting.
+  timeZone: 'UTC',
+});
+
+/** "2027-11-27" → "27 Nov 2027" (in the user's locale); anything unparseable is shown as given. */
+export function formatDate(iso: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  if (!m) return iso;
+  return dateFormat.format(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))));
+}
+
+/** Today on this computer as YYYY-MM-DD (local time, which is what a date input uses). */
+export function localTodayIso(now = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+const levelColor: Record<ExpiryLevel, NonNullable<BadgeProps['color']>> = {
+  ok: 'success',
+  warning: 'warning',
+  critical: 'danger',
+  expired: 'danger',
+};
+
+export function expiryBadgeColor(level: ExpiryLevel): NonNullable<BadgeProps['color']> {
+  return levelColor[level];
+}
+
+/** The badge text: the backend's summary, except an expired secret just says so. */
+export function expiryBadgeText(expiry: ExpiryStatus): string {
+  // Short enough to sit on one line in a table column; the full sentence is the summary.
+  if (expiry.level === 'expired') return 'Expired';
+  if (expiry.daysLeft === 0) return 'Last day';
+  return expiry.daysLeft === 1 ? '1 day left' : `${expiry.daysLeft} days left`;
+}
+
+/** Whether a credential list or banner should treat this as urgent rather than a heads-up. */
+export function isUrgent(level: ExpiryLevel): boolean {
+  return level === 'critical' || level === 'expired';
+}
+
+/** The line under the URL field once the backend has recognised the address. */
+export function recognisedUrlText(u: Pick<UrlCheck, 'cloud' | 'cloudLabel' | 'region' | 'authorityHost'>): string {
+  if (u.cloud === 'local_sandbox') return `Recognised: ${u.cloudLabel} — Ferry signs in at this address`;
+  const where = u.region ? `${u.cloudLabel}, ${u.region}` : u.cloudLabel;
+  return u.authorityHost ? `Recognised: ${where} — sign-in at ${u.authorityHost}` : `Recognised: ${where}`;
+}
+
+/** The muted line under a destination's URL in the list. */
+export function cloudText(cloudLabel: string, region: string | null): string {
+  return region ? `${cloudLabel}, ${region}` : cloudLabel;
+}
+
+export function secretStateText(secretStored: boolean | null): string {
+  if (secretStored === null) return 'Keychain unavailable';
+  return secretStored ? 'Stored in keychain' : 'Missing — rotate to add one';
+}
+
+export function audienceText(businessUsers: boolean): string {
+  return businessUsers ? 'Business users' : 'Admins only';
+}
+
+/** "A", "A and B", "A, B and C" — for sentences that name destinations. */
+export function listNames(names: string[]): string {
+  if (names.length <= 1) return names.join('');
+  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}

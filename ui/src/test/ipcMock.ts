@@ -1,0 +1,65 @@
+// A stand-in for the IPC module: every command is a vi.fn with a harmless default; asAppError stays real.
+import { vi, type Mock } from 'vitest';
+import type * as Ipc from '../api/ipc';
+import type { AppStatus, Plugin } from '../api/types';
+
+const actual = await vi.importActual<typeof Ipc>('../api/ipc');
+export const asAppError = actual.asAppError;
+
+type Commands = typeof actual.commands;
+type Mocked = { [K in keyof Commands]: Mock<Commands[K]> };
+
+export const dynamics: Plugin = {
+  id: 'microsoft-dynamics',
+  name: 'Microsoft Dynamics 365',
+  description: 'Dataverse tables through the Dynamics 365 Web API.',
+  keywords: ['dataverse', 'crm', 'd365'],
+  apiVersions: ['9.2', '9.1', '9.0', '8.2'],
+  defaultApiVersion: '9.2',
+};
+
+export const healthyStatus: AppStatus = {
+  dataDir: '/tmp/ferry',
+  keychain: { available: true, message: 'The keychain is ready.' },
+  today: '2026-11-27',
+  expiring: [],
+};
+
+export const commands: Mocked = {
+  appStatus: vi.fn(),
+  listPlugins: vi.fn(),
+  listCredentials: vi.fn(),
+  checkCredential: vi.fn(),
+  createCredential: vi.fn(),
+  updateCredential: vi.fn(),
+  rotateSecret: vi.fn(),
+  deleteCredential: vi.fn(),
+  listDestinations: vi.fn(),
+  checkDestination: vi.fn(),
+  createDestination: vi.fn(),
+  updateDestination: vi.fn(),
+  deleteDestination: vi.fn(),
+};
+
+/** An empty, healthy backend; tests override the commands their story needs. */
+export function resetCommands() {
+  commands.appStatus.mockResolvedValue(healthyStatus);
+  commands.listPlugins.mockImplementation((filter = '') =>
+    Promise.resolve([dynamics].filter((p) => p.name.toLowerCase().includes(filter.toLowerCase()))),
+  );
+  commands.listCredentials.mockResolvedValue([]);
+  commands.listDestinations.mockResolvedValue([]);
+  commands.checkCredential.mockResolvedValue([]);
+  commands.checkDestination.mockResolvedValue({ fields: [], dynamicsUrl: null });
+  for (const name of [
+    'createCredential',
+    'updateCredential',
+    'rotateSecret',
+    'deleteCredential',
+    'createDestination',
+    'updateDestination',
+    'deleteDestination',
+  ] as const) {
+    commands[name].mockRejectedValue({ code: 'internal', message: `${name} was not expected in this test.` });
+  }
+}
