@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-export CARGO_TERM_COLOR=never
+# Plain output: the closing summary reads the runners' own lines.
+export CARGO_TERM_COLOR=never NO_COLOR=1 FORCE_COLOR=0
 logs=$(mktemp -d -t ferry-test-logs.XXXXXX)
 step() { echo; echo "=== [$(date +%T)] $*"; }
 
@@ -43,10 +44,11 @@ scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" \
 
 # One closing line over every runner. set -o pipefail above has already stopped the script
 # if any runner failed, so the counts here are of a green run.
-cargo_pass=$(grep -Eo 'test result: ok\. [0-9]+ passed' "$logs/cargo.log" | awk '{s+=$4} END {print s+0}')
-ui_pass=$(grep -Eo 'Tests +[0-9]+ passed' "$logs/vitest.log" | awk '{s+=$2} END {print s+0}')
-e2e_pass=$(grep -Eo '^# pass [0-9]+' "$logs/e2e.log" | awk '{s+=$3} END {print s+0}')
-e2e_fail=$(grep -Eo '^# fail [0-9]+' "$logs/e2e.log" | awk '{s+=$3} END {print s+0}')
+count() { { grep -Eo "$1" "$2" || true; } | awk -v f="$3" '{s+=$f} END {print s+0}'; }
+cargo_pass=$(count 'test result: ok\. [0-9]+ passed' "$logs/cargo.log" 4)
+ui_pass=$(count 'Tests +[0-9]+ passed' "$logs/vitest.log" 2)
+e2e_pass=$(count '^# pass [0-9]+' "$logs/e2e.log" 3)
+e2e_fail=$(count '^# fail [0-9]+' "$logs/e2e.log" 3)
 echo
 echo "Rust: $cargo_pass passed; UI: $ui_pass passed; end to end: $e2e_pass passed"
 echo "all: $((cargo_pass + ui_pass + e2e_pass)) passed, $e2e_fail failed"
