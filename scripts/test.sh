@@ -42,6 +42,11 @@ export APP_BIN="$PWD/target/debug/ferry-app" CLI_BIN="$PWD/target/debug/ferry"
 scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" \
   tests/e2e/run-e2e.sh node --test --test-concurrency=1 tests/e2e/ 2>&1 | tee "$logs/e2e.log"
 
+step "end to end: no keychain reachable"
+# Outside any D-Bus session the Secret Service cannot answer, as on a desktop without one.
+DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/ferry-no-bus xvfb-run -a -s "-screen 0 1280x900x24" \
+  tests/e2e/run-e2e.sh node --test tests/e2e/no-keychain.e2e.mjs 2>&1 | tee -a "$logs/e2e.log"
+
 # One closing line over every runner. set -o pipefail above has already stopped the script
 # if any runner failed, so the counts here are of a green run.
 count() { { grep -Eo "$1" "$2" || true; } | awk -v f="$3" '{s+=$f} END {print s+0}'; }

@@ -39,7 +39,7 @@ export function ConfirmDeleteDialog({ open, title, children, pending, error, onC
           <DialogContent>
             {children}
             {error && (
-              <MessageBar intent="error" data-testid="delete-error" style={{ marginTop: 12 }}>
+              <MessageBar intent="error" layout="multiline" data-testid="delete-error" style={{ marginTop: 12 }}>
                 <MessageBarBody>{error.message}</MessageBarBody>
               </MessageBar>
             )}

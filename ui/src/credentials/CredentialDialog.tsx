@@ -83,6 +83,8 @@ const useStyles = makeStyles({
   surface: { width: '600px', maxWidth: 'calc(100vw - 48px)' },
   form: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
   intro: { color: tokens.colorNeutralForeground2 },
+  // The form scrolls as a whole; a shrinking message bar would clip its own text.
+  bar: { flexShrink: 0 },
   mono: { fontFamily: tokens.fontFamilyMonospace },
 });
 
@@ -216,8 +218,8 @@ export function CredentialDialog({ open, mode, credential, pluginId, onClose, on
               <Text className={styles.intro}>
                 {INTRO[mode]}
               </Text>
-              {keychainDown && (
-                <MessageBar intent="warning" layout="multiline">
+              {keychainDown && failure?.code !== 'keychain_unavailable' && (
+                <MessageBar className={styles.bar} intent="warning" layout="multiline">
                   <MessageBarBody>
                     <MessageBarTitle>Secrets cannot be stored right now</MessageBarTitle>
                     {status.data?.keychain.message}
@@ -225,7 +227,7 @@ export function CredentialDialog({ open, mode, credential, pluginId, onClose, on
                 </MessageBar>
               )}
               {failure && (
-                <MessageBar intent="error" layout="multiline" data-testid="credential-error">
+                <MessageBar className={styles.bar} intent="error" layout="multiline" data-testid="credential-error">
                   <MessageBarBody>
                     <MessageBarTitle>
                       {failure.code === 'keychain_unavailable' ? 'The keychain refused the secret' : 'Not saved'}
@@ -235,7 +237,7 @@ export function CredentialDialog({ open, mode, credential, pluginId, onClose, on
                 </MessageBar>
               )}
               {fm.otherMessages.length > 0 && (
-                <MessageBar intent="error" layout="multiline">
+                <MessageBar className={styles.bar} intent="error" layout="multiline">
                   <MessageBarBody>{fm.otherMessages.join(' ')}</MessageBarBody>
                 </MessageBar>
               )}

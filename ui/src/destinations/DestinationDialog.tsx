@@ -210,7 +210,7 @@ export function DestinationDialog({ open, destination, onClose }: DestinationDia
             <DialogTitle>{destination ? `Edit destination “${destination.name}”` : 'Add destination'}</DialogTitle>
             <DialogContent className={styles.content}>
               {failure && (
-                <MessageBar intent="error" layout="multiline" data-testid="destination-error">
+                <MessageBar intent="error" layout="multiline" data-testid="destination-error" style={{ flexShrink: 0 }}>
                   <MessageBarBody>
                     <MessageBarTitle>Not saved</MessageBarTitle>
                     {failure.message}
@@ -218,7 +218,7 @@ export function DestinationDialog({ open, destination, onClose }: DestinationDia
                 </MessageBar>
               )}
               {fm.otherMessages.length > 0 && (
-                <MessageBar intent="error" layout="multiline">
+                <MessageBar intent="error" layout="multiline" style={{ flexShrink: 0 }}>
                   <MessageBarBody>{fm.otherMessages.join(' ')}</MessageBarBody>
                 </MessageBar>
               )}
