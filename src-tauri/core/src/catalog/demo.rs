@@ -1,0 +1,122 @@
+//! The local sandbox as a ready-made destination, so a new user can try Ferry without a tenant.
+//!
+//! The app starts the sandbox and calls [`Catalog::ensure_demo_destination`] each time: the
+//! destination and its credential keep fixed ids, and their URL, tenant, client ID and secret
+//! are brought up to date (the sandbox may listen on another port than last time). The user's
+//! own edits to the name, description and access switches are kept.
+
+use super::{Catalog, DestinationView};
+use crate::date::Date;
+use crate::error::Result;
+use crate::ids;
+use crate::plugins;
+use crate::secrets::Secret;
+use crate::store::credentials::{self as cred_table, CredentialRow};
+use crate::store::destinations::{self as dest_table, DestinationRow};
+use crate::store::now_unix;
+use crate::validate;
+
+/// Fixed id of the sandbox's credential.
+pub const DEMO_CREDENTIAL_ID: &str = "cred_localsandbox";
+/// Fixed id of the sandbox's destination.
+pub const DEMO_DESTINATION_ID: &str = "dst_localsandbox";
+
+/// Where the running sandbox listens and how to sign in to it.
+#[derive(Debug, Clone)]
+pub struct DemoTarget {
+    pub base_url: String,
+    pub tenant: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+}
+
+/// A name not yet taken in `table_names`, starting from `wanted`.
+fn free_name(taken: impl Fn(&str) -> Result<bool>, wanted: &str) -> Result<String> {
+    if !taken(wanted)? {
+        return Ok(wanted.to_string());
+    }
+    for n in 2.. {
+        let candidate = format!("{wanted} ({n})");
+        if !taken(&candidate)? {
+            return Ok(candidate);
+        }
+    }
+    unreachable!("an unbounded range always yields a free name")
+}
+
+impl Catalog {
+    /// Creates or refreshes the "Local sandbox" destination and its credential.
+    pub fn ensure_demo_destination(
+        &self,
+        demo: &DemoTarget,
+        today: Date,
+    ) -> Result<DestinationView> {
+        let url = validate::dynamics_url(&demo.base_url).map_err(|m| {
+            crate::error::Error::field(
+                "dynamicsUrl",
+                format!("The sandbox address is unusable: {m}"),
+            )
+        })?;
+        let tenant = validate::tenant(&demo.tenant)
+            .map_err(|m| crate::error::Error::field("tenantId", m))?;
+        let client_id = validate::client_id(&demo.client_id)
+            .map_err(|m| crate::error::Error::field("clientId", m))?;
+        let now = now_unix();
+        self.store.with_tx(|tx| {
+            let cred = match cred_table::get(tx, DEMO_CREDENTIAL_ID)? {
+                Some(mut c) => {
+                    c.client_id = client_id.clone();
+                    // The sandbox's secret never expires; keep the warning quiet for the demo.
+                    c.secret_expires_on = today.add_years(validate::SECRET_MAX_YEARS);
+                    c.secret_set_at = now;
+                    c.updated_at = now;
+                    c
+                }
+                None => CredentialRow {
+                    id: DEMO_CREDENTIAL_ID.to_string(),
+                    name: free_name(|n| cred_table::name_taken(tx, n, None), "Local sandbox app")?,
+                    description: "Signs in to the sandbox that runs inside Ferry.".into(),
+                    plugin: plugins::DYNAMICS.into(),
+                    client_id: client_id.clone(),
+                    secret_expires_on: today.add_years(validate::SECRET_MAX_YEARS),
+                    secret_set_at: now,
+                    created_at: now,
+                    updated_at: now,
+                },
+            };
+            cred_table::upsert(tx, &cred)?;
+            let dest = match dest_table::get(tx, DEMO_DESTINATION_ID)? {
+                Some(mut d) => {
+                    d.credential_id = cred.id.clone();
+                    d.tenant_id = tenant.clone();
+                    d.dynamics_url = url.url.clone();
+                    d.cloud = url.host.cloud.as_str().into();
+                    d.updated_at = now;
+                    d
+                }
+                None => DestinationRow {
+                    id: DEMO_DESTINATION_ID.to_string(),
+                    name: free_name(|n| dest_table::name_taken(tx, n, None), "Local sandbox")?,
+                    description:
+                        "A Dataverse look-alike on this computer: try Ferry without a tenant."
+                            .into(),
+                    plugin: plugins::DYNAMICS.into(),
+                    credential_id: cred.id.clone(),
+                    tenant_id: tenant.clone(),
+                    dynamics_url: url.url.clone(),
+                    cloud: url.host.cloud.as_str().into(),
+                    api_version: "9.2".into(),
+                    business_users: true,
+                    restricted_pii: false,
+                    created_at: now,
+                    updated_at: now,
+                },
+            };
+            dest_table::upsert(tx, &dest)?;
+            // Last, inside the transaction: a keychain failure leaves no half-made demo.
+            self.secrets.set(&cred.id, &demo.client_secret)
+        })?;
+        debug_assert!(DEMO_DESTINATION_ID.starts_with(ids::DESTINATION));
+        self.get_destination(DEMO_DESTINATION_ID, today)
+    }
+}

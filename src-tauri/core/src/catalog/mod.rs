@@ -1,0 +1,184 @@
+//! The operations on credentials and destinations that the app and the CLI offer.
+//!
+//! [`Catalog`] joins the SQLite store and the keychain so that the two never disagree: a
+//! credential row exists only with its secret stored, and a failed keychain write rolls the
+//! row back. Every rule is checked here, whatever the UI already checked, and every refusal
+//! names the field to fix. Time is passed in (`today`) so tests can pin it.
+//!
+//! One file per area: `credentials`, `destinations`, and `demo` (the local sandbox as a
+//! ready-made destination). Their types are re-exported here.
+
+mod credentials;
+mod demo;
+mod destinations;
+
+pub use credentials::{CredentialEdit, CredentialView, NewCredential, SecretRotation};
+pub use demo::{DemoTarget, DEMO_CREDENTIAL_ID, DEMO_DESTINATION_ID};
+pub use destinations::{CredentialRef, DestinationInput, DestinationView, FormCheck, UrlCheck};
+
+use crate::date::Date;
+use crate::error::{Error, FieldError, Result};
+use crate::expiry::{ExpiryLevel, ExpiryStatus};
+use crate::plugins;
+use crate::secrets::{KeychainStatus, SecretStore};
+use crate::store::{is_unique_violation, Store};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// An id and a name, for references between records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct NamedRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// A credential whose secret needs attention soon, for the notice at start.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ExpiringCredential {
+    pub id: String,
+    pub name: String,
+    pub expiry: ExpiryStatus,
+    pub used_by: Vec<NamedRef>,
+}
+
+/// What the app shows about itself when it opens.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AppStatus {
+    pub data_dir: String,
+    pub keychain: KeychainStatus,
+    #[ts(type = "string")]
+    pub today: Date,
+    /// Credentials expired or expiring within the warning window, most urgent first.
+    pub expiring: Vec<ExpiringCredential>,
+}
+
+/// The data folder: `FERRY_DATA_DIR` if set, else the platform's per-user app-data folder.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("FERRY_DATA_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    // Matches the app identifier in tauri.conf.json; debug builds keep their own folder, as
+    // they keep their own keychain service.
+    let app = crate::secrets::DEFAULT_SERVICE;
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let base = if cfg!(windows) {
+        env("APPDATA")
+    } else if cfg!(target_os = "macos") {
+        env("HOME").map(|h| h.join("Library/Application Support"))
+    } else {
+        env("XDG_DATA_HOME").or_else(|| env("HOME").map(|h| h.join(".local/share")))
+    };
+    base.unwrap_or_else(|| PathBuf::from(".")).join(app)
+}
+
+/// Credentials and destinations, over the local database and the OS keychain.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    store: Store,
+    secrets: SecretStore,
+    data_dir: PathBuf,
+}
+
+pub(crate) fn collect<T>(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    r: std::result::Result<T, String>,
+) -> Option<T> {
+    r.map_err(|m| errors.push(FieldError::new(field, m))).ok()
+}
+
+pub(crate) fn fail_if_any(errors: Vec<FieldError>) -> Result<()> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Validation(errors))
+    }
+}
+
+pub(crate) fn name_conflict(e: Error, what: &str, name: &str) -> Error {
+    // Two writers can pass the name check at once; the UNIQUE index decides, and the
+    // loser gets the same message the check would have given.
+    if is_unique_violation(&e) {
+        Error::field(
+            "name",
+            format!("A {what} named \"{name}\" already exists: choose another name."),
+        )
+    } else {
+        e
+    }
+}
+
+pub(crate) fn default_plugin() -> String {
+    plugins::DYNAMICS.to_string()
+}
+
+pub(crate) fn named(id: &str, name: &str) -> NamedRef {
+    NamedRef {
+        id: id.to_string(),
+        name: name.to_string(),
+    }
+}
+
+pub(crate) fn plugin_ref(id: &str) -> NamedRef {
+    named(id, plugins::get(id).map_or(id, |p| p.name))
+}
+
+pub(crate) fn list_names(refs: &[(String, String)]) -> String {
+    refs.iter()
+        .map(|(_, n)| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Catalog {
+    /// Opens the catalog in `data_dir`, migrating its database.
+    pub fn open(data_dir: &Path, secrets: SecretStore) -> Result<Catalog> {
+        let store = Store::open(data_dir)?;
+        Ok(Catalog {
+            store,
+            secrets,
+            data_dir: data_dir.to_path_buf(),
+        })
+    }
+
+    /// The database underneath, for tests and diagnostics.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The keychain underneath.
+    pub fn secrets(&self) -> &SecretStore {
+        &self.secrets
+    }
+
+    /// Keychain state and expiring credentials, for the app's start.
+    pub fn status(&self, today: Date) -> Result<AppStatus> {
+        let mut expiring: Vec<ExpiringCredential> = self
+            .list_credentials(today)?
+            .into_iter()
+            .filter(|c| c.expiry.level != ExpiryLevel::Ok)
+            .map(|c| ExpiringCredential {
+                id: c.id,
+                name: c.name,
+                expiry: c.expiry,
+                used_by: c.used_by,
+            })
+            .collect();
+        expiring.sort_by_key(|c| c.expiry.days_left);
+        Ok(AppStatus {
+            data_dir: self.data_dir.display().to_string(),
+            keychain: self.secrets.status(),
+            today,
+            expiring,
+        })
+    }
+}
