@@ -29,6 +29,10 @@ cargo clippy "${FEATURES[@]}" -- -D warnings
 step "cargo test (real SQLite files, real keychain)"
 scripts/with-keyring.sh cargo test "${FEATURES[@]}" 2>&1 | tee "$logs/cargo.log"
 
+step "fidelity: unmodified third-party Dataverse clients against the sandbox"
+tests/fidelity/setup.sh
+FERRY_BIN="$PWD/target/debug/ferry" tests/fidelity/run.sh 2>&1 | tee "$logs/fidelity.log"
+
 step "the UI's contract types match the Rust types"
 # cargo test has just rewritten ui/src/api/generated from the Rust types (ts-rs).
 if [ -n "$(git status --porcelain -- ui/src/api/generated 2>/dev/null)" ]; then
@@ -42,6 +46,10 @@ export APP_BIN="$PWD/target/debug/ferry-app" CLI_BIN="$PWD/target/debug/ferry"
 scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" \
   tests/e2e/run-e2e.sh node --test --test-concurrency=1 tests/e2e/ 2>&1 | tee "$logs/e2e.log"
 
+step "end to end: the embedded sandbox as a ready destination"
+FERRY_SANDBOX=on scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" \
+  tests/e2e/run-e2e.sh node --test tests/e2e/sandbox.e2e.mjs 2>&1 | tee -a "$logs/e2e.log"
+
 step "end to end: no keychain reachable"
 # Outside any D-Bus session the Secret Service cannot answer, as on a desktop without one.
 DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/ferry-no-bus xvfb-run -a -s "-screen 0 1280x900x24" \
@@ -54,7 +62,8 @@ cargo_pass=$(count 'test result: ok\. [0-9]+ passed' "$logs/cargo.log" 4)
 ui_pass=$(count 'Tests +[0-9]+ passed' "$logs/vitest.log" 2)
 e2e_pass=$(count '^# pass [0-9]+' "$logs/e2e.log" 3)
 e2e_fail=$(count '^# fail [0-9]+' "$logs/e2e.log" 3)
+fid_pass=$(count '^fidelity: [0-9]+ passed' "$logs/fidelity.log" 2)
 echo
-echo "Rust: $cargo_pass passed; UI: $ui_pass passed; end to end: $e2e_pass passed"
-echo "all: $((cargo_pass + ui_pass + e2e_pass)) passed, $e2e_fail failed"
+echo "Rust: $cargo_pass passed; UI: $ui_pass passed; fidelity: $fid_pass passed; end to end: $e2e_pass passed"
+echo "all: $((cargo_pass + ui_pass + fid_pass + e2e_pass)) passed, $e2e_fail failed"
 rm -rf "$logs"

@@ -4,6 +4,7 @@
 //! `ferry_core`, which holds every rule and is tested without a window.
 
 pub mod commands;
+pub mod demo;
 pub mod error;
 
 use ferry_core::catalog::default_data_dir;
@@ -51,7 +52,9 @@ pub fn run() {
             std::process::exit(1);
         }
     };
+    let sandbox = demo::start(&catalog);
     builder(tauri::Builder::default(), catalog)
+        .manage(sandbox)
         .run(tauri::generate_context!())
         .expect("the Ferry window could not start");
 }

@@ -8,6 +8,8 @@ log=tests/e2e/artifacts/tauri-driver.log
 # The app inherits this environment from the driver: a fresh data folder and keychain service.
 export FERRY_DATA_DIR="${FERRY_DATA_DIR:-$(mktemp -d -t ferry-e2e-data.XXXXXX)}"
 export FERRY_KEYCHAIN_SERVICE="${FERRY_KEYCHAIN_SERVICE:-ferry-e2e-$$}"
+# The embedded sandbox adds a ready-made destination; tests that want it say FERRY_SANDBOX=on.
+export FERRY_SANDBOX="${FERRY_SANDBOX:-off}"
 tauri-driver --port 4444 >"$log" 2>&1 &
 driver=$!
 for _ in $(seq 1 100); do

@@ -4,7 +4,9 @@
 //! links no webview, so it runs on servers. Secrets are read from standard input (or a hidden
 //! prompt), never from arguments, which other users can see in the process list.
 
+mod dataverse_cmd;
 mod output;
+mod sandbox_cmd;
 
 use clap::{Args, Parser, Subcommand};
 use ferry_core::catalog::{
@@ -51,6 +53,10 @@ enum Command {
     /// Manage destinations.
     #[command(subcommand)]
     Destinations(DestinationCmd),
+    /// Run the local Dataverse sandbox until Ctrl-C.
+    Sandbox(sandbox_cmd::SandboxArgs),
+    /// Measure sending contacts to a sandbox (prints figures; not a test).
+    Bench(dataverse_cmd::BenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -141,6 +147,8 @@ enum DestinationCmd {
     },
     /// Delete a destination (its credential stays).
     Delete { destination: String },
+    #[command(flatten)]
+    Remote(dataverse_cmd::RemoteCmd),
 }
 
 /// Reads the client secret from piped standard input, or from a hidden prompt on a terminal.
@@ -166,6 +174,8 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Status => out.status(&catalog.status(today)?),
         Command::Plugins { filter } => out.plugins(&plugins::filter(&filter)),
+        Command::Sandbox(args) => sandbox_cmd::run(args, &data_dir, cli.json)?,
+        Command::Bench(args) => dataverse_cmd::bench(args, cli.json)?,
         Command::Credentials(c) => match c {
             CredentialCmd::List => out.credentials(&catalog.list_credentials(today)?),
             CredentialCmd::Show { credential } => {
@@ -267,6 +277,7 @@ fn run(cli: Cli) -> Result<()> {
                 catalog.delete_destination(&destination)?;
                 out.done(&format!("Deleted destination \"{destination}\"."))
             }
+            DestinationCmd::Remote(cmd) => dataverse_cmd::run(cmd, &catalog, today, cli.json)?,
         },
     }
     Ok(())

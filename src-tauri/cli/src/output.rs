@@ -233,5 +233,10 @@ pub fn exit_code(e: &Error) -> u8 {
         ErrorCode::NotFound => 3,
         ErrorCode::InUse => 4,
         ErrorCode::KeychainUnavailable => 5,
+        ErrorCode::AuthFailed => 6,
+        ErrorCode::Forbidden => 7,
+        ErrorCode::Throttled => 8,
+        ErrorCode::Network => 9,
+        ErrorCode::Remote => 10,
     }
 }

@@ -52,6 +52,37 @@ pub enum Error {
     /// Files on disk could not be read or written.
     #[error("A file could not be read or written: {0}")]
     Io(#[from] std::io::Error),
+    /// Signing in failed: wrong secret, app or tenant, or an expired credential.
+    #[error("{0}")]
+    AuthFailed(String),
+    /// Signed in, but Dataverse refused access (no application user, a missing privilege).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Dataverse's service protection limits kept refusing requests after every retry.
+    #[error("{0}")]
+    Throttled(String),
+    /// Dataverse could not be reached: DNS, TLS, timeout or a dropped connection.
+    #[error("{0}")]
+    Network(String),
+    /// Dataverse refused the request, or answered something Ferry cannot read.
+    #[error("{0}")]
+    Remote(String),
+}
+
+impl From<crate::dataverse::DataverseError> for Error {
+    fn from(e: crate::dataverse::DataverseError) -> Self {
+        use crate::dataverse::DataverseError as D;
+        let message = e.to_string();
+        match e {
+            D::Config(_) => Error::field("dynamicsUrl", message),
+            D::InvalidRow(_) => Error::field("key", message),
+            D::Auth { .. } => Error::AuthFailed(message),
+            D::Forbidden { .. } => Error::Forbidden(message),
+            D::Throttled(_) => Error::Throttled(message),
+            D::Network { .. } => Error::Network(message),
+            D::Api(_) | D::Protocol(_) => Error::Remote(message),
+        }
+    }
 }
 
 fn join_fields(fields: &[FieldError]) -> String {
@@ -72,6 +103,11 @@ pub enum ErrorCode {
     InUse,
     KeychainUnavailable,
     Internal,
+    AuthFailed,
+    Forbidden,
+    Throttled,
+    Network,
+    Remote,
 }
 
 impl Error {
@@ -83,6 +119,11 @@ impl Error {
             Error::InUse(_) => ErrorCode::InUse,
             Error::KeychainUnavailable(_) => ErrorCode::KeychainUnavailable,
             Error::Store(_) | Error::Incompatible(_) | Error::Io(_) => ErrorCode::Internal,
+            Error::AuthFailed(_) => ErrorCode::AuthFailed,
+            Error::Forbidden(_) => ErrorCode::Forbidden,
+            Error::Throttled(_) => ErrorCode::Throttled,
+            Error::Network(_) => ErrorCode::Network,
+            Error::Remote(_) => ErrorCode::Remote,
         }
     }
 

@@ -5,6 +5,8 @@
 
 pub mod catalog;
 pub mod cloud;
+pub mod connection;
+pub mod dataverse;
 pub mod date;
 pub mod error;
 pub mod expiry;

@@ -485,18 +485,48 @@ fn the_sandbox_destination_is_created_once_and_follows_the_sandbox() {
         client_id: CLIENT_ID.into(),
         client_secret: Secret::new(format!("sandbox-secret-{port}")),
     };
-    let first = f.catalog.ensure_demo_destination(&demo(41001), today()).unwrap();
-    assert_eq!(first.id, DEMO_DESTINATION_ID, "the demo destination has its fixed id");
-    assert_eq!(first.dynamics_url, "http://127.0.0.1:41001", "it points at the sandbox");
+    let first = f
+        .catalog
+        .ensure_demo_destination(&demo(41001), today())
+        .unwrap();
+    assert_eq!(
+        first.id, DEMO_DESTINATION_ID,
+        "the demo destination has its fixed id"
+    );
+    assert_eq!(
+        first.dynamics_url, "http://127.0.0.1:41001",
+        "it points at the sandbox"
+    );
     let mut mine = destination("My sandbox", &first.credential.id);
     mine.dynamics_url = first.dynamics_url.clone();
     mine.tenant_id = first.tenant_id.clone();
-    f.catalog.update_destination(&first.id, mine, today()).unwrap();
+    f.catalog
+        .update_destination(&first.id, mine, today())
+        .unwrap();
 
-    let again = f.catalog.ensure_demo_destination(&demo(41002), today()).unwrap();
-    assert_eq!(f.catalog.list_destinations(today()).unwrap().len(), 1, "still one destination");
-    assert_eq!(again.dynamics_url, "http://127.0.0.1:41002", "the new port is followed");
+    let again = f
+        .catalog
+        .ensure_demo_destination(&demo(41002), today())
+        .unwrap();
+    assert_eq!(
+        f.catalog.list_destinations(today()).unwrap().len(),
+        1,
+        "still one destination"
+    );
+    assert_eq!(
+        again.dynamics_url, "http://127.0.0.1:41002",
+        "the new port is followed"
+    );
     assert_eq!(again.name, "My sandbox", "the user's rename is kept");
-    let secret = f.catalog.secrets().get(&again.credential.id).unwrap().unwrap();
-    assert_eq!(secret.expose(), "sandbox-secret-41002", "the current secret is stored");
+    let secret = f
+        .catalog
+        .secrets()
+        .get(&again.credential.id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        secret.expose(),
+        "sandbox-secret-41002",
+        "the current secret is stored"
+    );
 }

@@ -155,6 +155,11 @@ impl Catalog {
         &self.store
     }
 
+    /// The data folder this catalog lives in.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
     /// The keychain underneath.
     pub fn secrets(&self) -> &SecretStore {
         &self.secrets

@@ -8,10 +8,16 @@ use crate::error::{Error, Result};
 use rusqlite::Connection;
 
 /// Every migration, in order. Never edit or remove one that has shipped: add a new file.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_destinations_and_credentials",
-    include_str!("migrations/0001_destinations_and_credentials.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_destinations_and_credentials",
+        include_str!("migrations/0001_destinations_and_credentials.sql"),
+    ),
+    (
+        "0002_metadata_cache",
+        include_str!("migrations/0002_metadata_cache.sql"),
+    ),
+];
 
 /// Applies every migration the database has not seen yet.
 pub fn apply(conn: &mut Connection) -> Result<()> {

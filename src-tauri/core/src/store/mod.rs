@@ -7,6 +7,7 @@
 
 pub mod credentials;
 pub mod destinations;
+pub mod metadata_cache;
 mod migrate;
 
 use crate::error::{Error, Result};

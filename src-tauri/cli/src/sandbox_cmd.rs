@@ -1,0 +1,96 @@
+//! `ferry sandbox`: runs the local Dataverse emulator in the foreground until Ctrl-C.
+//!
+//! It prints what a person (or a script, with `--json`) needs to point a client at it: the base
+//! URL, tenant, client id and secret. It only maps flags onto `ferry_sandbox::SandboxConfig`;
+//! all behaviour lives in the sandbox crate.
+
+use clap::Args;
+use ferry_sandbox::{KeyConfig, Profile, Sandbox, SandboxConfig};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Flags of `ferry sandbox`.
+#[derive(Args)]
+pub struct SandboxArgs {
+    /// Loopback port (0 picks a free one).
+    #[arg(long, default_value_t = 5555)]
+    port: u16,
+    /// Serve HTTPS with a self-signed certificate (its local CA is kept in the data file).
+    #[arg(long)]
+    https: bool,
+    /// demo (Dataverse's documented limits) or fast (no limits, for benchmarks).
+    #[arg(long, default_value = "demo")]
+    profile: Profile,
+    /// SQLite file for records (default: sandbox.sqlite3 in the data folder).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Access-token lifetime in seconds.
+    #[arg(long, default_value_t = 3599)]
+    token_lifetime: u64,
+    /// Write the PEM of the CA that signed the HTTPS certificate here, for clients to trust.
+    #[arg(long)]
+    ca_out: Option<PathBuf>,
+    /// Alternate key as TABLE=COLUMN[,COLUMN…]; repeat for more. Replaces the defaults
+    /// (contact=emailaddress1, account=accountnumber).
+    #[arg(long = "key", value_name = "TABLE=COLUMNS")]
+    keys: Vec<String>,
+}
+
+/// Starts the sandbox, prints its details, and blocks until Ctrl-C.
+pub fn run(args: SandboxArgs, data_dir: &Path, json: bool) -> std::io::Result<()> {
+    let data = args
+        .data
+        .unwrap_or_else(|| data_dir.join("sandbox.sqlite3"));
+    if let Some(parent) = data.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut keys = Vec::new();
+    for k in &args.keys {
+        let (table, columns) = k.split_once('=').ok_or_else(|| {
+            std::io::Error::other(format!(
+                "--key \"{k}\" must look like contact=emailaddress1."
+            ))
+        })?;
+        keys.push(KeyConfig {
+            table: table.trim().to_string(),
+            columns: columns.split(',').map(|c| c.trim().to_string()).collect(),
+        });
+    }
+    let defaults = SandboxConfig::for_profile(args.profile);
+    let config = SandboxConfig {
+        keys: if keys.is_empty() {
+            defaults.keys.clone()
+        } else {
+            keys
+        },
+        port: args.port,
+        https: args.https,
+        data_path: Some(data.clone()),
+        token_lifetime: Duration::from_secs(args.token_lifetime),
+        ..defaults
+    };
+    let sb = Sandbox::start(config).map_err(std::io::Error::other)?;
+    if let (Some(path), Some(pem)) = (&args.ca_out, &sb.ca_certificate_pem) {
+        std::fs::write(path, pem)?;
+    }
+    if json {
+        let v = serde_json::json!({
+            "baseUrl": sb.base_url, "tenant": sb.tenant, "clientId": sb.client_id,
+            "clientSecret": sb.client_secret, "tokenUrl": sb.token_url(), "scope": sb.scope(),
+            "dataFile": data, "caCertificate": args.ca_out,
+        });
+        println!("{v}");
+    } else {
+        println!("Ferry sandbox is running. Press Ctrl-C to stop.");
+        println!("  Base URL:       {}", sb.base_url);
+        println!("  Tenant:         {}", sb.tenant);
+        println!("  Client ID:      {}", sb.client_id);
+        println!("  Client secret:  {}", sb.client_secret);
+        println!("  Token URL:      {}", sb.token_url());
+        println!("  Data file:      {}", data.display());
+        if let Some(path) = &args.ca_out {
+            println!("  CA certificate: {}", path.display());
+        }
+    }
+    sb.run_until_ctrl_c().map_err(std::io::Error::other)
+}

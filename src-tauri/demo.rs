@@ -1,0 +1,42 @@
+//! The sandbox the app runs for its demo destination, so Ferry is useful before it is pointed
+//! at a tenant. It lives as long as the window; `FERRY_SANDBOX=off` skips it.
+
+use ferry_core::catalog::DemoTarget;
+use ferry_core::date::Date;
+use ferry_core::secrets::Secret;
+use ferry_core::Catalog;
+use ferry_sandbox::{Profile, Sandbox, SandboxConfig, SandboxHandle};
+
+/// File the sandbox keeps its records in, inside Ferry's data folder.
+pub const SANDBOX_FILE: &str = "sandbox.sqlite3";
+
+/// Keeps the running sandbox alive; dropping it stops the server.
+pub struct DemoSandbox(#[allow(dead_code)] Option<SandboxHandle>);
+
+/// Starts the sandbox with the documented service-protection limits and points the "Local
+/// sandbox" destination at it. Failures are reported and skipped: the app works without it.
+pub fn start(catalog: &Catalog) -> DemoSandbox {
+    if std::env::var("FERRY_SANDBOX").is_ok_and(|v| v == "off") {
+        return DemoSandbox(None);
+    }
+    let mut config = SandboxConfig::for_profile(Profile::Demo);
+    config.data_path = Some(catalog.data_dir().join(SANDBOX_FILE));
+    let handle = match Sandbox::start(config) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("Ferry's local sandbox did not start: {e}");
+            return DemoSandbox(None);
+        }
+    };
+    let demo = DemoTarget {
+        base_url: handle.base_url.clone(),
+        tenant: handle.tenant.clone(),
+        client_id: handle.client_id.clone(),
+        client_secret: Secret::new(handle.client_secret.clone()),
+    };
+    // Without a keychain the demo credential cannot be stored; the app's banner says why.
+    if let Err(e) = catalog.ensure_demo_destination(&demo, Date::today()) {
+        eprintln!("The sandbox destination could not be set up: {e}");
+    }
+    DemoSandbox(Some(handle))
+}

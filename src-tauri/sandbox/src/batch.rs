@@ -1,0 +1,353 @@
+//! `$batch`: OData 4.0 multipart/mixed batches with change sets, as Dataverse runs them.
+//!
+//! Parts run in order through the same handlers as top-level requests. A change set is one
+//! transaction (any failure rolls it back); `Content-ID` references (`$1`) work in URLs and in
+//! `@odata.bind` values; without `Prefer: odata.continue-on-error` the batch stops at the first
+//! failure and answers 400 with only that part. The parser is deliberately tolerant (quoted or
+//! bare boundaries, a preamble, CRLF or LF, absolute or relative inner URLs, any Content-ID
+//! values); it is not a general MIME library.
+
+use crate::http::{reason, ApiError, ApiRequest, ApiResponse};
+use crate::service::{execute_in_tx, Ctx, VERSIONS};
+use crate::{odata, store::Tx};
+use bytes::Bytes;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// Dataverse's limit on requests in one batch.
+pub const MAX_REQUESTS: usize = 1000;
+
+/// One top-level item of a batch.
+enum Item {
+    Single(Part),
+    ChangeSet(Vec<Part>),
+}
+
+/// The part of a change set that failed, and why.
+struct PartFailure(Option<String>, ApiError);
+
+impl From<rusqlite::Error> for PartFailure {
+    fn from(e: rusqlite::Error) -> Self {
+        Self(None, e.into())
+    }
+}
+
+/// One inner HTTP request with its MIME `Content-ID`.
+struct Part {
+    content_id: Option<String>,
+    request: ApiRequest,
+}
+
+/// Answers `POST $batch`; returns the multipart response and the records written.
+pub fn execute(ctx: &Ctx, req: &ApiRequest) -> Result<(ApiResponse, usize), ApiError> {
+    let boundary = boundary(req.header("content-type").unwrap_or("")).ok_or_else(|| {
+        ApiError::bad_request(
+            "The batch request must have a multipart/mixed Content-Type with a boundary.",
+        )
+    })?;
+    let text = String::from_utf8_lossy(&req.body);
+    let items = split(&text, &boundary)
+        .into_iter()
+        .map(|t| parse_item(t, ctx.version))
+        .collect::<Result<Vec<_>, _>>()?;
+    let total: usize = items
+        .iter()
+        .map(|i| match i {
+            Item::Single(_) => 1,
+            Item::ChangeSet(p) => p.len(),
+        })
+        .sum();
+    if total > MAX_REQUESTS {
+        return Err(ApiError::bad_request(format!(
+            "The number of requests in the batch ({total}) exceeds the limit of {MAX_REQUESTS}."
+        )));
+    }
+    let keep_going = req.prefers("odata.continue-on-error");
+    let mut refs: HashMap<String, String> = HashMap::new();
+    let mut out = Vec::new();
+    let mut written = 0;
+    let mut failed = false;
+    let mut store = ctx.svc.store();
+    for item in items {
+        match item {
+            Item::Single(part) => {
+                let r = store.with_tx(|tx| run_part(ctx, tx, &part, &mut refs));
+                let (resp, n) = r.unwrap_or_else(|e| (e.to_response(), 0));
+                written += n;
+                let bad = resp.status >= 400;
+                if bad && !keep_going {
+                    out = vec![render_part(&resp, None)];
+                    failed = true;
+                    break;
+                }
+                out.push(render_part(&resp, None));
+            }
+            Item::ChangeSet(parts) => {
+                let mut local = refs.clone();
+                let result: Result<Vec<(Option<String>, ApiResponse)>, PartFailure> = store
+                    .with_tx(|tx| {
+                        let mut done = Vec::new();
+                        for part in &parts {
+                            match run_part(ctx, tx, part, &mut local) {
+                                Ok((resp, _)) => done.push((part.content_id.clone(), resp)),
+                                Err(e) => return Err(PartFailure(part.content_id.clone(), e)),
+                            }
+                        }
+                        Ok(done)
+                    });
+                match result {
+                    Ok(done) => {
+                        refs = local;
+                        written += done.len();
+                        out.push(render_changeset(&done));
+                    }
+                    Err(PartFailure(id, e)) => {
+                        let resp = e.to_response();
+                        if !keep_going {
+                            out = vec![render_part(&resp, id.as_deref())];
+                            failed = true;
+                            break;
+                        }
+                        out.push(render_part(&resp, id.as_deref()));
+                    }
+                }
+            }
+        }
+    }
+    let response_boundary = format!("batchresponse_{}", uuid::Uuid::new_v4());
+    let mut body = String::new();
+    for part in out {
+        body.push_str(&format!("--{response_boundary}\r\n{part}"));
+    }
+    body.push_str(&format!("--{response_boundary}--\r\n"));
+    let mut r = ApiResponse::raw(
+        if failed { 400 } else { 200 },
+        &format!("multipart/mixed; boundary={response_boundary}"),
+        Bytes::from(body),
+    );
+    r.headers.push(("OData-Version".into(), "4.0".into()));
+    Ok((r, written))
+}
+
+/// Runs one inner request, resolving and recording `Content-ID` references.
+fn run_part(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    part: &Part,
+    refs: &mut HashMap<String, String>,
+) -> Result<(ApiResponse, usize), ApiError> {
+    let mut req = part.request.clone();
+    if let Some(rest) = req.path.strip_prefix('$') {
+        let (id, tail) = rest
+            .split_once('/')
+            .map(|(a, b)| (a, format!("/{b}")))
+            .unwrap_or((rest, String::new()));
+        let target = refs.get(id).ok_or_else(|| missing_ref(id))?;
+        req.path = format!("{target}{tail}");
+    }
+    if req.body.contains(&b'$') {
+        if let Ok(mut json) = serde_json::from_slice::<Value>(&req.body) {
+            replace_refs(&mut json, refs)?;
+            req.set_body(Bytes::from(json.to_string()));
+        }
+    }
+    let segs = odata::segments(&req.path);
+    let (version, rest) = match segs.as_slice() {
+        [api, data, v, rest @ ..]
+            if api == "api" && data == "data" && VERSIONS.contains(&v.as_str()) =>
+        {
+            (v.clone(), rest.to_vec())
+        }
+        _ => return Err(ApiError::no_route(&req.path)),
+    };
+    let inner = Ctx {
+        svc: ctx.svc,
+        version: &version,
+    };
+    let (mut resp, n) = execute_in_tx(&inner, tx, &req, &rest)?;
+    if let Some(url) = resp.header("OData-EntityId").map(str::to_string) {
+        resp.headers.insert(1, ("Location".into(), url.clone()));
+        if let Some(id) = &part.content_id {
+            let path = url
+                .find("/api/data/")
+                .map(|i| url[i..].to_string())
+                .unwrap_or(url);
+            refs.insert(id.clone(), path);
+        }
+    }
+    Ok((resp, n))
+}
+
+fn missing_ref(id: &str) -> ApiError {
+    ApiError::bad_request(format!(
+        "Content-ID Reference: '${id}' does not exist in the batch context."
+    ))
+}
+
+/// Replaces string values `$N` (e.g. in `@odata.bind`) with the referenced entity's path.
+fn replace_refs(v: &mut Value, refs: &HashMap<String, String>) -> Result<(), ApiError> {
+    match v {
+        Value::String(s) if s.starts_with('$') && s.len() > 1 && !s.contains(['/', '(']) => {
+            let target = refs.get(&s[1..]).ok_or_else(|| missing_ref(&s[1..]))?;
+            *s = target.clone();
+        }
+        Value::Object(m) => m.values_mut().try_for_each(|x| replace_refs(x, refs))?,
+        Value::Array(a) => a.iter_mut().try_for_each(|x| replace_refs(x, refs))?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The `boundary` parameter of a multipart Content-Type, quoted or bare.
+fn boundary(content_type: &str) -> Option<String> {
+    let (kind, params) = content_type.split_once(';')?;
+    if !kind.trim().eq_ignore_ascii_case("multipart/mixed") {
+        return None;
+    }
+    params.split(';').find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| v.trim().trim_matches('"').to_string())
+    })
+}
+
+/// The bodies of the parts between `--boundary` lines (preamble and epilogue dropped).
+fn split<'a>(text: &'a str, boundary: &str) -> Vec<&'a str> {
+    let delim = format!("--{boundary}");
+    let mut starts = Vec::new();
+    let mut from = 0;
+    while let Some(i) = text[from..].find(&delim) {
+        let at = from + i;
+        if at == 0 || text[..at].ends_with('\n') {
+            starts.push(at);
+        }
+        from = at + delim.len();
+    }
+    let mut parts = Vec::new();
+    for (n, &at) in starts.iter().enumerate() {
+        let after = &text[at + delim.len()..];
+        if after.starts_with("--") {
+            break;
+        }
+        let content_start =
+            at + delim.len() + after.find('\n').map(|i| i + 1).unwrap_or(after.len());
+        let end = starts.get(n + 1).copied().unwrap_or(text.len());
+        let content = &text[content_start.min(end)..end];
+        let content = content.strip_suffix('\n').unwrap_or(content);
+        parts.push(content.strip_suffix('\r').unwrap_or(content));
+    }
+    parts
+}
+
+/// Splits `headers CRLF CRLF rest` (LF tolerated) into header pairs and the rest.
+fn head_and_rest(text: &str) -> (Vec<(String, String)>, &str) {
+    let text = text.trim_start_matches(['\r', '\n']);
+    let (head, rest) = match (text.find("\r\n\r\n"), text.find("\n\n")) {
+        (Some(a), Some(b)) if b < a => (&text[..b], &text[b + 2..]),
+        (Some(a), _) => (&text[..a], &text[a + 4..]),
+        (None, Some(b)) => (&text[..b], &text[b + 2..]),
+        (None, None) => (text, ""),
+    };
+    let headers = head
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (headers, rest)
+}
+
+fn parse_item(text: &str, version: &str) -> Result<Item, ApiError> {
+    let (headers, rest) = head_and_rest(text);
+    let content_type = headers
+        .iter()
+        .find(|(k, _)| k == "content-type")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    if let Some(b) = boundary(content_type) {
+        let parts = split(rest, &b)
+            .into_iter()
+            .map(|t| parse_part(t, version))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(get) = parts.iter().find(|p| p.request.method == "GET") {
+            return Err(ApiError::bad_request(format!(
+                "GET requests are not allowed inside a change set ({}).",
+                get.request.path
+            )));
+        }
+        return Ok(Item::ChangeSet(parts));
+    }
+    parse_part(text, version).map(Item::Single)
+}
+
+/// Parses one `application/http` part; URLs relative to the service root get `version`'s root.
+fn parse_part(text: &str, version: &str) -> Result<Part, ApiError> {
+    let (mime, http) = head_and_rest(text);
+    let content_id = mime
+        .iter()
+        .find(|(k, _)| k == "content-id")
+        .map(|(_, v)| v.clone());
+    let http = http.trim_start_matches(['\r', '\n']);
+    let (line, after) = http.split_once('\n').unwrap_or((http, ""));
+    let mut words = line.split_whitespace();
+    let (Some(method), Some(url)) = (words.next(), words.next()) else {
+        return Err(ApiError::bad_request(format!(
+            "A batch part has no request line: '{}'.",
+            line.trim()
+        )));
+    };
+    let (headers, body) = if after.trim().is_empty() {
+        (Vec::new(), "")
+    } else {
+        head_and_rest(after)
+    };
+    let url = match url.find("/api/data/") {
+        Some(i) => url[i..].to_string(),
+        None if url.starts_with(['$', '/']) => url.to_string(),
+        None => format!("/api/data/{version}/{url}"),
+    };
+    let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+    Ok(Part {
+        content_id,
+        request: ApiRequest::new(
+            method.to_ascii_uppercase(),
+            path.to_string(),
+            query.to_string(),
+            headers,
+            Bytes::from(body.trim_end().to_string()),
+        ),
+    })
+}
+
+fn render_part(resp: &ApiResponse, content_id: Option<&str>) -> String {
+    let mut s =
+        String::from("Content-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n");
+    if let Some(id) = content_id {
+        s.push_str(&format!("Content-ID: {id}\r\n"));
+    }
+    s.push_str(&format!(
+        "\r\nHTTP/1.1 {} {}\r\n",
+        resp.status,
+        reason(resp.status)
+    ));
+    if resp.status >= 400 {
+        s.push_str(&format!("REQ_ID: {}\r\n", uuid::Uuid::new_v4()));
+    }
+    for (k, v) in &resp.headers {
+        s.push_str(&format!("{k}: {v}\r\n"));
+    }
+    s.push_str("\r\n");
+    s.push_str(&String::from_utf8_lossy(&resp.body));
+    s.push_str("\r\n");
+    s
+}
+
+fn render_changeset(done: &[(Option<String>, ApiResponse)]) -> String {
+    let b = format!("changesetresponse_{}", uuid::Uuid::new_v4());
+    let mut s = format!("Content-Type: multipart/mixed; boundary={b}\r\n\r\n");
+    for (id, resp) in done {
+        s.push_str(&format!("--{b}\r\n{}", render_part(resp, id.as_deref())));
+    }
+    s.push_str(&format!("--{b}--\r\n"));
+    s
+}

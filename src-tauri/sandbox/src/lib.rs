@@ -1,0 +1,198 @@
+//! Ferry's sandbox: a local server that behaves like Dataverse's Web API and its Entra ID
+//! sign-in closely enough that unmodified third-party clients cannot tell the difference for
+//! the operations Ferry uses.
+//!
+//! It is the desktop app's embedded demo target, the target of every integration test, and the
+//! bench for throughput and fault tests. Start one in-process with [`Sandbox::start`]; the
+//! returned [`SandboxHandle`] carries the base URL and sign-in details and stops the server on
+//! [`SandboxHandle::shutdown`] or drop. It is not a Dataverse re-implementation: no security
+//! roles, plug-ins, queries beyond simple filters, or elastic tables.
+
+mod admin;
+mod auth;
+mod batch;
+mod bulk;
+mod clock;
+pub mod config;
+mod csdl;
+mod error;
+mod guard;
+mod http;
+mod keys;
+mod lists;
+mod metadata;
+mod odata;
+mod payload;
+mod read;
+mod records;
+pub mod schema;
+mod server;
+mod service;
+mod store;
+mod tls;
+
+pub use config::{Faults, KeyConfig, Latency, Limits, Profile, SandboxConfig};
+pub use error::SandboxError;
+
+use auth::{Authority, Identity};
+use service::Service;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+use store::Store;
+use tokio::sync::watch;
+
+/// Entry point for starting sandboxes.
+pub struct Sandbox;
+
+/// A running sandbox. Dropping it stops the server.
+pub struct SandboxHandle {
+    /// `http://127.0.0.1:PORT` or `https://…` (no trailing slash); also the Dataverse URL.
+    pub base_url: String,
+    /// Tenant id to sign in against (`{base_url}/{tenant}/oauth2/v2.0/token`).
+    pub tenant: String,
+    /// Application (client) id.
+    pub client_id: String,
+    /// Client secret.
+    pub client_secret: String,
+    /// PEM of the CA that signed the HTTPS certificate (HTTPS mode only).
+    pub ca_certificate_pem: Option<String>,
+    stop: Option<watch::Sender<bool>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Starts a sandbox on 127.0.0.1 and returns once it accepts connections.
+    pub fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
+        let schema = schema::load(&config.keys, config.extra_schema.as_deref())?;
+        let store = Store::open(config.data_path.as_deref())?;
+        let identity = identity(&store, &config)?;
+        let listener = std::net::TcpListener::bind(("127.0.0.1", config.port))?;
+        listener.set_nonblocking(true)?;
+        let port = listener.local_addr()?.port();
+        let (tls, ca_pem) = match config.https {
+            true => {
+                let stored = store.setting("tls_ca_key")?;
+                let (acceptor, pem, key) = tls::acceptor(stored.as_deref())?;
+                store.set_setting("tls_ca_key", &key)?;
+                (Some(acceptor), Some(pem))
+            }
+            false => (None, None),
+        };
+        let scheme = if config.https { "https" } else { "http" };
+        let base_url = format!("{scheme}://127.0.0.1:{port}");
+        let auth = Authority::new(identity.clone(), config.token_lifetime, port);
+        let svc = Arc::new(Service::new(base_url.clone(), schema, auth, config, store));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("ferry-sandbox")
+            .enable_all()
+            .build()?;
+        let (stop, stopped) = watch::channel(false);
+        let thread = std::thread::Builder::new()
+            .name("ferry-sandbox".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    match tokio::net::TcpListener::from_std(listener) {
+                        Ok(l) => server::serve(l, svc, tls, stopped).await,
+                        Err(e) => eprintln!("The sandbox could not listen: {e}"),
+                    }
+                });
+                // NOTE: connection tasks die with the runtime; bound the wait for blocking work.
+                runtime.shutdown_timeout(Duration::from_secs(5));
+            })?;
+        Ok(SandboxHandle {
+            base_url,
+            tenant: identity.tenant,
+            client_id: identity.client_id,
+            client_secret: identity.client_secret,
+            ca_certificate_pem: ca_pem,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl SandboxHandle {
+    /// The token endpoint (v2.0) for this sandbox's tenant.
+    pub fn token_url(&self) -> String {
+        format!("{}/{}/oauth2/v2.0/token", self.base_url, self.tenant)
+    }
+
+    /// The scope a client-credentials request should ask for.
+    pub fn scope(&self) -> String {
+        format!("{}/.default", self.base_url)
+    }
+
+    /// Stops the server and waits for it.
+    pub fn shutdown(mut self) {
+        self.stop_now();
+    }
+
+    /// Blocks until Ctrl-C, then stops the server (for the CLI).
+    pub fn run_until_ctrl_c(self) -> Result<(), SandboxError> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        rt.block_on(tokio::signal::ctrl_c())?;
+        self.shutdown();
+        Ok(())
+    }
+
+    fn stop_now(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(true);
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for SandboxHandle {
+    fn drop(&mut self) {
+        self.stop_now();
+    }
+}
+
+/// The sign-in identity: config overrides, else what the data file remembers, else new.
+fn identity(store: &Store, config: &SandboxConfig) -> Result<Identity, SandboxError> {
+    let get = |name: &str, fresh: fn() -> String| -> Result<String, SandboxError> {
+        if let Some(v) = store.setting(name)? {
+            return Ok(v);
+        }
+        let v = fresh();
+        store.set_setting(name, &v)?;
+        Ok(v)
+    };
+    let guid = || uuid::Uuid::new_v4().to_string();
+    let stored = Identity {
+        tenant: get("tenant", guid)?,
+        client_id: get("client_id", guid)?,
+        client_secret: get("client_secret", new_secret)?,
+        user_id: get("user_id", guid)?,
+        business_unit_id: get("business_unit_id", guid)?,
+        organization_id: get("organization_id", guid)?,
+        signing_key: get("signing_key", new_secret)?,
+    };
+    Ok(Identity {
+        tenant: config.tenant.clone().unwrap_or(stored.tenant),
+        client_id: config.client_id.clone().unwrap_or(stored.client_id),
+        client_secret: config.client_secret.clone().unwrap_or(stored.client_secret),
+        ..stored
+    })
+}
+
+/// A secret shaped like Entra's (`xxx8Q~` plus 34 characters).
+fn new_secret() -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_.";
+    let bytes: Vec<u8> = (0..3)
+        .flat_map(|_| *uuid::Uuid::new_v4().as_bytes())
+        .collect();
+    let tail: String = bytes
+        .iter()
+        .take(37)
+        .map(|b| ALPHABET[usize::from(b % 64)] as char)
+        .collect();
+    format!("{}8Q~{}", &tail[..3], &tail[3..])
+}

@@ -1,0 +1,376 @@
+//! `EntityDefinitions`: tables, their attributes (with typed casts and option sets), keys and
+//! many-to-one relationships, generated from the same [`crate::schema::Schema`] that validates
+//! records.
+//!
+//! Supports what metadata readers send: addressing by `LogicalName='x'` or MetadataId,
+//! `$select`, `$filter` of `Prop eq value` clauses, `$expand` of the navigation collections and
+//! of `OptionSet`. It is not a full metadata service: no global option sets, no
+//! `RelationshipDefinitions`, no writes.
+
+use crate::http::{ApiError, ApiRequest, ApiResponse};
+use crate::odata::{self, RawKey};
+use crate::schema::{Column, ColumnKind, Table};
+use crate::service::Ctx;
+use serde_json::{json, Map, Value};
+
+/// Answers `EntityDefinitions…`.
+pub fn entity_definitions(
+    ctx: &Ctx,
+    req: &ApiRequest,
+    rest: &[String],
+) -> Result<ApiResponse, ApiError> {
+    let (_, key) = odata::split_key(&rest[0])?;
+    let select = req.query_param("$select");
+    let expand = req.query_param("$expand");
+    let filter = req.query_param("$filter");
+    let context = format!("{}/$metadata#EntityDefinitions", ctx.api_base());
+    let Some(key) = key else {
+        let mut value = Vec::new();
+        for t in &ctx.svc.schema.tables {
+            let mut e = entity(t);
+            if !matches_filter(&e, filter.as_deref())? {
+                continue;
+            }
+            apply_expand(t, &mut e, expand.as_deref())?;
+            value.push(project(e, select.as_deref(), "EntityMetadata")?);
+        }
+        return Ok(ApiResponse::json(
+            200,
+            &json!({"@odata.context": context, "value": value}),
+        ));
+    };
+    let table = find_table(ctx, &key)?;
+    match rest.get(1).map(String::as_str) {
+        None => {
+            let mut e = entity(table);
+            apply_expand(table, &mut e, expand.as_deref())?;
+            let mut body = project(e, select.as_deref(), "EntityMetadata")?;
+            body.insert("@odata.context".into(), json!(format!("{context}/$entity")));
+            Ok(ApiResponse::json(200, &Value::Object(body)))
+        }
+        Some(nav) => {
+            let (nav_name, item_key) = odata::split_key(nav)?;
+            let cast = rest.get(2).map(String::as_str);
+            let items: Vec<Map<String, Value>> = match nav_name {
+                "Attributes" => attributes(table, item_key.as_ref(), cast, expand.as_deref())?,
+                "Keys" => table.keys.iter().map(|k| key_json(table, k)).collect(),
+                "ManyToOneRelationships" => {
+                    table.many_to_one.iter().map(relationship_json).collect()
+                }
+                _ => return Err(ApiError::no_route(nav)),
+            };
+            let kind = if nav_name == "Attributes" {
+                "AttributeMetadata"
+            } else {
+                "MetadataBase"
+            };
+            if item_key.is_some() {
+                let item = items
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| ApiError::no_route(nav))?;
+                let mut body = project(item, select.as_deref(), kind)?;
+                body.insert(
+                    "@odata.context".into(),
+                    json!(format!(
+                        "{context}({})/{nav_name}/$entity",
+                        table.metadata_id
+                    )),
+                );
+                return Ok(ApiResponse::json(200, &Value::Object(body)));
+            }
+            let mut value = Vec::new();
+            for item in items {
+                if matches_filter(&item, filter.as_deref())? {
+                    value.push(project(item, select.as_deref(), kind)?);
+                }
+            }
+            Ok(ApiResponse::json(
+                200,
+                &json!({
+                    "@odata.context": format!("{context}({})/{nav_name}", table.metadata_id),
+                    "value": value,
+                }),
+            ))
+        }
+    }
+}
+
+fn find_table<'a>(ctx: &'a Ctx, key: &RawKey) -> Result<&'a Table, ApiError> {
+    let tables = &ctx.svc.schema.tables;
+    let found = match key {
+        RawKey::Bare(id) => tables
+            .iter()
+            .find(|t| t.metadata_id.eq_ignore_ascii_case(id.trim_matches('\''))),
+        RawKey::Named(pairs) => match pairs.as_slice() {
+            [(name, v)] if name == "LogicalName" => tables
+                .iter()
+                .find(|t| Some(t.logical_name.as_str()) == v.as_str()),
+            [(name, v)] if name == "MetadataId" => tables
+                .iter()
+                .find(|t| Some(t.metadata_id.as_str()) == v.as_str()),
+            _ => None,
+        },
+    };
+    found.ok_or_else(|| {
+        ApiError::new(
+            404,
+            "0x80040217",
+            "Could not find an entity with the specified key.",
+        )
+    })
+}
+
+/// A `Label` complex value in the user's language (1033).
+pub fn label(text: &str, id_seed: &str) -> Value {
+    let localized = json!({"Label": text, "LanguageCode": 1033, "IsManaged": true,
+        "MetadataId": crate::schema::stable_id(&format!("label:{id_seed}")), "HasChanged": null});
+    json!({"LocalizedLabels": [localized.clone()], "UserLocalizedLabel": localized})
+}
+
+fn entity(t: &Table) -> Map<String, Value> {
+    let v = json!({
+        "MetadataId": t.metadata_id, "LogicalName": t.logical_name, "SchemaName": t.schema_name,
+        "EntitySetName": t.entity_set, "LogicalCollectionName": t.entity_set,
+        "CollectionSchemaName": format!("{}s", t.schema_name),
+        "PrimaryIdAttribute": t.primary_id, "PrimaryNameAttribute": t.primary_name,
+        "ObjectTypeCode": t.object_type_code, "OwnershipType": t.ownership,
+        "IsActivity": t.primary_id == "activityid", "IsCustomEntity": false, "IsManaged": true,
+        "DisplayName": label(&t.display_name, &t.logical_name),
+        "DisplayCollectionName": label(&t.display_collection_name, &format!("{}s", t.logical_name)),
+        "HasChanged": null,
+    });
+    v.as_object().cloned().unwrap_or_default()
+}
+
+fn apply_expand(
+    t: &Table,
+    e: &mut Map<String, Value>,
+    expand: Option<&str>,
+) -> Result<(), ApiError> {
+    for (name, select) in expansions(expand) {
+        let items: Vec<Map<String, Value>> = match name.as_str() {
+            "Attributes" => t.columns.iter().map(|c| attribute(t, c, false)).collect(),
+            "Keys" => t.keys.iter().map(|k| key_json(t, k)).collect(),
+            "ManyToOneRelationships" => t.many_to_one.iter().map(relationship_json).collect(),
+            other => return Err(ApiError::bad_request(format!("Could not find a property named '{other}' on type 'Microsoft.Dynamics.CRM.EntityMetadata'."))),
+        };
+        let projected = items
+            .into_iter()
+            .map(|i| project(i, select.as_deref(), "MetadataBase").map(Value::Object))
+            .collect::<Result<Vec<_>, _>>()?;
+        e.insert(name, Value::Array(projected));
+    }
+    Ok(())
+}
+
+/// `OptionSet($select=Options),Keys` → `[("OptionSet", Some("Options")), ("Keys", None)]`.
+fn expansions(expand: Option<&str>) -> Vec<(String, Option<String>)> {
+    let Some(expand) = expand else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0, 0);
+    let bytes: Vec<char> = expand.chars().collect();
+    for (i, ch) in bytes.iter().enumerate() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(expand_item(&bytes[start..i].iter().collect::<String>()));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(expand_item(&bytes[start..].iter().collect::<String>()));
+    out
+}
+
+fn expand_item(s: &str) -> (String, Option<String>) {
+    match s.split_once('(') {
+        Some((name, opts)) => {
+            let select = opts
+                .trim_end_matches(')')
+                .split(';')
+                .find_map(|o| o.trim().strip_prefix("$select=").map(str::to_string));
+            (name.trim().to_string(), select)
+        }
+        None => (s.trim().to_string(), None),
+    }
+}
+
+fn attributes(
+    t: &Table,
+    key: Option<&RawKey>,
+    cast: Option<&str>,
+    expand: Option<&str>,
+) -> Result<Vec<Map<String, Value>>, ApiError> {
+    let cast = match cast {
+        Some(c) => Some(
+            c.strip_prefix("Microsoft.Dynamics.CRM.")
+                .ok_or_else(|| ApiError::no_route(c))?,
+        ),
+        None => None,
+    };
+    let with_options = expansions(expand).iter().any(|(n, _)| n == "OptionSet");
+    let mut out = Vec::new();
+    for c in &t.columns {
+        let wanted_key = match key {
+            None => true,
+            Some(RawKey::Bare(id)) => c.metadata_id.eq_ignore_ascii_case(id),
+            Some(RawKey::Named(p)) => p
+                .iter()
+                .any(|(n, v)| n == "LogicalName" && v.as_str() == Some(&c.logical_name)),
+        };
+        if !wanted_key || cast.is_some_and(|k| k != c.kind.metadata_type()) {
+            continue;
+        }
+        out.push(attribute(t, c, with_options && cast.is_some()));
+    }
+    if key.is_some() && out.is_empty() {
+        return Err(ApiError::new(
+            404,
+            "0x80040217",
+            "Could not find an attribute with the specified key.",
+        ));
+    }
+    Ok(out)
+}
+
+fn attribute(t: &Table, c: &Column, with_options: bool) -> Map<String, Value> {
+    let type_name = match c.kind {
+        ColumnKind::Uniqueidentifier => "UniqueidentifierType".to_string(),
+        k => format!("{}Type", k.type_code()),
+    };
+    let mut schema_name = c.logical_name.clone();
+    if let Some(first) = schema_name.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    let mut a = json!({
+        "@odata.type": format!("#Microsoft.Dynamics.CRM.{}", c.kind.metadata_type()),
+        "MetadataId": c.metadata_id, "LogicalName": c.logical_name, "SchemaName": schema_name,
+        "EntityLogicalName": t.logical_name, "AttributeType": c.kind.type_code(),
+        "AttributeTypeName": {"Value": type_name},
+        "RequiredLevel": {"Value": c.required, "CanBeChanged": true, "ManagedPropertyLogicalName": "canmodifyrequirementlevelsettings"},
+        "IsValidForCreate": c.valid_for_create, "IsValidForUpdate": c.valid_for_update, "IsValidForRead": true,
+        "IsPrimaryId": c.logical_name == t.primary_id, "IsPrimaryName": c.logical_name == t.primary_name,
+        "IsCustomAttribute": false, "DisplayName": label(&c.display_name, &c.metadata_id), "HasChanged": null,
+    });
+    let m = a.as_object_mut().expect("an object literal");
+    if let Some(n) = c.max_length {
+        m.insert("MaxLength".into(), json!(n));
+    }
+    if let (Some(lo), Some(hi)) = (c.min, c.max) {
+        m.insert("MinValue".into(), json!(lo));
+        m.insert("MaxValue".into(), json!(hi));
+    }
+    if c.kind.is_lookup() {
+        let targets: Vec<&str> = t
+            .many_to_one
+            .iter()
+            .filter(|r| r.referencing_attribute == c.logical_name)
+            .map(|r| r.referenced_entity.as_str())
+            .collect();
+        m.insert("Targets".into(), json!(targets));
+    }
+    if with_options
+        && matches!(
+            c.kind,
+            ColumnKind::Picklist | ColumnKind::State | ColumnKind::Status
+        )
+    {
+        let options: Vec<Value> = c.options.iter().map(|(v, text)| json!({
+            "Value": v, "Color": null, "IsManaged": true, "ExternalValue": null, "ParentValues": [],
+            "Tag": null, "IsHidden": false, "MetadataId": null, "HasChanged": null,
+            "Label": label(text, &format!("{}:{v}", c.metadata_id)),
+            "Description": {"LocalizedLabels": [], "UserLocalizedLabel": null},
+        })).collect();
+        m.insert(
+            "OptionSet".into(),
+            json!({
+                "MetadataId": crate::schema::stable_id(&format!("optionset:{}", c.metadata_id)),
+                "Name": format!("{}_{}", t.logical_name, c.logical_name), "IsGlobal": false,
+                "OptionSetType": c.kind.type_code(), "Options": options,
+            }),
+        );
+        m.insert("GlobalOptionSet".into(), Value::Null);
+    }
+    a.as_object().cloned().unwrap_or_default()
+}
+
+fn key_json(t: &Table, k: &crate::schema::AltKey) -> Map<String, Value> {
+    let v = json!({"MetadataId": k.metadata_id, "LogicalName": k.logical_name, "SchemaName": k.logical_name,
+        "KeyAttributes": k.columns, "EntityLogicalName": t.logical_name, "EntityKeyIndexStatus": "Active",
+        "AsyncJob": null, "IsManaged": false, "DisplayName": label(&k.logical_name, &k.metadata_id), "HasChanged": null});
+    v.as_object().cloned().unwrap_or_default()
+}
+
+fn relationship_json(r: &crate::schema::Relationship) -> Map<String, Value> {
+    let v = json!({"MetadataId": r.metadata_id, "SchemaName": r.schema_name,
+        "ReferencedAttribute": r.referenced_attribute, "ReferencedEntity": r.referenced_entity,
+        "ReferencingAttribute": r.referencing_attribute, "ReferencingEntity": r.referencing_entity,
+        "ReferencedEntityNavigationPropertyName": r.collection_nav,
+        "ReferencingEntityNavigationPropertyName": r.nav_property,
+        "RelationshipType": "OneToManyRelationship", "IsCustomRelationship": false, "IsManaged": true,
+        "HasChanged": null});
+    v.as_object().cloned().unwrap_or_default()
+}
+
+/// Keeps `$select`ed properties plus `MetadataId` and `@odata.type`, which are always returned.
+fn project(
+    mut item: Map<String, Value>,
+    select: Option<&str>,
+    type_name: &str,
+) -> Result<Map<String, Value>, ApiError> {
+    let Some(select) = select else {
+        return Ok(item);
+    };
+    let wanted: Vec<&str> = select.split(',').map(str::trim).collect();
+    if let Some(bad) = wanted.iter().find(|w| !item.contains_key(**w)) {
+        return Err(ApiError::bad_request(format!(
+            "Could not find a property named '{bad}' on type 'Microsoft.Dynamics.CRM.{type_name}'."
+        )));
+    }
+    let expanded = [
+        "Attributes",
+        "Keys",
+        "ManyToOneRelationships",
+        "OptionSet",
+        "GlobalOptionSet",
+    ];
+    item.retain(|k, _| {
+        k == "MetadataId"
+            || k == "@odata.type"
+            || wanted.contains(&k.as_str())
+            || expanded.contains(&k.as_str())
+    });
+    Ok(item)
+}
+
+/// `LogicalName eq 'x' and AttributeType eq Microsoft.Dynamics.CRM.AttributeTypeCode'Picklist'`.
+fn matches_filter(item: &Map<String, Value>, filter: Option<&str>) -> Result<bool, ApiError> {
+    let Some(filter) = filter else {
+        return Ok(true);
+    };
+    for clause in filter.split(" and ") {
+        let mut parts = clause.trim().splitn(3, ' ');
+        let (Some(prop), Some("eq"), Some(lit)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(ApiError::bad_request(format!("The Ferry sandbox only supports 'Property eq value' metadata filters, not '{clause}'.")));
+        };
+        let lit = lit.trim();
+        let want = match lit.find('\'') {
+            Some(i) if !lit.starts_with('\'') => odata::literal(&lit[i..])?,
+            _ => odata::literal(lit)?,
+        };
+        let path: Vec<&str> = prop.split('/').collect();
+        let mut have = item.get(path[0]).cloned().unwrap_or(Value::Null);
+        if let Some(sub) = path.get(1) {
+            have = have.get(*sub).cloned().unwrap_or(Value::Null);
+        }
+        if have != want {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}

@@ -1,0 +1,372 @@
+//! Builds the [`Schema`] from the copied CDM summary plus the sandbox's own overlay.
+//!
+//! The CDM documents give columns, lengths, required levels and choices for contact, account,
+//! list and campaign; the overlay (`data/sandbox-schema.json`) adds what CDM leaves out. Both
+//! files are compiled in, so the sandbox never reads outside its own crate. This module does not
+//! validate records; it only maps CDM data types onto Dataverse column types.
+
+use super::{stable_id, AltKey, Column, ColumnKind, Relationship, Schema, Table};
+use crate::config::KeyConfig;
+use crate::error::SandboxError;
+use serde::Deserialize;
+use serde_json::Value;
+
+const CDM_SUMMARY: &str = include_str!("../../data/cdm/attributes-summary.derived.json");
+const OVERLAY: &str = include_str!("../../data/sandbox-schema.json");
+
+#[derive(Deserialize)]
+struct Overlay {
+    tables: Vec<OverlayTable>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OverlayTable {
+    logical_name: String,
+    schema_name: String,
+    entity_set: String,
+    primary_id: String,
+    primary_name: String,
+    object_type_code: i64,
+    display_name: String,
+    display_collection_name: String,
+    #[serde(default = "user_owned")]
+    ownership: String,
+    #[serde(default)]
+    cdm: Option<String>,
+    #[serde(default)]
+    bulk: Vec<String>,
+    #[serde(default)]
+    read_only: Vec<String>,
+    #[serde(default)]
+    columns: Vec<OverlayColumn>,
+    #[serde(default)]
+    lookups: Vec<OverlayLookup>,
+}
+
+fn user_owned() -> String {
+    "UserOwned".into()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OverlayColumn {
+    name: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    max_length: Option<u32>,
+    #[serde(default)]
+    min: Option<f64>,
+    #[serde(default)]
+    max: Option<f64>,
+    #[serde(default)]
+    display: Option<String>,
+    #[serde(default)]
+    required: Option<String>,
+    #[serde(default)]
+    options: Vec<(i64, String)>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OverlayLookup {
+    name: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    display: Option<String>,
+    #[serde(default)]
+    required: Option<String>,
+    targets: Vec<OverlayTarget>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OverlayTarget {
+    table: String,
+    nav: String,
+    relationship: String,
+    collection_nav: String,
+}
+
+/// Loads the built-in tables, then `extra` (same format as the overlay), then applies `keys`.
+pub fn load(keys: &[KeyConfig], extra: Option<&str>) -> Result<Schema, SandboxError> {
+    let cdm: Value = serde_json::from_str(CDM_SUMMARY)
+        .map_err(|e| SandboxError::Schema(format!("CDM summary: {e}")))?;
+    let mut overlay: Overlay = serde_json::from_str(OVERLAY)
+        .map_err(|e| SandboxError::Schema(format!("sandbox-schema.json: {e}")))?;
+    if let Some(extra) = extra {
+        let more: Overlay = serde_json::from_str(extra)
+            .map_err(|e| SandboxError::Schema(format!("extra schema: {e}")))?;
+        overlay.tables.extend(more.tables);
+    }
+    let mut tables: Vec<Table> = overlay
+        .tables
+        .into_iter()
+        .map(|t| build_table(t, &cdm))
+        .collect::<Result<_, _>>()?;
+    let primary_ids: Vec<(String, String)> = tables
+        .iter()
+        .map(|t| (t.logical_name.clone(), t.primary_id.clone()))
+        .collect();
+    for table in &mut tables {
+        for rel in &mut table.many_to_one {
+            rel.referenced_attribute = primary_ids
+                .iter()
+                .find(|(name, _)| *name == rel.referenced_entity)
+                .map(|(_, pk)| pk.clone())
+                .ok_or_else(|| {
+                    SandboxError::Schema(format!(
+                        "{} points at unknown table {}",
+                        rel.schema_name, rel.referenced_entity
+                    ))
+                })?;
+        }
+    }
+    for key in keys {
+        let table = tables
+            .iter_mut()
+            .find(|t| t.logical_name == key.table)
+            .ok_or_else(|| SandboxError::Schema(format!("key on unknown table {}", key.table)))?;
+        if let Some(bad) = key.columns.iter().find(|c| table.column(c).is_none()) {
+            return Err(SandboxError::Schema(format!(
+                "key column {bad} is not a column of {}",
+                key.table
+            )));
+        }
+        let logical_name = format!("{}_{}_key", key.table, key.columns.join("_"));
+        table.keys.push(AltKey {
+            metadata_id: stable_id(&format!("key:{logical_name}")),
+            logical_name,
+            columns: key.columns.clone(),
+        });
+    }
+    Ok(Schema::new(tables))
+}
+
+fn build_table(t: OverlayTable, cdm: &Value) -> Result<Table, SandboxError> {
+    let mut columns = Vec::new();
+    if let Some(name) = &t.cdm {
+        let attrs = cdm[name.as_str()]["attributes"]
+            .as_array()
+            .ok_or_else(|| SandboxError::Schema(format!("no CDM table {name}")))?;
+        columns.extend(attrs.iter().filter_map(|a| cdm_column(a, &t.primary_id)));
+    }
+    for c in t.columns {
+        let kind = parse_kind(&c.kind)
+            .ok_or_else(|| SandboxError::Schema(format!("unknown column type {}", c.kind)))?;
+        let mut col = column(&c.name, kind, c.display.as_deref().unwrap_or(&c.name));
+        col.max_length = c.max_length;
+        col.min = c.min;
+        col.max = c.max;
+        col.options = c.options;
+        if let Some(r) = c.required {
+            col.required = required_level(&r);
+        }
+        columns.retain(|existing: &Column| existing.logical_name != col.logical_name);
+        columns.push(col);
+    }
+    let mut many_to_one = Vec::new();
+    for l in t.lookups {
+        let kind = parse_kind(&l.kind)
+            .ok_or_else(|| SandboxError::Schema(format!("unknown lookup type {}", l.kind)))?;
+        let mut col = column(&l.name, kind, l.display.as_deref().unwrap_or(&l.name));
+        if let Some(r) = l.required {
+            col.required = required_level(&r);
+        }
+        columns.push(col);
+        for target in l.targets {
+            many_to_one.push(Relationship {
+                metadata_id: stable_id(&format!("rel:{}", target.relationship)),
+                schema_name: target.relationship,
+                referencing_attribute: l.name.clone(),
+                referencing_entity: t.logical_name.clone(),
+                referenced_entity: target.table,
+                referenced_attribute: String::new(),
+                nav_property: target.nav,
+                collection_nav: target.collection_nav,
+            });
+        }
+    }
+    if columns.iter().all(|c| c.logical_name != t.primary_id) {
+        columns.insert(
+            0,
+            column(&t.primary_id, ColumnKind::Uniqueidentifier, &t.display_name),
+        );
+    }
+    for (name, kind, display) in [
+        ("createdon", ColumnKind::DateTime, "Created On"),
+        ("modifiedon", ColumnKind::DateTime, "Modified On"),
+        ("versionnumber", ColumnKind::BigInt, "Version Number"),
+    ] {
+        let mut col = column(name, kind, display);
+        col.valid_for_create = false;
+        col.valid_for_update = false;
+        columns.push(col);
+    }
+    for col in &mut columns {
+        if t.read_only.contains(&col.logical_name) || col.logical_name.ends_with("_base") {
+            col.valid_for_create = false;
+            col.valid_for_update = false;
+        }
+        if col.logical_name == t.primary_id {
+            // NOTE: Dataverse lets a create choose the id, never an update change it.
+            col.valid_for_update = false;
+            col.required = "SystemRequired";
+        }
+        col.metadata_id = stable_id(&format!("attr:{}.{}", t.logical_name, col.logical_name));
+    }
+    let mut table = Table {
+        metadata_id: stable_id(&format!("entity:{}", t.logical_name)),
+        logical_name: t.logical_name,
+        schema_name: t.schema_name,
+        entity_set: t.entity_set,
+        primary_id: t.primary_id,
+        primary_name: t.primary_name,
+        object_type_code: t.object_type_code,
+        display_name: t.display_name,
+        display_collection_name: t.display_collection_name,
+        ownership: t.ownership,
+        bulk: t.bulk,
+        columns,
+        keys: Vec::new(),
+        many_to_one,
+        index: Default::default(),
+    };
+    table.reindex();
+    Ok(table)
+}
+
+fn column(name: &str, kind: ColumnKind, display: &str) -> Column {
+    Column {
+        logical_name: name.to_string(),
+        display_name: display.to_string(),
+        kind,
+        max_length: None,
+        min: None,
+        max: None,
+        required: "None",
+        options: Vec::new(),
+        valid_for_create: true,
+        valid_for_update: true,
+        metadata_id: String::new(),
+    }
+}
+
+/// Maps one CDM summary attribute; lookups (no logical name in the summary) are skipped
+/// because the overlay declares them with their navigation properties.
+fn cdm_column(a: &Value, primary_id: &str) -> Option<Column> {
+    let name = a["logicalName"].as_str()?;
+    let data_type = a["dataType"].as_str()?;
+    let max_length = a["maximumLength"].as_u64().map(|n| n as u32);
+    let kind = match data_type {
+        "entityId" if name == primary_id => ColumnKind::Uniqueidentifier,
+        "entityId" => ColumnKind::Lookup,
+        "guid" => ColumnKind::Uniqueidentifier,
+        "listLookup" if name == "statecode" => ColumnKind::State,
+        "listLookup" => ColumnKind::Picklist,
+        "listLookupCorrelated" => ColumnKind::Status,
+        "boolean" => ColumnKind::Boolean,
+        "dateTime" => ColumnKind::DateTime,
+        "currency" | "baseCurrency" => ColumnKind::Money,
+        "integer" => ColumnKind::Integer,
+        "decimal" => ColumnKind::Decimal,
+        // NOTE: CDM has no memo type; Dataverse makes its 2,000+ character text columns Memo.
+        _ if max_length.is_some_and(|n| n >= 2000) => ColumnKind::Memo,
+        _ => ColumnKind::String,
+    };
+    let mut col = column(name, kind, a["displayName"].as_str().unwrap_or(name));
+    col.max_length = if matches!(kind, ColumnKind::String | ColumnKind::Memo) {
+        Some(max_length.unwrap_or(100))
+    } else {
+        None
+    };
+    col.required = required_level(a["requiredLevel"].as_str().unwrap_or("none"));
+    col.options = a["options"]
+        .as_array()
+        .map(|opts| {
+            opts.iter()
+                .filter_map(|o| Some((o[0].as_i64()?, o[1].as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    if kind == ColumnKind::Lookup {
+        // NOTE: CDM's other `entityId` columns are read-only system lookups in Dataverse.
+        col.valid_for_create = false;
+        col.valid_for_update = false;
+    }
+    Some(col)
+}
+
+fn required_level(level: &str) -> &'static str {
+    match level.to_ascii_lowercase().as_str() {
+        "systemrequired" => "SystemRequired",
+        "required" | "applicationrequired" => "ApplicationRequired",
+        "recommended" => "Recommended",
+        _ => "None",
+    }
+}
+
+fn parse_kind(s: &str) -> Option<ColumnKind> {
+    use ColumnKind::*;
+    Some(match s {
+        "String" => String,
+        "Memo" => Memo,
+        "Integer" => Integer,
+        "BigInt" => BigInt,
+        "Decimal" => Decimal,
+        "Double" => Double,
+        "Money" => Money,
+        "Boolean" => Boolean,
+        "DateTime" => DateTime,
+        "Uniqueidentifier" => Uniqueidentifier,
+        "Picklist" => Picklist,
+        "State" => State,
+        "Status" => Status,
+        "Lookup" => Lookup,
+        "Customer" => Customer,
+        "EntityName" => EntityName,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::default_keys;
+
+    #[test]
+    fn cdm_columns_keep_their_lengths_and_required_levels() {
+        let schema = load(&default_keys(), None).expect("built-in schema loads");
+        let contact = schema.table("contact").expect("contact exists");
+        let email = contact
+            .column("emailaddress1")
+            .expect("emailaddress1 exists");
+        assert_eq!(
+            email.max_length,
+            Some(100),
+            "CDM says emailaddress1 is 100 long"
+        );
+        let last = contact.column("lastname").expect("lastname exists");
+        assert_eq!(
+            last.required, "ApplicationRequired",
+            "lastname is business-required"
+        );
+        assert_eq!(contact.keys.len(), 1, "contact gets the default e-mail key");
+    }
+
+    #[test]
+    fn every_lookup_target_resolves_to_a_primary_key() {
+        let schema = load(&default_keys(), None).expect("built-in schema loads");
+        for t in &schema.tables {
+            for r in &t.many_to_one {
+                assert!(
+                    !r.referenced_attribute.is_empty(),
+                    "{} has a target key",
+                    r.schema_name
+                );
+            }
+        }
+    }
+}

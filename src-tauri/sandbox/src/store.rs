@@ -1,0 +1,299 @@
+//! The sandbox's SQLite file: records as JSON per table, plus an index for alternate keys.
+//!
+//! One connection does all writes (the sandbox serializes data access behind one lock, as a
+//! single-writer SQLite must) with WAL, cached prepared statements and one transaction per
+//! request or change set, which is what makes bulk upserts fast. It knows nothing about
+//! Dataverse rules: validation and key semantics live in `records` and `payload`.
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde_json::{Map, Value};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// A stored record: its columns as JSON and its row version (the ETag number).
+pub type Row = (u64, Map<String, Value>);
+
+/// The record store.
+pub struct Store {
+    conn: Connection,
+    next_version: u64,
+    checkpointer: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Some((stop, thread)) = self.checkpointer.take() {
+            stop.store(true, Ordering::Relaxed);
+            let _ = thread.join();
+        }
+    }
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- A rowid table: new rows append instead of splitting pages at random GUID positions, and
+-- the (tbl, id) index holds only small entries.
+CREATE TABLE IF NOT EXISTS records (
+    rid INTEGER PRIMARY KEY, tbl TEXT NOT NULL, id TEXT NOT NULL,
+    version INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS records_by_id ON records (tbl, id);
+-- Alternate-key index: one row per record per key whose columns all have values.
+CREATE TABLE IF NOT EXISTS record_keys (
+    tbl TEXT NOT NULL, key_name TEXT NOT NULL, key_value TEXT NOT NULL, id TEXT NOT NULL,
+    PRIMARY KEY (tbl, key_name, key_value)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS record_keys_by_id ON record_keys (tbl, id);
+";
+
+impl Store {
+    /// Opens (or creates) the file at `path`, or an in-memory store for `None`.
+    pub fn open(path: Option<&Path>) -> rusqlite::Result<Self> {
+        let conn = match path {
+            Some(p) => Connection::open(p)?,
+            None => Connection::open_in_memory()?,
+        };
+        // NOTE: larger pages mean shallower B-trees for the GUID and key indexes; the setting
+        // only takes effect on a new file, before WAL is switched on.
+        conn.pragma_update(None, "page_size", 16384)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "busy_timeout", 5000)?;
+        // NOTE: a 64 MiB page cache keeps bulk upserts in memory; it is bounded, so memory
+        // stays flat as rows grow. Checkpoints (the only fsyncs in WAL mode with
+        // synchronous=NORMAL) run on a background connection; the writer's own autocheckpoint
+        // is only a backstop should that thread fall behind.
+        conn.pragma_update(None, "cache_size", -65536)?;
+        conn.pragma_update(None, "wal_autocheckpoint", 12500)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        conn.execute_batch(SCHEMA)?;
+        let max: Option<i64> =
+            conn.query_row("SELECT max(version) FROM records", [], |r| r.get(0))?;
+        let checkpointer = match path {
+            Some(p) => Some(spawn_checkpointer(p)?),
+            None => None,
+        };
+        Ok(Self {
+            conn,
+            next_version: max.unwrap_or(1_000_000) as u64 + 1,
+            checkpointer,
+        })
+    }
+
+    /// A stored setting.
+    pub fn setting(&self, name: &str) -> rusqlite::Result<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM settings WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()
+    }
+
+    /// Stores a setting.
+    pub fn set_setting(&self, name: &str, value: &str) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "INSERT INTO settings (name, value) VALUES (?1, ?2)
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            params![name, value],
+        )?;
+        Ok(())
+    }
+
+    /// Runs `f` in one transaction: committed on `Ok`, rolled back on `Err`.
+    pub fn with_tx<T, E>(&mut self, f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<rusqlite::Error>,
+    {
+        let tx = self.conn.transaction()?;
+        let mut handle = Tx {
+            tx,
+            next_version: &mut self.next_version,
+        };
+        let out = f(&mut handle)?;
+        handle.tx.commit()?;
+        Ok(out)
+    }
+
+    /// Record counts per table logical name.
+    pub fn counts(&self) -> rusqlite::Result<Vec<(String, u64)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT tbl, count(*) FROM records GROUP BY tbl ORDER BY tbl")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+        rows.collect()
+    }
+
+    /// Deletes every record (settings such as the sign-in identity stay).
+    pub fn reset(&self) -> rusqlite::Result<()> {
+        self.conn
+            .execute_batch("DELETE FROM records; DELETE FROM record_keys;")
+    }
+}
+
+/// Checkpoints the WAL every 250 ms from a second connection until told to stop.
+fn spawn_checkpointer(path: &Path) -> rusqlite::Result<(Arc<AtomicBool>, JoinHandle<()>)> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "busy_timeout", 5000)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let thread = std::thread::Builder::new()
+        .name("ferry-sandbox-checkpoint".into())
+        .spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(250));
+                // NOTE: PASSIVE never blocks the writer; whatever it cannot copy now waits.
+                let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            }
+        })
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    Ok((stop, thread))
+}
+
+/// An open transaction with the record operations.
+pub struct Tx<'a> {
+    tx: Transaction<'a>,
+    next_version: &'a mut u64,
+}
+
+impl Tx<'_> {
+    /// A new, higher row version.
+    pub fn bump_version(&mut self) -> u64 {
+        *self.next_version += 1;
+        *self.next_version
+    }
+
+    /// The record `id` of table `tbl`.
+    pub fn get(&self, tbl: &str, id: &str) -> rusqlite::Result<Option<Row>> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT version, body FROM records WHERE tbl = ?1 AND id = ?2")?;
+        let row = stmt
+            .query_row(params![tbl, id], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?))
+            })
+            .optional()?;
+        Ok(row.map(|(v, body)| {
+            let map = match serde_json::from_str(&body) {
+                Ok(Value::Object(m)) => m,
+                _ => Map::new(),
+            };
+            (v, map)
+        }))
+    }
+
+    /// Whether record `id` exists.
+    pub fn exists(&self, tbl: &str, id: &str) -> rusqlite::Result<bool> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT 1 FROM records WHERE tbl = ?1 AND id = ?2")?;
+        stmt.exists(params![tbl, id])
+    }
+
+    /// Writes record `id` (insert or replace).
+    pub fn put(
+        &self,
+        tbl: &str,
+        id: &str,
+        version: u64,
+        body: &Map<String, Value>,
+    ) -> rusqlite::Result<()> {
+        let text = serde_json::to_string(body).unwrap_or_else(|_| "{}".into());
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO records (tbl, id, version, body) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (tbl, id) DO UPDATE SET version = excluded.version, body = excluded.body",
+        )?;
+        stmt.execute(params![tbl, id, version as i64, text])?;
+        Ok(())
+    }
+
+    /// Deletes record `id` and its key rows; false if it did not exist.
+    pub fn delete(&self, tbl: &str, id: &str) -> rusqlite::Result<bool> {
+        let n = self
+            .tx
+            .prepare_cached("DELETE FROM records WHERE tbl = ?1 AND id = ?2")?
+            .execute(params![tbl, id])?;
+        self.tx
+            .prepare_cached("DELETE FROM record_keys WHERE tbl = ?1 AND id = ?2")?
+            .execute(params![tbl, id])?;
+        Ok(n > 0)
+    }
+
+    /// The id of the record whose key `key_name` has canonical value `value`.
+    pub fn find_key(
+        &self,
+        tbl: &str,
+        key_name: &str,
+        value: &str,
+    ) -> rusqlite::Result<Option<String>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT id FROM record_keys WHERE tbl = ?1 AND key_name = ?2 AND key_value = ?3",
+        )?;
+        stmt.query_row(params![tbl, key_name, value], |r| r.get(0))
+            .optional()
+    }
+
+    /// Points key `key_name` = `value` at record `id`.
+    pub fn set_key(
+        &self,
+        tbl: &str,
+        key_name: &str,
+        value: &str,
+        id: &str,
+    ) -> rusqlite::Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO record_keys (tbl, key_name, key_value, id) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![tbl, key_name, value, id])?;
+        Ok(())
+    }
+
+    /// Removes key `key_name` = `value`.
+    pub fn remove_key(&self, tbl: &str, key_name: &str, value: &str) -> rusqlite::Result<()> {
+        self.tx
+            .prepare_cached(
+                "DELETE FROM record_keys WHERE tbl = ?1 AND key_name = ?2 AND key_value = ?3",
+            )?
+            .execute(params![tbl, key_name, value])?;
+        Ok(())
+    }
+
+    /// Up to `limit` records of `tbl`, oldest first.
+    pub fn list(&self, tbl: &str, limit: usize) -> rusqlite::Result<Vec<Row>> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT version, body FROM records WHERE tbl = ?1 ORDER BY version LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![tbl, limit as i64], |r| {
+            Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (v, body) = row?;
+            if let Ok(Value::Object(m)) = serde_json::from_str(&body) {
+                out.push((v, m));
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rolled_back_transaction_leaves_nothing_behind() {
+        let mut store = Store::open(None).expect("in-memory store opens");
+        let out: Result<(), rusqlite::Error> = store.with_tx(|tx| {
+            let v = tx.bump_version();
+            tx.put("contact", "a", v, &Map::new())?;
+            Err(rusqlite::Error::InvalidQuery)
+        });
+        assert!(out.is_err(), "the closure's error comes back");
+        assert!(
+            store.counts().expect("counts").is_empty(),
+            "the insert was rolled back"
+        );
+    }
+}

@@ -1,0 +1,182 @@
+//! Shared helpers: start a sandbox, sign in, and send Web API requests.
+
+use ferry_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+/// A running sandbox with a signed-in HTTP client.
+pub struct Env {
+    pub sb: SandboxHandle,
+    pub http: reqwest::Client,
+    pub token: String,
+}
+
+/// A response reduced to what tests look at.
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    /// The body as JSON (Null when empty or not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+
+    /// A header value as text.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+
+    /// `error.code` of a Dataverse error body.
+    pub fn error_code(&self) -> String {
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+}
+
+/// An HTTP client (rustls on ring, as in ferry-core) that trusts only the sandbox's CA.
+pub fn client(sb: &SandboxHandle) -> reqwest::Client {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let mut roots = rustls::RootCertStore::empty();
+    if let Some(pem) = &sb.ca_certificate_pem {
+        for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+            roots
+                .add(cert.expect("the CA PEM parses"))
+                .expect("the CA is a usable root");
+        }
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions are available")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("the client builds")
+}
+
+/// Form-encodes pairs.
+pub fn form(pairs: &[(&str, &str)]) -> String {
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+/// Posts a client-credentials form to `url`.
+pub async fn post_form(http: &reqwest::Client, url: &str, pairs: &[(&str, &str)]) -> Reply {
+    let r = http
+        .post(url)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(form(pairs))
+        .send()
+        .await
+        .expect("the token endpoint answers");
+    reply(r).await
+}
+
+pub async fn reply(r: reqwest::Response) -> Reply {
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    let text = r.text().await.expect("the body reads");
+    Reply {
+        status,
+        headers,
+        text,
+    }
+}
+
+/// Signs in with the sandbox's own credentials.
+pub async fn sign_in(http: &reqwest::Client, sb: &SandboxHandle) -> String {
+    let scope = sb.scope();
+    let r = post_form(
+        http,
+        &sb.token_url(),
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &sb.client_id),
+            ("client_secret", &sb.client_secret),
+            ("scope", &scope),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 200, "sign-in succeeds: {}", r.text);
+    r.json()["access_token"]
+        .as_str()
+        .expect("a token is issued")
+        .to_string()
+}
+
+impl Env {
+    /// A fresh in-memory sandbox in the `fast` profile, signed in.
+    pub async fn fast() -> Self {
+        Self::with(SandboxConfig::for_profile(ferry_sandbox::Profile::Fast)).await
+    }
+
+    /// A sandbox with `config`, signed in.
+    pub async fn with(config: SandboxConfig) -> Self {
+        let sb = Sandbox::start(config).expect("the sandbox starts");
+        let http = client(&sb);
+        let token = sign_in(&http, &sb).await;
+        Self { sb, http, token }
+    }
+
+    /// `{base}/api/data/v9.2/{path}`.
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api/data/v9.2/{path}", self.sb.base_url)
+    }
+
+    /// Sends a Web API request with the usual OData headers.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a valid method");
+        let mut rb = self
+            .http
+            .request(method, self.api(path))
+            .bearer_auth(&self.token)
+            .header("Accept", "application/json")
+            .header("OData-MaxVersion", "4.0")
+            .header("OData-Version", "4.0");
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        if let Some(b) = body {
+            rb = rb
+                .header("Content-Type", "application/json; charset=utf-8")
+                .body(b.to_string());
+        }
+        reply(rb.send().await.expect("the sandbox answers")).await
+    }
+
+    /// Fetches `/_sandbox/{path}` as JSON.
+    pub async fn admin(&self, path: &str) -> Value {
+        let r = self
+            .http
+            .get(format!("{}/_sandbox/{path}", self.sb.base_url))
+            .send()
+            .await
+            .expect("the admin surface answers");
+        r.json().await.expect("admin answers JSON")
+    }
+}
+
+/// The id inside an `OData-EntityId` URL.
+pub fn id_from_entity_url(url: &str) -> String {
+    let open = url.rfind('(').expect("the URL has a key");
+    url[open + 1..url.len() - 1].to_string()
+}

@@ -1,0 +1,15 @@
+//! Integration tests: a real sandbox on loopback, driven over HTTP with reqwest (no mocks).
+//!
+//! Modules mirror the sandbox's surfaces. Nothing here measures time; speed belongs to the
+//! bench.
+
+mod auth;
+mod batch;
+mod bulk;
+mod common;
+mod fixtures;
+mod lifecycle;
+mod lists;
+mod metadata;
+mod protection;
+mod records;
