@@ -30,6 +30,10 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>, catalog: Catalog) -> tau
         commands::destinations::create_destination,
         commands::destinations::update_destination,
         commands::destinations::delete_destination,
+        commands::dataverse::test_connection,
+        commands::dataverse::test_connection_input,
+        commands::dataverse::list_tables,
+        commands::dataverse::table_columns,
     ])
 }
 

@@ -6,4 +6,5 @@
 
 pub mod app;
 pub mod credentials;
+pub mod dataverse;
 pub mod destinations;

@@ -11,6 +11,7 @@ use tauri::webview::InvokeRequest;
 
 struct Shell {
     _dir: tempfile::TempDir,
+    catalog: ferry_core::Catalog,
     webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
 }
 
@@ -20,13 +21,17 @@ fn shell() -> Shell {
     let catalog =
         ferry_core::Catalog::open(dir.path(), ferry_core::secrets::SecretStore::new(service))
             .unwrap();
-    let app = ferry_app_lib::builder(mock_builder(), catalog)
+    let app = ferry_app_lib::builder(mock_builder(), catalog.clone())
         .build(mock_context(noop_assets()))
         .unwrap();
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
-    Shell { _dir: dir, webview }
+    Shell {
+        _dir: dir,
+        catalog,
+        webview,
+    }
 }
 
 impl Shell {
@@ -125,6 +130,37 @@ fn a_credential_made_through_the_shell_never_returns_its_secret() {
     let id = created["id"].as_str().unwrap();
     s.invoke("delete_credential", json!({ "id": id }))
         .expect("deleted");
+}
+
+#[test]
+fn test_connection_reaches_the_embedded_sandbox() {
+    let s = shell();
+    let sandbox = ferry_sandbox::Sandbox::start(ferry_sandbox::SandboxConfig::default()).unwrap();
+    let demo = ferry_core::catalog::DemoTarget {
+        base_url: sandbox.base_url.clone(),
+        tenant: sandbox.tenant.clone(),
+        client_id: sandbox.client_id.clone(),
+        client_secret: ferry_core::secrets::Secret::new(sandbox.client_secret.clone()),
+    };
+    let today = ferry_core::date::Date::today();
+    let dest = s.catalog.ensure_demo_destination(&demo, today).unwrap();
+    let report = s
+        .invoke("test_connection", json!({ "id": dest.id }))
+        .expect("connected");
+    assert!(
+        report["organizationId"]
+            .as_str()
+            .is_some_and(|o| o.len() == 36),
+        "WhoAmI's organisation id comes back: {report}"
+    );
+    assert_eq!(
+        report["destinationName"], "Local sandbox",
+        "the report names the destination"
+    );
+    assert!(
+        !report.to_string().contains(&sandbox.client_secret),
+        "the report never carries the secret"
+    );
 }
 
 #[test]

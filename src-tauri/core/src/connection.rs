@@ -13,7 +13,8 @@
 //! An extra trusted CA (e.g. the sandbox in HTTPS mode, or a proxy that inspects TLS) is read
 //! from `trusted-ca.pem` in the data folder when that file exists.
 
-use crate::catalog::DestinationView;
+use crate::catalog::{CredentialView, DestinationInput, DestinationView};
+use crate::cloud::Cloud;
 use crate::dataverse::metadata::{self, TableDetails, TableInfo};
 use crate::dataverse::{ClientConfig, DataverseClient};
 use crate::date::Date;
@@ -103,6 +104,31 @@ pub fn block_on<T: Send>(f: impl Future<Output = T> + Send) -> T {
     })
 }
 
+/// The destination settings a client is built from.
+struct Target<'a> {
+    cloud: Cloud,
+    url: &'a str,
+    api_version: &'a str,
+    tenant: &'a str,
+}
+
+/// Signs in (on first use of `client`) and asks `WhoAmI`; the caller names the destination.
+async fn who_am_i_report(client: &DataverseClient) -> Result<ConnectionReport> {
+    let started = Instant::now();
+    let who = client.who_am_i().await?;
+    Ok(ConnectionReport {
+        destination_id: String::new(),
+        destination_name: String::new(),
+        web_api_url: client.config().api_base(),
+        api_version: client.config().api_version.clone(),
+        organization_id: who.organization_id,
+        user_id: who.user_id,
+        business_unit_id: who.business_unit_id,
+        dop_hint: client.dop_hint(),
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    })
+}
+
 type ClientKey = (String, String);
 type ClientCache = Mutex<HashMap<String, (ClientKey, Arc<DataverseClient>)>>;
 
@@ -125,6 +151,37 @@ impl Catalog {
         }
     }
 
+    /// A new client for these settings, after checking the credential: an expired or missing
+    /// secret is refused without a network call.
+    fn new_client(&self, target: &Target<'_>, cred: &CredentialView) -> Result<DataverseClient> {
+        if cred.expiry.level == ExpiryLevel::Expired {
+            return Err(Error::AuthFailed(format!(
+                "The secret of credential \"{}\" expired on {} ({}). Create a new secret in the \
+                 app registration and rotate it in Ferry before connecting.",
+                cred.name,
+                cred.expiry.expires_on,
+                cred.expiry.summary.to_lowercase()
+            )));
+        }
+        let secret = self.secrets().get(&cred.id)?.ok_or_else(|| {
+            Error::AuthFailed(format!(
+                "No secret is stored for credential \"{}\" on this computer. Set it (rotate the \
+                 secret) and try again.",
+                cred.name
+            ))
+        })?;
+        let mut config = ClientConfig::new(
+            target.cloud,
+            target.url,
+            target.api_version,
+            target.tenant,
+            &cred.client_id,
+            secret,
+        )?;
+        config.extra_ca_pem = self.trusted_ca()?;
+        Ok(DataverseClient::new(config)?)
+    }
+
     /// A Dataverse client for a destination: checks the credential (refusing an expired or
     /// missing secret without a network call) and reuses the signed-in client when nothing
     /// changed. `fresh` always builds a new one (a connection test must really sign in).
@@ -136,15 +193,6 @@ impl Catalog {
     ) -> Result<(DestinationView, Arc<DataverseClient>)> {
         let dest = self.get_destination(destination, today)?;
         let cred = self.get_credential(&dest.credential.id, today)?;
-        if cred.expiry.level == ExpiryLevel::Expired {
-            return Err(Error::AuthFailed(format!(
-                "The secret of credential \"{}\" expired on {} ({}). Create a new secret in the \
-                 app registration and rotate it in Ferry before connecting.",
-                cred.name,
-                cred.expiry.expires_on,
-                cred.expiry.summary.to_lowercase()
-            )));
-        }
         let ca = self.trusted_ca()?;
         let key: ClientKey = (
             format!(
@@ -160,33 +208,46 @@ impl Catalog {
         if !fresh {
             let cache = clients().lock().unwrap_or_else(|p| p.into_inner());
             if let Some((k, c)) = cache.get(&dest.id) {
-                if *k == key {
+                if *k == key && cred.expiry.level != ExpiryLevel::Expired {
                     return Ok((dest, c.clone()));
                 }
             }
         }
-        let secret = self.secrets().get(&cred.id)?.ok_or_else(|| {
-            Error::AuthFailed(format!(
-                "No secret is stored for credential \"{}\" on this computer. Set it (rotate the \
-                 secret) and try again.",
-                cred.name
-            ))
-        })?;
-        let mut config = ClientConfig::new(
-            dest.cloud,
-            &dest.dynamics_url,
-            &dest.api_version,
-            &dest.tenant_id,
-            &cred.client_id,
-            secret,
-        )?;
-        config.extra_ca_pem = ca;
-        let client = Arc::new(DataverseClient::new(config)?);
+        let target = Target {
+            cloud: dest.cloud,
+            url: &dest.dynamics_url,
+            api_version: &dest.api_version,
+            tenant: &dest.tenant_id,
+        };
+        let client = Arc::new(self.new_client(&target, &cred)?);
         clients()
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(dest.id.clone(), (key, client.clone()));
         Ok((dest, client))
+    }
+
+    /// Signs in with a destination form's settings before they are saved (the dialog's "Test
+    /// connection"). Invalid fields are reported as a validation error, as saving would.
+    pub async fn test_connection_input_async(
+        &self,
+        input: &DestinationInput,
+        except_id: Option<&str>,
+        today: Date,
+    ) -> Result<ConnectionReport> {
+        let row = self.validated_destination(input, except_id, today)?;
+        let cred = self.get_credential(&row.credential_id, today)?;
+        let target = Target {
+            cloud: Cloud::parse(&row.cloud).unwrap_or(Cloud::Commercial),
+            url: &row.dynamics_url,
+            api_version: &row.api_version,
+            tenant: &row.tenant_id,
+        };
+        let client = self.new_client(&target, &cred)?;
+        let mut report = who_am_i_report(&client).await?;
+        report.destination_id = except_id.unwrap_or_default().to_string();
+        report.destination_name = row.name;
+        Ok(report)
     }
 
     /// Signs in and calls `WhoAmI`; see [`ConnectionReport`].
@@ -196,19 +257,10 @@ impl Catalog {
         today: Date,
     ) -> Result<ConnectionReport> {
         let (dest, client) = self.dataverse_client(destination, today, true)?;
-        let started = Instant::now();
-        let who = client.who_am_i().await?;
-        Ok(ConnectionReport {
-            destination_id: dest.id,
-            destination_name: dest.name,
-            web_api_url: client.config().api_base(),
-            api_version: client.config().api_version.clone(),
-            organization_id: who.organization_id,
-            user_id: who.user_id,
-            business_unit_id: who.business_unit_id,
-            dop_hint: client.dop_hint(),
-            elapsed_ms: started.elapsed().as_millis() as u64,
-        })
+        let mut report = who_am_i_report(&client).await?;
+        report.destination_id = dest.id;
+        report.destination_name = dest.name;
+        Ok(report)
     }
 
     /// Blocking [`Catalog::test_connection_async`].

@@ -285,6 +285,20 @@ impl Catalog {
         Ok((errors, url, row))
     }
 
+    /// The destination a form would save (its id not yet set), or the validation error saving
+    /// would give. Used to test a connection before saving.
+    pub(crate) fn validated_destination(
+        &self,
+        input: &DestinationInput,
+        except_id: Option<&str>,
+        today: Date,
+    ) -> Result<DestinationRow> {
+        let conn = self.store.conn()?;
+        let (errors, _, row) = self.check_destination_on(&conn, input, except_id, today)?;
+        fail_if_any(errors)?;
+        Ok(row.expect("valid input yields a row"))
+    }
+
     /// Field messages for a destination form as it stands, and what its URL was recognised
     /// as. Nothing is saved.
     pub fn check_destination(
