@@ -22,6 +22,33 @@ test('a first start offers the local sandbox as a ready destination', async () =
   assert.match(row, /Local sandbox app/, 'its credential is listed');
   assert.match(row, /Local sandbox on this computer/, 'the cloud is the local sandbox');
   await s.screenshot('09-sandbox-destination.png');
+});
+
+test('testing the connection signs in to the sandbox and reports who Ferry is there', async () => {
+  const row = '[data-testid="destination-row"][data-name="Local sandbox"]';
+  await s.click(`${row} [data-testid="destination-test"]`);
+  const result = '[data-testid="connection-result"][data-outcome]';
+  const text = await s.waitText(result, (t) => /Connected|failed|refused|could not/i.test(t), 20000);
+  assert.match(text, /Connected to http:\/\/127\.0\.0\.1:\d+\/api\/data\/v9\.2/, text);
+  assert.match(text, /organisation [0-9a-f-]{36}/, 'WhoAmI organisation id is shown');
+  await s.screenshot('10-connection-tested.png');
+});
+
+test('the tables browser lists the sandbox tables and a table\'s columns', async () => {
+  const row = '[data-testid="destination-row"][data-name="Local sandbox"]';
+  await s.click(`${row} [data-testid="destination-tables"]`);
+  await s.find('[data-testid="tables-dialog"]');
+  await s.type('#tables-filter', 'contact');
+  await s.click('[data-testid="table-item"][data-name="contact"]');
+  const email = await s.waitText('[data-testid="column-row"][data-name="emailaddress1"]', (t) => t.length > 0, 20000);
+  assert.match(email, /emailaddress1/, 'the contact table lists its email column');
+  await s.find('[data-testid="key-row"]');
+  await s.screenshot('11-tables-browser.png');
+  await s.type('#tables-filter', '\uE00C');
+  await s.gone('[data-testid="tables-dialog"]');
+});
+
+test('the sandbox credential is in the keychain like any other', async () => {
   await s.click('[data-testid="tab-credentials"]');
   const cred = await s.waitText('[data-testid="credential-row"][data-name="Local sandbox app"]',
     (t) => t.includes('Stored in keychain'));

@@ -4,6 +4,7 @@
 //! links no webview, so it runs on servers. Secrets are read from standard input (or a hidden
 //! prompt), never from arguments, which other users can see in the process list.
 
+mod bench_peers;
 mod dataverse_cmd;
 mod output;
 mod sandbox_cmd;

@@ -3,6 +3,7 @@ import { invoke } from '@tauri-apps/api/core';
 import type {
   AppError,
   AppStatus,
+  ConnectionReport,
   CredentialEdit,
   CredentialView,
   DestinationInput,
@@ -12,6 +13,8 @@ import type {
   NewCredential,
   Plugin,
   SecretRotation,
+  TableColumns,
+  TableList,
 } from './types';
 
 /** Turns whatever a command rejected with into an AppError. */
@@ -50,4 +53,15 @@ export const commands = {
   updateDestination: (id: string, input: DestinationInput) =>
     call<DestinationView>('update_destination', { id, input }),
   deleteDestination: (id: string) => call<null>('delete_destination', { id }),
+
+  /** Signs in to a saved destination and asks WhoAmI. Network: seconds, not milliseconds. */
+  testConnection: (id: string) => call<ConnectionReport>('test_connection', { id }),
+  /** The same, for the dialog's unsaved settings (validation errors come back as on save). */
+  testConnectionInput: (input: DestinationInput, exceptId?: string) =>
+    call<ConnectionReport>('test_connection_input', { input, exceptId: exceptId ?? null }),
+  /** The destination's tables; from the local cache unless `refresh`. */
+  listTables: (id: string, refresh = false) => call<TableList>('list_tables', { id, refresh }),
+  /** One table's columns, keys and lookups; from the local cache unless `refresh`. */
+  tableColumns: (id: string, table: string, refresh = false) =>
+    call<TableColumns>('table_columns', { id, table, refresh }),
 };

@@ -9,6 +9,8 @@ import type {
   DestinationView,
   NewCredential,
   SecretRotation,
+  TableColumns,
+  TableList,
 } from './types';
 
 declare module '@tanstack/react-query' {
@@ -42,6 +44,11 @@ export const keys = {
     [...keys.checks(), 'destination', input, exceptId ?? null] as const,
   credentialCheck: (input: NewCredential, exceptId: string | undefined) =>
     [...keys.checks(), 'credential', { ...input, clientSecret: fingerprint(input.clientSecret) }, exceptId ?? null] as const,
+  /** What Ferry knows of destinations' Dataverse tables (answers of list_tables and table_columns). */
+  metadata: () => [...keys.all, 'metadata'] as const,
+  destinationMetadata: (id: string) => [...keys.metadata(), id] as const,
+  tableList: (id: string) => [...keys.destinationMetadata(id), 'tables'] as const,
+  tableColumns: (id: string, table: string) => [...keys.destinationMetadata(id), 'columns', table] as const,
 };
 
 export function useAppStatus() {
@@ -75,6 +82,8 @@ function invalidateLists(client: QueryClient) {
     client.invalidateQueries({ queryKey: keys.credentials() }),
     client.invalidateQueries({ queryKey: keys.appStatus() }),
     client.invalidateQueries({ queryKey: keys.checks() }),
+    // An edited destination may point somewhere else now; a deleted one has no tables.
+    client.invalidateQueries({ queryKey: keys.metadata() }),
   ]);
 }
 
@@ -137,5 +146,64 @@ export function useDeleteCredential() {
   return useMutation({
     mutationFn: (id: string) => commands.deleteCredential(id),
     onSuccess: () => invalidateLists(client),
+  });
+}
+
+/** Signs in to a saved destination and asks WhoAmI; an action, so nothing is cached. */
+export function useTestConnection() {
+  return useMutation({ mutationFn: (id: string) => commands.testConnection(id) });
+}
+
+/** The same for a destination form's unsaved settings; `exceptId` is the destination being edited. */
+export function useTestConnectionInput(exceptId: string | undefined) {
+  return useMutation({
+    mutationFn: (input: DestinationInput) => commands.testConnectionInput(input, exceptId),
+    gcTime: 0,
+  });
+}
+
+/**
+ * Reads come from the backend's local metadata cache (cheap), so they are always stale here: a
+ * reopened browser asks again and learns truthfully that its answer came from that cache.
+ */
+export function useTables(id: string, enabled = true) {
+  return useQuery({
+    queryKey: keys.tableList(id),
+    queryFn: () => commands.listTables(id, false),
+    enabled,
+    staleTime: 0,
+  });
+}
+
+export function useTableColumns(id: string, table: string | null, enabled = true) {
+  return useQuery({
+    queryKey: keys.tableColumns(id, table ?? ''),
+    queryFn: () => commands.tableColumns(id, table ?? '', false),
+    enabled: enabled && table !== null,
+    staleTime: 0,
+  });
+}
+
+/** Asks Dataverse again for the table list and, if given, one table's columns, and caches the answers. */
+export function useRefreshTables(id: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async (table: string | null) => {
+      // A slower read from the local cache must not land on top of the fresh answer.
+      await client.cancelQueries({ queryKey: keys.destinationMetadata(id) });
+      const [list, columns] = await Promise.all([
+        commands.listTables(id, true).then((l) => {
+          client.setQueryData<TableList>(keys.tableList(id), l);
+          return l;
+        }),
+        table
+          ? commands.tableColumns(id, table, true).then((c) => {
+              client.setQueryData<TableColumns>(keys.tableColumns(id, table), c);
+              return c;
+            })
+          : Promise.resolve(null),
+      ]);
+      return { list, columns };
+    },
   });
 }

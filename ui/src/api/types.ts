@@ -6,6 +6,8 @@ import type { ExpiryInput } from './generated/ExpiryInput';
 
 export type { AppStatus } from './generated/AppStatus';
 export type { Cloud } from './generated/Cloud';
+export type { ColumnInfo } from './generated/ColumnInfo';
+export type { ConnectionReport } from './generated/ConnectionReport';
 export type { CredentialEdit } from './generated/CredentialEdit';
 export type { CredentialView } from './generated/CredentialView';
 export type { DestinationInput } from './generated/DestinationInput';
@@ -22,6 +24,10 @@ export type { NamedRef } from './generated/NamedRef';
 export type { NewCredential } from './generated/NewCredential';
 export type { Plugin } from './generated/Plugin';
 export type { SecretRotation } from './generated/SecretRotation';
+export type { TableColumns } from './generated/TableColumns';
+export type { TableDetails } from './generated/TableDetails';
+export type { TableInfo } from './generated/TableInfo';
+export type { TableList } from './generated/TableList';
 export type { UrlCheck } from './generated/UrlCheck';
 
 /**

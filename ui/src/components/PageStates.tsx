@@ -45,6 +45,7 @@ export const usePageStyles = makeStyles({
   },
   emptyList: { margin: 0, paddingLeft: tokens.spacingHorizontalXL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS },
   center: { padding: tokens.spacingVerticalXXXL },
+  notices: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
 });
 
 export function PageHeader({ title, lead, action }: { title: string; lead: string; action?: ReactNode }) {

@@ -20,11 +20,11 @@ import {
   tokens,
   useRestoreFocusTarget,
 } from '@fluentui/react-components';
-import { AddRegular } from '@fluentui/react-icons';
+import { AddRegular, PlugConnectedRegular } from '@fluentui/react-icons';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo, useState, type FormEvent } from 'react';
 import { commands } from '../api/ipc';
-import { keys, useCredentials, usePlugins, useSaveDestination } from '../api/queries';
+import { keys, useCredentials, usePlugins, useSaveDestination, useTestConnectionInput } from '../api/queries';
 import type { AppError, CredentialView, DestinationInput, DestinationView, Plugin } from '../api/types';
 import { FormField } from '../components/FormField';
 import { CredentialDialog } from '../credentials/CredentialDialog';
@@ -33,6 +33,7 @@ import { recognisedUrlText } from '../lib/format';
 import { useNotify } from '../lib/notify';
 import { useDebouncedValue } from '../lib/useDebouncedValue';
 import { useFieldMessages } from '../lib/useFieldMessages';
+import { ConnectionResult, type ConnectionOutcome } from './ConnectionResult';
 import { PluginCombobox } from './PluginCombobox';
 
 /** The credential select's last option: opens the credential dialog instead of selecting. */
@@ -73,7 +74,21 @@ const useStyles = makeStyles({
   toggle: { display: 'flex', flexDirection: 'column' },
   toggleHint: { color: tokens.colorNeutralForeground3, paddingLeft: '52px' },
   recognised: { color: tokens.colorPaletteGreenForeground1 },
+  // The footer gets a row above its buttons for the connection test's result, so it sits next to the button.
+  result: { gridRowStart: 3, gridRowEnd: 3, gridColumnStart: 1, gridColumnEnd: 4 },
+  actions: { gridRowStart: 4, gridRowEnd: 4 },
 });
+
+/** The settings a connection test depends on; the shown result belongs to these values only. */
+function connectionKey(f: DestinationInput): string {
+  return JSON.stringify([f.plugin, f.credentialId, f.tenantId.trim(), f.dynamicsUrl.trim(), f.apiVersion]);
+}
+
+interface TestedSettings {
+  /** connectionKey of the settings tested; a refusal of the form itself depends on every field. */
+  key: string;
+  outcome: ConnectionOutcome;
+}
 
 function emptyInput(): DestinationInput {
   return {
@@ -114,14 +129,18 @@ export interface DestinationDialogProps {
   /** The destination being edited; absent when adding. */
   destination?: DestinationView;
   onClose: () => void;
+  /** Called with the saved destination (before onClose); without it a toast says it was saved. */
+  onSaved?: (saved: DestinationView) => void;
 }
 
-export function DestinationDialog({ open, destination, onClose }: DestinationDialogProps) {
+export function DestinationDialog({ open, destination, onClose, onSaved }: DestinationDialogProps) {
   const styles = useStyles();
   const notify = useNotify();
   const plugins = usePlugins();
   const credentials = useCredentials();
   const save = useSaveDestination(destination?.id);
+  const test = useTestConnectionInput(destination?.id);
+  const [tested, setTested] = useState<TestedSettings | null>(null);
   const [form, setForm] = useState<DestinationInput>(() => (destination ? fromView(destination) : emptyInput()));
   const [pluginText, setPluginText] = useState(destination?.plugin.name ?? '');
   const [failure, setFailure] = useState<AppError | null>(null);
@@ -178,8 +197,9 @@ export function DestinationDialog({ open, destination, onClose }: DestinationDia
     if (save.isPending) return;
     setFailure(null);
     save.mutate(form, {
-      onSuccess: () => {
-        notify('Destination saved');
+      onSuccess: (saved) => {
+        if (onSaved) onSaved(saved);
+        else notify('Destination saved');
         onClose();
       },
       onError: (err) => {
@@ -193,6 +213,30 @@ export function DestinationDialog({ open, destination, onClose }: DestinationDia
       },
     });
   };
+
+  const canTest = Boolean(form.plugin && form.credentialId && form.tenantId.trim() && form.dynamicsUrl.trim());
+  const testing = test.isPending;
+  const runTest = () => {
+    if (testing || !canTest) return;
+    const settings = form;
+    setTested(null);
+    test.mutate(settings, {
+      onSuccess: (report) => setTested({ key: connectionKey(settings), outcome: { ok: true, report } }),
+      onError: (err) => {
+        if (err.code === 'validation') {
+          // Exactly as a refused save: messages under their fields, focus on the first.
+          fm.saveRejected(err.fields ?? []);
+          focusFirstInvalid(err.fields ?? [], FOCUS_ORDER);
+          setTested({ key: JSON.stringify(settings), outcome: { ok: false, error: { code: err.code, message: err.message } } });
+        } else {
+          setTested({ key: connectionKey(settings), outcome: { ok: false, error: err } });
+        }
+      },
+    });
+  };
+  // A result stops showing once a setting it depended on changes.
+  const testResult =
+    tested && (tested.key === connectionKey(form) || tested.key === JSON.stringify(form)) ? tested.outcome : null;
 
   const pending = save.isPending;
   const normalisedDiffers = url && url.normalized !== form.dynamicsUrl.trim();
@@ -426,7 +470,25 @@ export function DestinationDialog({ open, destination, onClose }: DestinationDia
                 </div>
               </section>
             </DialogContent>
-            <DialogActions>
+            {testResult && (
+              <div className={styles.result}>
+                <ConnectionResult outcome={testResult} />
+              </div>
+            )}
+            <DialogActions position="start" className={styles.actions}>
+              <Button
+                appearance="secondary"
+                data-testid="test-connection"
+                disabled={!canTest}
+                disabledFocusable={testing}
+                icon={testing ? <Spinner size="tiny" /> : <PlugConnectedRegular />}
+                onClick={runTest}
+                title={canTest ? undefined : 'Fill in the plugin, credential, tenant ID and Dynamics URL first'}
+              >
+                {testing ? 'Testing…' : 'Test connection'}
+              </Button>
+            </DialogActions>
+            <DialogActions className={styles.actions}>
               <Button appearance="secondary" onClick={onClose} disabled={pending}>
                 Cancel
               </Button>

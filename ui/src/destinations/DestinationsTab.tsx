@@ -1,4 +1,4 @@
-// The Destinations tab: the list of places Ferry sends rows to, with add, edit and delete.
+// The Destinations tab: the list of places Ferry sends rows to, with add, edit, delete, connection tests and tables.
 import {
   Badge,
   Button,
@@ -9,21 +9,24 @@ import {
   TableHeader,
   TableHeaderCell,
   TableRow,
+  Spinner,
   Text,
   Tooltip,
   mergeClasses,
   useRestoreFocusTarget,
 } from '@fluentui/react-components';
-import { AddRegular, DeleteRegular, EditRegular } from '@fluentui/react-icons';
-import { useState } from 'react';
-import { useDeleteDestination, useDestinations } from '../api/queries';
-import type { DestinationView } from '../api/types';
+import { AddRegular, DeleteRegular, EditRegular, PlugConnectedRegular, TableSearchRegular } from '@fluentui/react-icons';
+import { useRef, useState } from 'react';
+import { useDeleteDestination, useDestinations, useTestConnection } from '../api/queries';
+import type { AppError, DestinationView } from '../api/types';
 import { ConfirmDeleteDialog } from '../components/ConfirmDeleteDialog';
 import { ExpiryBadge } from '../components/ExpiryBadge';
 import { LoadFailed, Loading, PageHeader, usePageStyles } from '../components/PageStates';
 import { audienceText, cloudText } from '../lib/format';
 import { useNotify } from '../lib/notify';
+import { ConnectionNotice, type NoticeState } from './ConnectionNotice';
 import { DestinationDialog } from './DestinationDialog';
+import { TablesDialog } from './TablesDialog';
 
 interface DialogState {
   open: boolean;
@@ -33,14 +36,59 @@ interface DialogState {
 }
 
 const COLUMNS = [
-  { label: 'Name', width: '18%' },
-  { label: 'Plugin', width: '12%' },
-  { label: 'Credential', width: '13%' },
-  { label: 'Dynamics URL', width: '25%' },
-  { label: 'Who may use it', width: '12%' },
-  { label: 'Secret expiry', width: '12%' },
-  { label: 'Actions', width: '8%' },
+  { label: 'Name', width: '17%' },
+  { label: 'Plugin', width: '11%' },
+  { label: 'Credential', width: '12%' },
+  { label: 'Dynamics URL', width: '23%' },
+  { label: 'Who may use it', width: '11%' },
+  { label: 'Secret expiry', width: '11%' },
+  { label: 'Actions', width: '15%' },
 ];
+
+/** At most this many notices stack above the table; the newest comes first. */
+const MAX_NOTICES = 3;
+
+type Named = Pick<DestinationView, 'id' | 'name'>;
+
+/**
+ * Connection tests from the list: one notice per destination (saved, testing, outcome). Several
+ * tests may run at once; each lands on its own destination's notice.
+ */
+function useConnectionNotices() {
+  const test = useTestConnection();
+  const [notices, setNotices] = useState<NoticeState[]>([]);
+  // Read synchronously, so a double click cannot start a second test before the first re-render.
+  const running = useRef(new Set<string>());
+
+  const put = (id: string, change: (n: NoticeState | undefined) => NoticeState | null) =>
+    setNotices((all) => {
+      const next = change(all.find((n) => n.destinationId === id));
+      const rest = all.filter((n) => n.destinationId !== id);
+      return next ? [next, ...rest].slice(0, MAX_NOTICES) : rest;
+    });
+  const patch = (id: string, change: Partial<NoticeState>) =>
+    setNotices((all) => all.map((n) => (n.destinationId === id ? { ...n, ...change } : n)));
+
+  const saved = (d: Named) =>
+    put(d.id, () => ({ destinationId: d.id, destinationName: d.name, saved: true, testing: false, outcome: null }));
+
+  const run = (d: Named) => {
+    if (running.current.has(d.id)) return;
+    running.current.add(d.id);
+    put(d.id, (n) => ({ destinationId: d.id, destinationName: d.name, saved: n?.saved ?? false, testing: true, outcome: n?.outcome ?? null }));
+    test
+      .mutateAsync(d.id)
+      .then(
+        (report) => patch(d.id, { testing: false, outcome: { ok: true, report } }),
+        (error: AppError) => patch(d.id, { testing: false, outcome: { ok: false, error } }),
+      )
+      .finally(() => running.current.delete(d.id));
+  };
+
+  const dismiss = (id: string) => put(id, () => null);
+  const isTesting = (id: string) => notices.some((n) => n.destinationId === id && n.testing);
+  return { notices, saved, run, dismiss, isTesting };
+}
 
 export function DestinationsTab() {
   const styles = usePageStyles();
@@ -50,6 +98,9 @@ export function DestinationsTab() {
   // Dialogs here open from code, not a DialogTrigger; this marks their openers so focus returns on close.
   const restoreFocus = useRestoreFocusTarget();
   const [dialog, setDialog] = useState<DialogState>({ open: false, key: 0 });
+  const connection = useConnectionNotices();
+  // Like the delete target, the destination outlives `open` while the dialog animates away.
+  const [tables, setTables] = useState<{ open: boolean; key: number; destination?: Named }>({ open: false, key: 0 });
   // The target outlives `open` so the dialog keeps its words while it animates away.
   const [deleting, setDeleting] = useState<{ open: boolean; target?: DestinationView }>({ open: false });
 
@@ -73,6 +124,7 @@ export function DestinationsTab() {
     remove.mutate(target.id, {
       onSuccess: () => {
         notify(`Destination “${target.name}” deleted`);
+        connection.dismiss(target.id);
         closeDelete();
       },
     });
@@ -86,6 +138,19 @@ export function DestinationsTab() {
         lead="Where Ferry sends rows: each one is a Dynamics 365 environment and the credential used to reach it."
         action={list && list.length > 0 ? addButton : undefined}
       />
+
+      {connection.notices.length > 0 && (
+        <div className={styles.notices} data-testid="destination-notices">
+          {connection.notices.map((n) => (
+            <ConnectionNotice
+              key={n.destinationId}
+              notice={n}
+              onTest={() => connection.run({ id: n.destinationId, name: n.destinationName })}
+              onDismiss={() => connection.dismiss(n.destinationId)}
+            />
+          ))}
+        </div>
+      )}
 
       {destinations.isPending && <Loading label="Loading destinations…" />}
       {destinations.isError && (
@@ -159,6 +224,25 @@ export function DestinationsTab() {
                 </TableCell>
                 <TableCell>
                   <div className={styles.actions}>
+                    <Tooltip content={`Test connection to ${d.name}`} relationship="label">
+                      <Button
+                        appearance="subtle"
+                        icon={connection.isTesting(d.id) ? <Spinner size="tiny" /> : <PlugConnectedRegular />}
+                        data-testid="destination-test"
+                        data-testing={connection.isTesting(d.id) ? 'true' : undefined}
+                        disabledFocusable={connection.isTesting(d.id)}
+                        onClick={() => connection.run(d)}
+                      />
+                    </Tooltip>
+                    <Tooltip content={`Tables of ${d.name}`} relationship="label">
+                      <Button
+                        appearance="subtle"
+                        icon={<TableSearchRegular />}
+                        data-testid="destination-tables"
+                        onClick={() => setTables((s) => ({ open: true, key: s.key + 1, destination: d }))}
+                        {...restoreFocus}
+                      />
+                    </Tooltip>
                     <Tooltip content={`Edit ${d.name}`} relationship="label">
                       <Button
                         appearance="subtle"
@@ -194,6 +278,16 @@ export function DestinationsTab() {
           open={dialog.open}
           destination={dialog.destination}
           onClose={() => setDialog((s) => ({ ...s, open: false }))}
+          onSaved={connection.saved}
+        />
+      )}
+
+      {tables.key > 0 && tables.destination && (
+        <TablesDialog
+          key={tables.key}
+          open={tables.open}
+          destination={tables.destination}
+          onClose={() => setTables((s) => ({ ...s, open: false }))}
         />
       )}
 

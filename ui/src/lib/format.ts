@@ -73,3 +73,22 @@ export function listNames(names: string[]): string {
   if (names.length <= 1) return names.join('');
   return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
+
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+
+/** A moment as the user's local date and time, e.g. "27 Nov 2026, 15:04". */
+export function formatDateTime(unixSeconds: number): string {
+  return dateTimeFormat.format(new Date(unixSeconds * 1000));
+}
+
+/** How long ago a unix-seconds moment was: "just now", "5 minutes ago", "3 hours ago"; older ones as a date and time. */
+export function formatAgo(unixSeconds: number, now = Date.now()): string {
+  const seconds = Math.round(now / 1000 - unixSeconds);
+  if (seconds < 45) return 'just now';
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return relativeFormat.format(-minutes, 'minute');
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return relativeFormat.format(-hours, 'hour');
+  return formatDateTime(unixSeconds);
+}

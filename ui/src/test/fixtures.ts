@@ -1,5 +1,14 @@
 // Sample backend records for tests, built from a few overridable defaults.
-import type { CredentialView, DestinationView, ExpiryStatus } from '../api/types';
+import type {
+  ConnectionReport,
+  CredentialView,
+  DestinationView,
+  ExpiryStatus,
+  TableColumns,
+  TableDetails,
+  TableInfo,
+  TableList,
+} from '../api/types';
 
 export function expiry(daysLeft: number, expiresOn = '2027-11-27'): ExpiryStatus {
   const level = daysLeft < 0 ? 'expired' : daysLeft <= 7 ? 'critical' : daysLeft <= 30 ? 'warning' : 'ok';
@@ -45,4 +54,91 @@ export function destination(over: Partial<DestinationView> = {}): DestinationVie
     updatedAt: 1_790_000_000,
     ...over,
   };
+}
+
+export function connectionReport(over: Partial<ConnectionReport> = {}): ConnectionReport {
+  return {
+    destinationId: 'dest_1',
+    destinationName: 'Sales EU',
+    webApiUrl: 'https://contoso.crm4.dynamics.com/api/data/v9.2',
+    apiVersion: '9.2',
+    organizationId: '0a1b2c3d-1111-2222-3333-444455556666',
+    userId: '9f8e7d6c-aaaa-bbbb-cccc-ddddeeeeffff',
+    businessUnitId: '12121212-3434-5656-7878-909090909090',
+    dopHint: 4,
+    elapsedMs: 412,
+    ...over,
+  };
+}
+
+export function tableInfo(logicalName: string, displayName: string, entitySet = `${logicalName}s`): TableInfo {
+  return { logicalName, displayName, entitySet, primaryId: `${logicalName}id`, primaryName: 'name' };
+}
+
+export const sampleTables: TableInfo[] = [
+  tableInfo('account', 'Account'),
+  { ...tableInfo('contact', 'Contact'), primaryName: 'fullname' },
+  tableInfo('lead', 'Lead'),
+  tableInfo('new_loyaltycard', 'Loyalty card'),
+];
+
+export function tableList(over: Partial<TableList> = {}): TableList {
+  return { destinationId: 'dest_1', fetchedAt: Math.floor(Date.now() / 1000) - 300, fromCache: true, tables: sampleTables, ...over };
+}
+
+export const contactDetails: TableDetails = {
+  table: sampleTables[1],
+  columns: [
+    {
+      logicalName: 'emailaddress1',
+      displayName: 'Email',
+      typeName: 'String',
+      maxLength: 100,
+      requiredLevel: 'None',
+      validForCreate: true,
+      validForUpdate: true,
+      options: [],
+    },
+    {
+      logicalName: 'preferredcontactmethodcode',
+      displayName: 'Preferred Method of Contact',
+      typeName: 'Picklist',
+      maxLength: null,
+      requiredLevel: 'Recommended',
+      validForCreate: true,
+      validForUpdate: true,
+      options: [
+        { value: 1, label: 'Any' },
+        { value: 2, label: 'Email' },
+        { value: 3, label: 'Phone' },
+        { value: 4, label: 'Fax' },
+        { value: 5, label: 'Mail' },
+        { value: 6, label: 'Carrier pigeon' },
+      ],
+    },
+    {
+      logicalName: 'createdon',
+      displayName: 'Created On',
+      typeName: 'DateTime',
+      maxLength: null,
+      requiredLevel: 'SystemRequired',
+      validForCreate: false,
+      validForUpdate: false,
+      options: [],
+    },
+  ],
+  keys: [{ logicalName: 'new_contact_email_key', columns: ['emailaddress1'], indexStatus: 'Active' }],
+  lookups: [
+    {
+      schemaName: 'contact_customer_accounts',
+      column: 'parentcustomerid',
+      navigationProperty: 'parentcustomerid_account',
+      targetTable: 'account',
+      targetColumn: 'accountid',
+    },
+  ],
+};
+
+export function tableColumns(over: Partial<TableColumns> = {}): TableColumns {
+  return { destinationId: 'dest_1', fetchedAt: Math.floor(Date.now() / 1000) - 300, fromCache: true, details: contactDetails, ...over };
 }

@@ -39,6 +39,10 @@ export const commands: Mocked = {
   createDestination: vi.fn(),
   updateDestination: vi.fn(),
   deleteDestination: vi.fn(),
+  testConnection: vi.fn(),
+  testConnectionInput: vi.fn(),
+  listTables: vi.fn(),
+  tableColumns: vi.fn(),
 };
 
 /** An empty, healthy backend; tests override the commands their story needs. */
@@ -59,6 +63,10 @@ export function resetCommands() {
     'createDestination',
     'updateDestination',
     'deleteDestination',
+    'testConnection',
+    'testConnectionInput',
+    'listTables',
+    'tableColumns',
   ] as const) {
     commands[name].mockRejectedValue({ code: 'internal', message: `${name} was not expected in this test.` });
   }

@@ -33,7 +33,7 @@ impl From<Request> for BatchOp {
             method: r.method,
             path: r.path,
             headers: r.headers,
-            body: r.body.map(|(_, b)| b),
+            body: r.body.map(|(_, b)| b.to_vec()),
         }
     }
 }
@@ -191,7 +191,7 @@ pub async fn execute(client: &DataverseClient, ops: &[BatchOp]) -> Result<Vec<Pa
     let mut req = Request::new(Method::POST, "$batch").header("Prefer", "odata.continue-on-error");
     req.body = Some((
         format!("multipart/mixed; boundary=\"{boundary}\""),
-        build(&root, ops, &boundary),
+        build(&root, ops, &boundary).into(),
     ));
     let r = client.send(&req).await?;
     let ct = r.header("content-type").unwrap_or("").to_string();

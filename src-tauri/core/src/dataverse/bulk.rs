@@ -17,7 +17,7 @@ use super::records;
 use super::retry::{self, Action};
 pub use super::rows::{BulkOp, BulkOptions, BulkRow, RowOutcome, RowStatus, TableRef};
 use reqwest::Method;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
@@ -56,7 +56,7 @@ fn fits_bulk(op: BulkOp, row: &BulkRow) -> bool {
     }
 }
 
-/// The record without the key's columns: Dataverse rejects or silently rewrites them.
+/// The record without the key's columns, for a single `$batch` operation.
 fn body_without_key(row: &BulkRow) -> Map<String, Value> {
     let mut record = row.record.clone();
     if let Some(RowRef::Key(cols)) = &row.row {
@@ -67,23 +67,55 @@ fn body_without_key(row: &BulkRow) -> Map<String, Value> {
     record
 }
 
-/// One `Targets` item.
-fn target(table: &TableRef, op: BulkOp, row: &BulkRow) -> Value {
-    let mut item = body_without_key(row);
-    item.insert(
-        "@odata.type".into(),
-        json!(format!("Microsoft.Dynamics.CRM.{}", table.logical_name)),
-    );
-    match (&row.row, op) {
-        (_, BulkOp::Create) | (None, _) => {}
-        (Some(RowRef::Id(id)), _) => {
-            item.insert(table.primary_id.clone(), json!(id));
-        }
-        (Some(key @ RowRef::Key(_)), _) => {
-            item.insert("@odata.id".into(), json!(key.path(&table.entity_set)));
-        }
+/// Writes `{"Targets":[…]}` for `rows` straight into one buffer.
+///
+/// NOTE: this is the client's hot path (a 1,000-row body per request). Serialising from the
+/// borrowed rows, with the `@odata.type` string made once per request, avoids copying every
+/// record into a value tree first; profiling showed those copies dominated the client's CPU.
+/// Key columns are left out of the record: Dataverse rejects or silently rewrites them.
+fn targets_body(table: &TableRef, op: BulkOp, rows: &[BulkRow]) -> Vec<u8> {
+    fn put<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
+        serde_json::to_writer(&mut *out, v).expect("JSON values always serialise");
     }
-    Value::Object(item)
+    let odata_type = format!("Microsoft.Dynamics.CRM.{}", table.logical_name);
+    let mut out = Vec::with_capacity(64 + rows.len() * 256);
+    out.extend_from_slice(b"{\"Targets\":[");
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"@odata.type\":");
+        put(&mut out, &odata_type);
+        let key_cols: &[(String, _)] = match &row.row {
+            Some(RowRef::Key(cols)) => cols,
+            _ => &[],
+        };
+        for (k, v) in &row.record {
+            if key_cols.iter().any(|(c, _)| c == k) {
+                continue;
+            }
+            out.push(b',');
+            put(&mut out, k);
+            out.push(b':');
+            put(&mut out, v);
+        }
+        match (&row.row, op) {
+            (_, BulkOp::Create) | (None, _) => {}
+            (Some(RowRef::Id(id)), _) => {
+                out.push(b',');
+                put(&mut out, &table.primary_id);
+                out.push(b':');
+                put(&mut out, id);
+            }
+            (Some(key @ RowRef::Key(_)), _) => {
+                out.extend_from_slice(b",\"@odata.id\":");
+                put(&mut out, &key.path(&table.entity_set));
+            }
+        }
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"]}");
+    out
 }
 
 fn fatal(e: &DataverseError) -> bool {
@@ -110,7 +142,6 @@ async fn bulk_message(
     rows: &[BulkRow],
     support: &BulkSupport,
 ) -> Result<Option<Vec<RowOutcome>>> {
-    let targets: Vec<Value> = rows.iter().map(|r| target(table, op, r)).collect();
     let req = Request::new(
         Method::POST,
         format!(
@@ -119,7 +150,7 @@ async fn bulk_message(
             op.message()
         ),
     )
-    .json(&json!({ "Targets": targets }));
+    .json_bytes(targets_body(table, op, rows));
     match client.send(&req).await {
         Ok(r) => {
             support.set(&table.logical_name, op, true);
@@ -366,6 +397,7 @@ pub async fn send(
 mod tests {
     use super::*;
     use crate::dataverse::keys::KeyValue;
+    use serde_json::json;
 
     fn table() -> TableRef {
         TableRef {
@@ -388,7 +420,9 @@ mod tests {
             )])),
             record,
         };
-        let t = target(&table(), BulkOp::Upsert, &row);
+        let body: Value =
+            serde_json::from_slice(&targets_body(&table(), BulkOp::Upsert, &[row])).unwrap();
+        let t = &body["Targets"][0];
         assert_eq!(
             t["@odata.type"], "Microsoft.Dynamics.CRM.contact",
             "typed item"
@@ -402,6 +436,47 @@ mod tests {
             "key columns are left out of the body"
         );
         assert_eq!(t["lastname"], "A", "other columns stay");
+    }
+
+    #[test]
+    fn bulk_bodies_list_every_row_with_its_id_for_updates_and_none_for_creates() {
+        let row = |i: usize, id: &str| {
+            let mut record = Map::new();
+            record.insert("lastname".into(), json!(format!("L{i}")));
+            BulkRow {
+                index: i,
+                row: Some(RowRef::Id(id.into())),
+                record,
+            }
+        };
+        let rows = [
+            row(0, "00000000-0000-0000-0000-00000000000a"),
+            row(1, "00000000-0000-0000-0000-00000000000b"),
+        ];
+        let update: Value =
+            serde_json::from_slice(&targets_body(&table(), BulkOp::Update, &rows)).unwrap();
+        assert_eq!(
+            update["Targets"].as_array().unwrap().len(),
+            2,
+            "one item per row"
+        );
+        assert_eq!(
+            update["Targets"][1]["contactid"], "00000000-0000-0000-0000-00000000000b",
+            "updates carry the primary key"
+        );
+        let create: Value =
+            serde_json::from_slice(&targets_body(&table(), BulkOp::Create, &rows)).unwrap();
+        assert!(
+            create["Targets"][0].get("contactid").is_none(),
+            "creates carry no id"
+        );
+        assert_eq!(
+            create["Targets"][0]["lastname"], "L0",
+            "columns travel as given"
+        );
+        let empty: Value =
+            serde_json::from_slice(&targets_body(&table(), BulkOp::Create, &[])).unwrap();
+        assert_eq!(empty, json!({ "Targets": [] }), "no rows, an empty list");
     }
 
     #[test]

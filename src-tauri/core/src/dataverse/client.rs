@@ -26,8 +26,9 @@ pub struct Request {
     pub path: String,
     /// Extra headers (conditional headers, `Prefer`…).
     pub headers: Vec<(String, String)>,
-    /// Body and its content type.
-    pub body: Option<(String, Vec<u8>)>,
+    /// Body and its content type. `Bytes`, so a retry or a token replay resends the same
+    /// buffer instead of copying a body of up to a few hundred kilobytes.
+    pub body: Option<(String, bytes::Bytes)>,
 }
 
 impl Request {
@@ -48,11 +49,13 @@ impl Request {
     }
 
     /// Sets a JSON body.
-    pub fn json(mut self, value: &serde_json::Value) -> Request {
-        self.body = Some((
-            "application/json; charset=utf-8".into(),
-            serde_json::to_vec(value).unwrap_or_default(),
-        ));
+    pub fn json(self, value: &serde_json::Value) -> Request {
+        self.json_bytes(serde_json::to_vec(value).unwrap_or_default())
+    }
+
+    /// Sets a JSON body that is already serialised.
+    pub fn json_bytes(mut self, body: Vec<u8>) -> Request {
+        self.body = Some(("application/json; charset=utf-8".into(), body.into()));
         self
     }
 }
