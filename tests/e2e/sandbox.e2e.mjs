@@ -38,6 +38,9 @@ test('the tables browser lists the sandbox tables and a table\'s columns', async
   const row = '[data-testid="destination-row"][data-name="Local sandbox"]';
   await s.click(`${row} [data-testid="destination-tables"]`);
   await s.find('[data-testid="tables-dialog"]');
+  // The filter is enabled once the list has loaded from the sandbox.
+  await s.find('[data-testid="table-item"]', 20000);
+  await s.click('#tables-filter');
   await s.type('#tables-filter', 'contact');
   await s.click('[data-testid="table-item"][data-name="contact"]');
   const email = await s.waitText('[data-testid="column-row"][data-name="emailaddress1"]', (t) => t.length > 0, 20000);
