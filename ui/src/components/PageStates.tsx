@@ -1,14 +1,20 @@
-// Shared pieces for a tab's body: its heading row, the loading spinner and the load-failure message.
+// Shared pieces for a tab's body: its heading row, empty state, list table head and name cell,
+// the loading spinner and the load-failure message.
 import {
   Button,
+  Caption1,
   MessageBar,
   MessageBarActions,
   MessageBarBody,
   MessageBarTitle,
   Spinner,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
   Text,
   Title2,
   makeStyles,
+  mergeClasses,
   tokens,
 } from '@fluentui/react-components';
 import type { ReactNode } from 'react';
@@ -79,5 +85,48 @@ export function LoadFailed({ what, error, onRetry }: { what: string; error: AppE
         <Button onClick={onRetry}>Try again</Button>
       </MessageBarActions>
     </MessageBar>
+  );
+}
+
+/** What to do when a list is empty: a title, an explanation and the action that fills it. */
+export function EmptyState({ testId, title, action, children }: { testId: string; title: string; action: ReactNode; children: ReactNode }) {
+  const styles = usePageStyles();
+  return (
+    <div className={styles.empty} data-testid={testId}>
+      <Text weight="semibold" size={400}>
+        {title}
+      </Text>
+      {children}
+      {action}
+    </div>
+  );
+}
+
+/** A list's column headings; the last one ("Actions") is right-aligned over the row buttons. */
+export function ListTableHeader({ columns }: { columns: { label: string; width: string }[] }) {
+  const styles = usePageStyles();
+  return (
+    <TableHeader>
+      <TableRow>
+        {columns.map((c) => (
+          <TableHeaderCell key={c.label} style={{ width: c.width }}>
+            {c.label === 'Actions' ? <span className={styles.actionsHeader}>{c.label}</span> : c.label}
+          </TableHeaderCell>
+        ))}
+      </TableRow>
+    </TableHeader>
+  );
+}
+
+/** A record's name in bold with its description, if any, muted underneath. */
+export function NameCell({ name, description }: { name: string; description: string }) {
+  const styles = usePageStyles();
+  return (
+    <div className={styles.cellStack}>
+      <Text weight="semibold" className={styles.wrap}>
+        {name}
+      </Text>
+      {description && <Caption1 className={mergeClasses(styles.muted, styles.wrap)}>{description}</Caption1>}
+    </div>
   );
 }

@@ -1,12 +1,9 @@
 // The Credentials tab: app registrations Ferry signs in as, with rotate, edit and delete.
 import {
   Button,
-  Caption1,
   Table,
   TableBody,
   TableCell,
-  TableHeader,
-  TableHeaderCell,
   TableRow,
   Text,
   Tooltip,
@@ -29,7 +26,7 @@ import { useCredentials, useDeleteCredential } from '../api/queries';
 import type { CredentialView } from '../api/types';
 import { ConfirmDeleteDialog } from '../components/ConfirmDeleteDialog';
 import { ExpiryBadge } from '../components/ExpiryBadge';
-import { LoadFailed, Loading, PageHeader, usePageStyles } from '../components/PageStates';
+import { EmptyState, ListTableHeader, LoadFailed, Loading, NameCell, PageHeader, usePageStyles } from '../components/PageStates';
 import { secretStateText } from '../lib/format';
 import { useNotify } from '../lib/notify';
 import { CredentialDialog, type CredentialDialogMode } from './CredentialDialog';
@@ -128,39 +125,22 @@ export function CredentialsTab() {
       )}
 
       {list && list.length === 0 && (
-        <div className={styles.empty} data-testid="credentials-empty">
-          <Text weight="semibold" size={400}>
-            No credentials yet
-          </Text>
-          <Text>
-            A credential is an Azure app registration: its client ID and one client secret. Ferry keeps the secret in
-            the keychain and reminds you before it expires. You can also create one while adding a destination.
-          </Text>
-          {addButton}
-        </div>
+        <EmptyState testId="credentials-empty" title="No credentials yet" action={addButton}>
+        <Text>
+          A credential is an Azure app registration: its client ID and one client secret. Ferry keeps the secret in
+          the keychain and reminds you before it expires. You can also create one while adding a destination.
+        </Text>
+        </EmptyState>
       )}
 
       {list && list.length > 0 && (
         <Table aria-label="Credentials" data-testid="credentials-table">
-          <TableHeader>
-            <TableRow>
-              {COLUMNS.map((c) => (
-                <TableHeaderCell key={c.label} style={{ width: c.width }}>
-                  {c.label === 'Actions' ? <span className={styles.actionsHeader}>{c.label}</span> : c.label}
-                </TableHeaderCell>
-              ))}
-            </TableRow>
-          </TableHeader>
+          <ListTableHeader columns={COLUMNS} />
           <TableBody>
             {list.map((c) => (
               <TableRow key={c.id} data-testid="credential-row" data-name={c.name}>
                 <TableCell>
-                  <div className={styles.cellStack}>
-                    <Text weight="semibold" className={styles.wrap}>
-                      {c.name}
-                    </Text>
-                    {c.description && <Caption1 className={mergeClasses(styles.muted, styles.wrap)}>{c.description}</Caption1>}
-                  </div>
+                  <NameCell name={c.name} description={c.description} />
                 </TableCell>
                 <TableCell>
                   <span className={mergeClasses(styles.mono, styles.wrap)}>{c.clientId}</span>

@@ -6,13 +6,10 @@ import {
   Table,
   TableBody,
   TableCell,
-  TableHeader,
-  TableHeaderCell,
   TableRow,
   Spinner,
   Text,
   Tooltip,
-  mergeClasses,
   useRestoreFocusTarget,
 } from '@fluentui/react-components';
 import { AddRegular, DeleteRegular, EditRegular, PlugConnectedRegular, TableSearchRegular } from '@fluentui/react-icons';
@@ -21,7 +18,7 @@ import { useDeleteDestination, useDestinations, useTestConnection } from '../api
 import type { AppError, DestinationView } from '../api/types';
 import { ConfirmDeleteDialog } from '../components/ConfirmDeleteDialog';
 import { ExpiryBadge } from '../components/ExpiryBadge';
-import { LoadFailed, Loading, PageHeader, usePageStyles } from '../components/PageStates';
+import { EmptyState, ListTableHeader, LoadFailed, Loading, NameCell, PageHeader, usePageStyles } from '../components/PageStates';
 import { audienceText, cloudText } from '../lib/format';
 import { useNotify } from '../lib/notify';
 import { ConnectionNotice, type NoticeState } from './ConnectionNotice';
@@ -158,44 +155,27 @@ export function DestinationsTab() {
       )}
 
       {list && list.length === 0 && (
-        <div className={styles.empty} data-testid="destinations-empty">
-          <Text weight="semibold" size={400}>
-            No destinations yet
-          </Text>
-          <Text>
-            A destination is a Dynamics 365 environment that Ferry sends rows to. To add one, have these to hand from
-            the Azure portal and Power Platform:
-          </Text>
-          <ul className={styles.emptyList}>
-            <li>the client ID and a client secret of an app registration that may write to Dynamics,</li>
-            <li>the Active Directory (tenant) ID that registration lives in,</li>
-            <li>your organisation&apos;s Dynamics URL, such as https://contoso.crm.dynamics.com.</li>
-          </ul>
-          {addButton}
-        </div>
+        <EmptyState testId="destinations-empty" title="No destinations yet" action={addButton}>
+        <Text>
+          A destination is a Dynamics 365 environment that Ferry sends rows to. To add one, have these to hand from
+          the Azure portal and Power Platform:
+        </Text>
+        <ul className={styles.emptyList}>
+          <li>the client ID and a client secret of an app registration that may write to Dynamics,</li>
+          <li>the Active Directory (tenant) ID that registration lives in,</li>
+          <li>your organisation&apos;s Dynamics URL, such as https://contoso.crm.dynamics.com.</li>
+        </ul>
+        </EmptyState>
       )}
 
       {list && list.length > 0 && (
         <Table aria-label="Destinations" data-testid="destinations-table">
-          <TableHeader>
-            <TableRow>
-              {COLUMNS.map((c) => (
-                <TableHeaderCell key={c.label} style={{ width: c.width }}>
-                  {c.label === 'Actions' ? <span className={styles.actionsHeader}>{c.label}</span> : c.label}
-                </TableHeaderCell>
-              ))}
-            </TableRow>
-          </TableHeader>
+          <ListTableHeader columns={COLUMNS} />
           <TableBody>
             {list.map((d) => (
               <TableRow key={d.id} data-testid="destination-row" data-name={d.name}>
                 <TableCell>
-                  <div className={styles.cellStack}>
-                    <Text weight="semibold" className={styles.wrap}>
-                      {d.name}
-                    </Text>
-                    {d.description && <Caption1 className={mergeClasses(styles.muted, styles.wrap)}>{d.description}</Caption1>}
-                  </div>
+                  <NameCell name={d.name} description={d.description} />
                 </TableCell>
                 <TableCell>{d.plugin.name}</TableCell>
                 <TableCell>
