@@ -1,6 +1,7 @@
 //! `ferry bench --peers`: the same contacts sent by two third-party Dataverse clients, used as
-//! published, against the same fast-profile HTTPS sandbox, and Ferry's figures set against the
-//! faster of them.
+//! published, against the same HTTPS sandbox, and Ferry's figures set against the faster of
+//! them: once on the fast profile (the clients' own cost) and once on the realistic one
+//! (Dataverse's limits and server time, see [`Setting`]).
 //!
 //! The peers are the fidelity tests' clients (`tests/fidelity/setup.sh` installs them):
 //! dynamics-web-api through `$batch` (`tests/fidelity/bench_js.mjs`) and Microsoft's
@@ -248,8 +249,29 @@ fn pass(ok: bool) -> &'static str {
     }
 }
 
+/// Which sandbox the tools were compared on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// No limits, no added latency, the sandbox in its own process: the clients' own cost.
+    Fast,
+    /// Dataverse's documented limits and this much server time per request and per row
+    /// written (milliseconds): the server's work dominates, as with Dataverse itself.
+    Realistic {
+        /// Added to every request.
+        per_request_ms: u64,
+        /// Added per row a request writes.
+        per_record_ms: u64,
+    },
+}
+
 /// Formats the table of every run and the ratios of Ferry against the faster peer.
-pub fn compare(ferry: &Run, peers: &[Run], peer_rows: usize, cores: usize) -> Verdict {
+pub fn compare(
+    ferry: &Run,
+    peers: &[Run],
+    peer_rows: usize,
+    cores: usize,
+    setting: Setting,
+) -> Verdict {
     let mut lines = Vec::new();
     let all: Vec<&Run> = std::iter::once(ferry).chain(peers.iter()).collect();
     let w = all.iter().map(|r| r.tool.len()).max().unwrap_or(4).max(4);
@@ -287,11 +309,28 @@ pub fn compare(ferry: &Run, peers: &[Run], peer_rows: usize, cores: usize) -> Ve
     let rate_ratio = ferry.rate() / p.rate();
     // NOTE: "1/Y CPU per row": Y is how many times less CPU per row Ferry spends.
     let cpu_fraction = p.cpu_per_1k() / ferry.cpu_per_1k();
-    lines.push(format!(
-        "Every run above created {peer_rows} contacts in an emptied table of the same HTTPS \
-         sandbox, 1,000 per request. They are compared at the same N because the sandbox's \
-         rate does depend on N: SQLite slows as the table grows (see Ferry's own --rows run)."
-    ));
+    match setting {
+        Setting::Fast => lines.push(format!(
+            "Fast profile: every run above created {peer_rows} contacts in an emptied table of \
+             the same HTTPS sandbox (no limits, no added latency, in its own process), 1,000 per \
+             request. This measures the clients' own cost: CPU per row, and rows/s as far as the \
+             sandbox's CPU allows. The rows are built before and freed after each tool's timed \
+             window, for every tool. They are compared at the same N because the sandbox's rate \
+             does depend on N: SQLite slows as the table grows (see Ferry's own --rows run)."
+        )),
+        Setting::Realistic {
+            per_request_ms,
+            per_record_ms,
+        } => lines.push(format!(
+            "Realistic profile: every run above created {peer_rows} contacts in an emptied table \
+             of an HTTPS sandbox with Dataverse's documented service-protection limits (52 in \
+             flight, 6,000 requests per 300 s) and {per_request_ms} ms per request + \
+             {per_record_ms} ms per row written of server time, so Dataverse's own work \
+             dominates, as in production. The peers send one request at a time, as their docs \
+             show; Ferry sends in parallel up to the server's x-ms-dop-hint. Ferry's CPU here \
+             leaves out the in-process sandbox's threads."
+        )),
+    }
     lines.push(format!("Faster peer: {}.", p.tool));
     lines.push(format!(
         "Ferry vs faster peer: {rate_ratio:.1}× rows/s, 1/{cpu_fraction:.1} CPU per row."
@@ -300,12 +339,23 @@ pub fn compare(ferry: &Run, peers: &[Run], peer_rows: usize, cores: usize) -> Ve
         "  rows/s     ≥ {TARGET_RATE:.0}× the faster peer: {rate_ratio:.1}×  {}",
         pass(rate_ratio >= TARGET_RATE)
     ));
-    lines.push(format!(
-        "  CPU per row ≤ 1/{TARGET_CPU:.0} of the faster peer's: 1/{cpu_fraction:.1}  {}",
-        pass(cpu_fraction >= TARGET_CPU)
-    ));
+    let cpu_judged = setting == Setting::Fast;
+    if cpu_judged {
+        lines.push(format!(
+            "  CPU per row ≤ 1/{TARGET_CPU:.0} of the faster peer's: 1/{cpu_fraction:.1}  {}",
+            pass(cpu_fraction >= TARGET_CPU)
+        ));
+    } else {
+        lines.push(format!(
+            "  CPU per row: 1/{cpu_fraction:.1} of the faster peer's (judged in the fast \
+             profile, where the clients' own cost is not hidden by waiting)"
+        ));
+    }
     let mut machine_ceiling = None;
-    if let Some(server) = ferry.sandbox_cpu_seconds.filter(|s| *s > 0.0) {
+    if let Some(server) = ferry
+        .sandbox_cpu_seconds
+        .filter(|s| *s > 0.0 && setting == Setting::Fast)
+    {
         // NOTE: client and sandbox share the machine's cores, so no client can create rows
         // faster than the cores can pay for the sandbox's CPU per row plus its own.
         let per_row = (server + ferry.cpu_seconds) / ferry.rows.max(1) as f64;
@@ -331,8 +381,12 @@ pub fn compare(ferry: &Run, peers: &[Run], peer_rows: usize, cores: usize) -> Ve
         "cpuPerRowFraction": format!("1/{cpu_fraction:.1}"),
         "cpuPerRowDivisor": round(cpu_fraction, 2),
         "cpuTarget": format!("1/{TARGET_CPU:.0}"),
-        "cpuPass": cpu_fraction >= TARGET_CPU,
+        "cpuPass": cpu_judged.then_some(cpu_fraction >= TARGET_CPU),
         "rowsPerRun": peer_rows,
+        "setting": match setting {
+            Setting::Fast => "fast",
+            Setting::Realistic { .. } => "realistic",
+        },
     });
     Verdict { lines, json }
 }
@@ -357,7 +411,7 @@ mod tests {
     fn compares_with_the_faster_peer() {
         let ferry = run("ferry", 100_000, 2.0, 1.0);
         let peers = [run("js", 20_000, 2.0, 2.0), run("py", 20_000, 4.0, 4.0)];
-        let v = compare(&ferry, &peers, 20_000, 2);
+        let v = compare(&ferry, &peers, 20_000, 2, Setting::Fast);
         assert_eq!(v.json["fasterPeer"], "js", "js is faster: {}", v.json);
         assert_eq!(v.json["rateRatio"], 5.0, "50k vs 10k rows/s: {}", v.json);
         assert_eq!(
@@ -380,12 +434,39 @@ mod tests {
     fn a_slow_ferry_misses() {
         let ferry = run("ferry", 100_000, 10.0, 10.0);
         let peers = [run("js", 20_000, 2.0, 1.0)];
-        let v = compare(&ferry, &peers, 20_000, 2);
+        let v = compare(&ferry, &peers, 20_000, 2, Setting::Fast);
         assert_eq!(v.json["ratePass"], false, "{}", v.json);
         assert_eq!(v.json["cpuPass"], false, "{}", v.json);
         assert!(
             v.lines.iter().filter(|l| l.ends_with("MISS")).count() == 2,
             "{:?}",
+            v.lines
+        );
+    }
+
+    #[test]
+    fn the_realistic_setting_judges_rows_per_second_only() {
+        let ferry = run("ferry", 10_000, 4.0, 0.5);
+        let peers = [run("js", 10_000, 20.0, 0.1), run("py", 10_000, 21.0, 0.1)];
+        let setting = Setting::Realistic {
+            per_request_ms: 40,
+            per_record_ms: 2,
+        };
+        let v = compare(&ferry, &peers, 10_000, 2, setting);
+        assert_eq!(v.json["ratePass"], true, "5× the faster peer: {}", v.json);
+        assert_eq!(v.json["cpuPass"], Value::Null, "CPU not judged: {}", v.json);
+        assert_eq!(v.json["setting"], "realistic", "{}", v.json);
+        assert!(
+            v.lines
+                .iter()
+                .any(|l| l.contains("40 ms per request + 2 ms per row")),
+            "the server time is named: {:?}",
+            v.lines
+        );
+        assert_eq!(
+            v.lines.iter().filter(|l| l.ends_with("PASS")).count(),
+            1,
+            "one verdict: {:?}",
             v.lines
         );
     }
@@ -406,7 +487,7 @@ mod tests {
 
     #[test]
     fn no_peer_means_no_ratio() {
-        let v = compare(&run("ferry", 10, 1.0, 1.0), &[], 20_000, 2);
+        let v = compare(&run("ferry", 10, 1.0, 1.0), &[], 20_000, 2, Setting::Fast);
         assert!(v.json.get("rateRatio").is_none(), "{}", v.json);
     }
 

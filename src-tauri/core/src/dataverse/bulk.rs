@@ -78,6 +78,8 @@ fn targets_body(table: &TableRef, op: BulkOp, rows: &[BulkRow]) -> Vec<u8> {
         serde_json::to_writer(&mut *out, v).expect("JSON values always serialise");
     }
     let odata_type = format!("Microsoft.Dynamics.CRM.{}", table.logical_name);
+    // NOTE: one pair of buffers for every row's `@odata.id`, so a key costs no allocation.
+    let (mut scratch, mut path) = (String::new(), String::new());
     let mut out = Vec::with_capacity(64 + rows.len() * 256);
     out.extend_from_slice(b"{\"Targets\":[");
     for (i, row) in rows.iter().enumerate() {
@@ -109,13 +111,46 @@ fn targets_body(table: &TableRef, op: BulkOp, rows: &[BulkRow]) -> Vec<u8> {
             }
             (Some(key @ RowRef::Key(_)), _) => {
                 out.extend_from_slice(b",\"@odata.id\":");
-                put(&mut out, &key.path(&table.entity_set));
+                path.clear();
+                key.write_path(&table.entity_set, &mut scratch, &mut path);
+                put(&mut out, path.as_str());
             }
         }
         out.push(b'}');
     }
     out.extend_from_slice(b"]}");
     out
+}
+
+/// The ids of a `CreateMultiple` answer (`{"Ids":[…]}`), in request order; empty when the
+/// answer has none. Read straight into strings, without a JSON value tree in between.
+fn created_ids(body: &[u8]) -> Vec<Option<String>> {
+    #[derive(serde::Deserialize)]
+    struct Created {
+        #[serde(rename = "Ids", default)]
+        ids: Vec<Value>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Strings {
+        #[serde(rename = "Ids", default)]
+        ids: Vec<Option<String>>,
+    }
+    // NOTE: the common answer is all strings; anything else (an odd item) falls back to a
+    // per-item reading so one bad item does not lose every id.
+    if let Ok(c) = serde_json::from_slice::<Strings>(body) {
+        return c.ids;
+    }
+    serde_json::from_slice::<Created>(body)
+        .map(|c| {
+            c.ids
+                .into_iter()
+                .map(|v| match v {
+                    Value::String(s) => Some(s),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn fatal(e: &DataverseError) -> bool {
@@ -154,21 +189,16 @@ async fn bulk_message(
     match client.send(&req).await {
         Ok(r) => {
             support.set(&table.logical_name, op, true);
-            let ids: Vec<Option<String>> = match op {
-                BulkOp::Create => r
-                    .json::<Value>()
-                    .ok()
-                    .and_then(|v| v["Ids"].as_array().cloned())
-                    .map(|a| a.iter().map(|i| i.as_str().map(str::to_string)).collect())
-                    .unwrap_or_default(),
+            let ids = match op {
+                BulkOp::Create => created_ids(&r.body),
                 _ => Vec::new(),
             };
+            let mut ids = ids.into_iter();
             Ok(Some(
                 rows.iter()
-                    .enumerate()
-                    .map(|(i, r)| RowOutcome {
+                    .map(|r| RowOutcome {
                         index: r.index,
-                        status: RowStatus::Delivered(ids.get(i).cloned().flatten()),
+                        status: RowStatus::Delivered(ids.next().flatten()),
                     })
                     .collect(),
             ))
@@ -322,7 +352,8 @@ async fn send_chunk(
 
 /// Sends every row and returns one outcome per row, ordered by source index.
 ///
-/// Fails as a whole only for sign-in, permission or configuration errors.
+/// Fails as a whole only for sign-in, permission or configuration errors. The rows are freed
+/// here once sent; [`send_shared`] leaves them to a caller that keeps them.
 pub async fn send(
     client: Arc<DataverseClient>,
     table: &TableRef,
@@ -330,33 +361,48 @@ pub async fn send(
     rows: Vec<BulkRow>,
     opts: &BulkOptions,
 ) -> Result<Vec<RowOutcome>> {
+    send_shared(client, table, op, rows.into(), opts).await
+}
+
+/// [`send`] for rows the caller shares (and frees when it likes): the chunks are read in
+/// place, never copied.
+pub async fn send_shared(
+    client: Arc<DataverseClient>,
+    table: &TableRef,
+    op: BulkOp,
+    rows: Arc<[BulkRow]>,
+    opts: &BulkOptions,
+) -> Result<Vec<RowOutcome>> {
     if client.dop_hint() == 0 {
         // NOTE: learn the server's recommended parallelism before fanning out.
         client.who_am_i().await?;
     }
     let chunk = opts.chunk_size.clamp(1, batch::MAX_OPERATIONS);
-    let mut outcomes = Vec::new();
+    let mut outcomes = Vec::with_capacity(rows.len());
     // NOTE: rows Dataverse could not resolve are refused here, so they never fail a bulk
     // request for the rows that share it.
-    let (rows, invalid): (Vec<BulkRow>, Vec<BulkRow>) = rows
-        .into_iter()
-        .partition(|r| op == BulkOp::Create || r.row.as_ref().is_none_or(|k| k.check().is_ok()));
-    for r in invalid {
-        let why = r
-            .row
-            .as_ref()
-            .and_then(|k| k.check().err())
-            .unwrap_or_default();
-        outcomes.push(RowOutcome {
-            index: r.index,
-            status: RowStatus::Invalid(why),
-        });
-    }
-    let mut queue: VecDeque<Vec<BulkRow>> = VecDeque::new();
-    let mut it = rows.into_iter().peekable();
-    while it.peek().is_some() {
-        queue.push_back(it.by_ref().take(chunk).collect());
-    }
+    let invalid =
+        |r: &BulkRow| op != BulkOp::Create && r.row.as_ref().is_some_and(|k| k.check().is_err());
+    let rows: Arc<[BulkRow]> = if rows.iter().any(invalid) {
+        for r in rows.iter().filter(|r| invalid(r)) {
+            let why = r
+                .row
+                .as_ref()
+                .and_then(|k| k.check().err())
+                .unwrap_or_default();
+            outcomes.push(RowOutcome {
+                index: r.index,
+                status: RowStatus::Invalid(why),
+            });
+        }
+        rows.iter().filter(|r| !invalid(r)).cloned().collect()
+    } else {
+        rows
+    };
+    let queue: VecDeque<(usize, usize)> = (0..rows.len())
+        .step_by(chunk)
+        .map(|start| (start, (start + chunk).min(rows.len())))
+        .collect();
     let workers = opts
         .parallelism
         .unwrap_or_else(|| client.parallelism())
@@ -367,13 +413,14 @@ pub async fn send(
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..workers {
         let (client, queue, support) = (client.clone(), queue.clone(), support.clone());
-        let (table, opts) = (table.clone(), opts.clone());
+        let (table, opts, rows) = (table.clone(), opts.clone(), rows.clone());
         tasks.spawn(async move {
             let mut out = Vec::new();
             loop {
                 let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
-                let Some(rows) = next else { break };
-                out.extend(send_chunk(&client, &table, op, &rows, &opts, &support).await?);
+                let Some((start, end)) = next else { break };
+                let chunk = &rows[start..end];
+                out.extend(send_chunk(&client, &table, op, chunk, &opts, &support).await?);
             }
             Ok::<_, DataverseError>(out)
         });
@@ -477,6 +524,20 @@ mod tests {
         let empty: Value =
             serde_json::from_slice(&targets_body(&table(), BulkOp::Create, &[])).unwrap();
         assert_eq!(empty, json!({ "Targets": [] }), "no rows, an empty list");
+    }
+
+    #[test]
+    fn create_multiple_ids_are_read_in_order_and_odd_items_are_skipped() {
+        let ids = created_ids(br#"{"@odata.context":"x","Ids":["a","b"]}"#);
+        assert_eq!(ids, [Some("a".into()), Some("b".into())], "in order");
+        let odd = created_ids(br#"{"Ids":["a",7,null,"d"]}"#);
+        assert_eq!(
+            odd,
+            [Some("a".into()), None, None, Some("d".into())],
+            "a non-string item has no id but keeps its place"
+        );
+        assert!(created_ids(b"{}").is_empty(), "no Ids, no ids");
+        assert!(created_ids(b"not json").is_empty(), "not JSON, no ids");
     }
 
     #[test]

@@ -51,11 +51,30 @@ pub enum KeyValue {
 impl KeyValue {
     /// The OData literal: `'O''Brien'`, `42`, `12.5`, or a bare GUID.
     pub fn literal(&self) -> String {
+        let mut out = String::new();
+        self.write_literal(&mut out);
+        out
+    }
+
+    /// Appends [`KeyValue::literal`] to `out` without allocating.
+    fn write_literal(&self, out: &mut String) {
         match self {
-            KeyValue::Text(s) => format!("'{}'", s.replace('\'', "''")),
-            KeyValue::Integer(n) => n.to_string(),
-            KeyValue::Decimal(d) => d.clone(),
-            KeyValue::Guid(g) => g.to_ascii_lowercase(),
+            KeyValue::Text(s) => {
+                out.push('\'');
+                for (i, piece) in s.split('\'').enumerate() {
+                    if i > 0 {
+                        out.push_str("''");
+                    }
+                    out.push_str(piece);
+                }
+                out.push('\'');
+            }
+            KeyValue::Integer(n) => {
+                use std::fmt::Write;
+                let _ = write!(out, "{n}");
+            }
+            KeyValue::Decimal(d) => out.push_str(d),
+            KeyValue::Guid(g) => out.extend(g.chars().map(|c| c.to_ascii_lowercase())),
         }
     }
 }
@@ -118,24 +137,44 @@ impl RowRef {
 
     /// The key in parentheses, unencoded: `(guid)` or `(a='x',b=2)`.
     pub fn key_text(&self) -> String {
+        let mut out = String::new();
+        self.write_key_text(&mut out);
+        out
+    }
+
+    /// Appends [`RowRef::key_text`] to `out` without allocating.
+    fn write_key_text(&self, out: &mut String) {
+        out.push('(');
         match self {
-            RowRef::Id(id) => format!("({})", id.to_ascii_lowercase()),
+            RowRef::Id(id) => out.extend(id.chars().map(|c| c.to_ascii_lowercase())),
             RowRef::Key(cols) => {
-                let parts: Vec<String> = cols
-                    .iter()
-                    .map(|(c, v)| format!("{c}={}", v.literal()))
-                    .collect();
-                format!("({})", parts.join(","))
+                for (i, (c, v)) in cols.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(c);
+                    out.push('=');
+                    v.write_literal(out);
+                }
             }
         }
+        out.push(')');
     }
 
     /// The URL path segment `entityset(key)`, percent-encoded.
     pub fn path(&self, entity_set: &str) -> String {
-        format!(
-            "{entity_set}{}",
-            utf8_percent_encode(&self.key_text(), KEY_SEGMENT)
-        )
+        let mut out = String::new();
+        self.write_path(entity_set, &mut String::new(), &mut out);
+        out
+    }
+
+    /// Appends [`RowRef::path`] to `out`, using `scratch` (cleared first) for the unencoded
+    /// key: no allocation once both buffers have grown, for callers writing many rows.
+    pub fn write_path(&self, entity_set: &str, scratch: &mut String, out: &mut String) {
+        scratch.clear();
+        self.write_key_text(scratch);
+        out.push_str(entity_set);
+        out.extend(utf8_percent_encode(scratch, KEY_SEGMENT));
     }
 
     /// The `@odata.bind` value pointing a lookup at this row: `/entityset(key)`.
@@ -194,6 +233,32 @@ mod tests {
             RowRef::text_key("accountnumber", "A#1").path("accounts"),
             "accounts(accountnumber='A%231')",
             "# would end the URL; it is encoded"
+        );
+    }
+
+    #[test]
+    fn reused_buffers_write_the_same_paths_as_path() {
+        let refs = [
+            RowRef::text_key("emailaddress1", "o'brien@b.example"),
+            RowRef::Id("7EB682F1-CA75-E511-80D4-00155D2A68D1".into()),
+            RowRef::Key(vec![
+                ("a".into(), KeyValue::Integer(7)),
+                (
+                    "b".into(),
+                    KeyValue::Guid("7EB682F1-CA75-E511-80D4-00155D2A68D1".into()),
+                ),
+            ]),
+        ];
+        let (mut scratch, mut out) = (String::new(), String::new());
+        for r in &refs {
+            out.clear();
+            r.write_path("contacts", &mut scratch, &mut out);
+            assert_eq!(out, r.path("contacts"), "same text for {r:?}");
+        }
+        assert_eq!(
+            refs[0].path("contacts"),
+            "contacts(emailaddress1='o''brien%40b.example')",
+            "quote doubled, @ encoded"
         );
     }
 
