@@ -66,31 +66,31 @@ export class Session {
 
   /** Clicks `css` once it is enabled: a click on a disabled control is silently lost. */
   async click(css, ms = 10000) {
-    const el = await this.find(css, ms);
-    const deadline = Date.now() + ms;
-    while (!(await wd('GET', `/session/${this.id}/element/${el}/enabled`))) {
-      if (Date.now() > deadline) throw new Error(`${css} stayed disabled`);
-      await sleep(100);
+    try {
+      await this.#click(css, ms);
+    } catch (e) {
+      // Leave a picture of the moment a click failed: it usually shows what was in the way.
+      await this.screenshot(`failed-click-${Date.now()}.png`).catch(() => {});
+      throw new Error(`clicking ${css}: ${e.message}`);
     }
-    await wd('POST', `/session/${this.id}/element/${el}/click`, {});
   }
 
-  /**
-   * Clicks `css` once it has stopped moving. Popups (the plugin list) are positioned after
-   * they render; a click aimed at where an option was a moment ago misses it.
-   */
-  async clickSettled(css, ms = 10000) {
+  // Waits until the element is enabled and has stopped moving, then clicks it. A click on a
+  // disabled control is silently lost, and one aimed where an element was a moment ago (a
+  // banner appearing above it, a popup being positioned) lands on something else.
+  async #click(css, ms) {
     const el = await this.find(css, ms);
     const deadline = Date.now() + ms;
     let last = '';
     for (;;) {
-      const r = JSON.stringify(await wd('GET', `/session/${this.id}/element/${el}/rect`));
-      if (r === last) break;
-      if (Date.now() > deadline) throw new Error(`${css} never settled`);
-      last = r;
-      await sleep(150);
+      const enabled = await wd('GET', `/session/${this.id}/element/${el}/enabled`);
+      const rect = JSON.stringify(await wd('GET', `/session/${this.id}/element/${el}/rect`));
+      if (enabled && rect === last) break;
+      if (Date.now() > deadline) throw new Error(enabled ? 'it never stopped moving' : 'it stayed disabled');
+      last = rect;
+      await sleep(120);
     }
-    await this.click(css, ms);
+    await wd('POST', `/session/${this.id}/element/${el}/click`, {});
   }
 
   async type(css, text) {

@@ -45,7 +45,7 @@ export function ConfirmDeleteDialog({ open, title, children, pending, error, onC
             )}
           </DialogContent>
           <DialogActions>
-            <Button appearance="secondary" onClick={onCancel} disabled={pending}>
+            <Button appearance="secondary" data-testid="confirm-cancel" onClick={onCancel} disabled={pending}>
               {error?.code === 'in_use' ? 'Close' : 'Cancel'}
             </Button>
             {error?.code !== 'in_use' && (
