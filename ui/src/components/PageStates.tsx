@@ -13,11 +13,13 @@ import {
   TableRow,
   Text,
   Title2,
+  Tooltip,
   makeStyles,
   mergeClasses,
   tokens,
+  useRestoreFocusTarget,
 } from '@fluentui/react-components';
-import type { ReactNode } from 'react';
+import type { ReactElement, ReactNode } from 'react';
 import type { AppError } from '../api/types';
 
 export const usePageStyles = makeStyles({
@@ -128,5 +130,26 @@ export function NameCell({ name, description }: { name: string; description: str
       </Text>
       {description && <Caption1 className={mergeClasses(styles.muted, styles.wrap)}>{description}</Caption1>}
     </div>
+  );
+}
+
+/**
+ * An icon-only row button whose label is its tooltip. Focus returns to it when the dialog it
+ * opens closes, so keyboard users stay on their row.
+ */
+export function RowAction({ label, icon, testId, onClick, busy }: { label: string; icon: ReactElement; testId: string; onClick: () => void; busy?: boolean }) {
+  const restoreFocus = useRestoreFocusTarget();
+  return (
+    <Tooltip content={label} relationship="label">
+      <Button
+        appearance="subtle"
+        icon={busy ? <Spinner size="tiny" /> : icon}
+        data-testid={testId}
+        data-testing={busy ? 'true' : undefined}
+        disabledFocusable={busy}
+        onClick={onClick}
+        {...restoreFocus}
+      />
+    </Tooltip>
   );
 }

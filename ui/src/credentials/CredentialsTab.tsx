@@ -6,7 +6,6 @@ import {
   TableCell,
   TableRow,
   Text,
-  Tooltip,
   makeStyles,
   mergeClasses,
   tokens,
@@ -26,7 +25,7 @@ import { useCredentials, useDeleteCredential } from '../api/queries';
 import type { CredentialView } from '../api/types';
 import { ConfirmDeleteDialog } from '../components/ConfirmDeleteDialog';
 import { ExpiryBadge } from '../components/ExpiryBadge';
-import { EmptyState, ListTableHeader, LoadFailed, Loading, NameCell, PageHeader, usePageStyles } from '../components/PageStates';
+import { EmptyState, ListTableHeader, LoadFailed, Loading, NameCell, PageHeader, RowAction, usePageStyles } from '../components/PageStates';
 import { secretStateText } from '../lib/format';
 import { useNotify } from '../lib/notify';
 import { CredentialDialog, type CredentialDialogMode } from './CredentialDialog';
@@ -172,27 +171,16 @@ export function CredentialsTab() {
                     >
                       Rotate secret
                     </Button>
-                    <Tooltip content={`Edit ${c.name}`} relationship="label">
-                      <Button
-                        appearance="subtle"
-                        icon={<EditRegular />}
-                        data-testid="credential-edit"
-                      {...restoreFocus}
-                        onClick={() => openDialog('edit', c)}
-                      />
-                    </Tooltip>
-                    <Tooltip content={`Delete ${c.name}`} relationship="label">
-                      <Button
-                        appearance="subtle"
-                        icon={<DeleteRegular />}
-                        data-testid="credential-delete"
-                      {...restoreFocus}
-                        onClick={() => {
-                          remove.reset();
-                          setDeleting({ open: true, target: c });
-                        }}
-                      />
-                    </Tooltip>
+                    <RowAction label={`Edit ${c.name}`} icon={<EditRegular />} testId="credential-edit" onClick={() => openDialog('edit', c)} />
+                    <RowAction
+                      label={`Delete ${c.name}`}
+                      icon={<DeleteRegular />}
+                      testId="credential-delete"
+                      onClick={() => {
+                        remove.reset();
+                        setDeleting({ open: true, target: c });
+                      }}
+                    />
                   </div>
                 </TableCell>
               </TableRow>

@@ -7,9 +7,7 @@ import {
   TableBody,
   TableCell,
   TableRow,
-  Spinner,
   Text,
-  Tooltip,
   useRestoreFocusTarget,
 } from '@fluentui/react-components';
 import { AddRegular, DeleteRegular, EditRegular, PlugConnectedRegular, TableSearchRegular } from '@fluentui/react-icons';
@@ -18,7 +16,7 @@ import { useDeleteDestination, useDestinations, useTestConnection } from '../api
 import type { AppError, DestinationView } from '../api/types';
 import { ConfirmDeleteDialog } from '../components/ConfirmDeleteDialog';
 import { ExpiryBadge } from '../components/ExpiryBadge';
-import { EmptyState, ListTableHeader, LoadFailed, Loading, NameCell, PageHeader, usePageStyles } from '../components/PageStates';
+import { EmptyState, ListTableHeader, LoadFailed, Loading, NameCell, PageHeader, RowAction, usePageStyles } from '../components/PageStates';
 import { audienceText, cloudText } from '../lib/format';
 import { useNotify } from '../lib/notify';
 import { ConnectionNotice, type NoticeState } from './ConnectionNotice';
@@ -204,46 +202,29 @@ export function DestinationsTab() {
                 </TableCell>
                 <TableCell>
                   <div className={styles.actions}>
-                    <Tooltip content={`Test connection to ${d.name}`} relationship="label">
-                      <Button
-                        appearance="subtle"
-                        icon={connection.isTesting(d.id) ? <Spinner size="tiny" /> : <PlugConnectedRegular />}
-                        data-testid="destination-test"
-                        data-testing={connection.isTesting(d.id) ? 'true' : undefined}
-                        disabledFocusable={connection.isTesting(d.id)}
-                        onClick={() => connection.run(d)}
-                      />
-                    </Tooltip>
-                    <Tooltip content={`Tables of ${d.name}`} relationship="label">
-                      <Button
-                        appearance="subtle"
-                        icon={<TableSearchRegular />}
-                        data-testid="destination-tables"
-                        onClick={() => setTables((s) => ({ open: true, key: s.key + 1, destination: d }))}
-                        {...restoreFocus}
-                      />
-                    </Tooltip>
-                    <Tooltip content={`Edit ${d.name}`} relationship="label">
-                      <Button
-                        appearance="subtle"
-                        icon={<EditRegular />}
-                        data-testid="destination-edit"
-                        onClick={() => openDialog(d)}
-                        {...restoreFocus}
-                      />
-                    </Tooltip>
-                    <Tooltip content={`Delete ${d.name}`} relationship="label">
-                      <Button
-                        appearance="subtle"
-                        icon={<DeleteRegular />}
-                        data-testid="destination-delete"
-                        {...restoreFocus}
-                        onClick={() => {
-                          remove.reset();
-                          setDeleting({ open: true, target: d });
-                        }}
-                      />
-                    </Tooltip>
+                    <RowAction
+                      label={`Test connection to ${d.name}`}
+                      icon={<PlugConnectedRegular />}
+                      testId="destination-test"
+                      busy={connection.isTesting(d.id)}
+                      onClick={() => connection.run(d)}
+                    />
+                    <RowAction
+                      label={`Tables of ${d.name}`}
+                      icon={<TableSearchRegular />}
+                      testId="destination-tables"
+                      onClick={() => setTables((s) => ({ open: true, key: s.key + 1, destination: d }))}
+                    />
+                    <RowAction label={`Edit ${d.name}`} icon={<EditRegular />} testId="destination-edit" onClick={() => openDialog(d)} />
+                    <RowAction
+                      label={`Delete ${d.name}`}
+                      icon={<DeleteRegular />}
+                      testId="destination-delete"
+                      onClick={() => {
+                        remove.reset();
+                        setDeleting({ open: true, target: d });
+                      }}
+                    />
                   </div>
                 </TableCell>
               </TableRow>
