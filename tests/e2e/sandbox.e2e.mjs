@@ -34,6 +34,27 @@ test('testing the connection signs in to the sandbox and reports who Ferry is th
   await s.screenshot('10-connection-tested.png');
 });
 
+test('the dialog tests the settings as they stand, before saving', async () => {
+  const row = '[data-testid="destination-row"][data-name="Local sandbox"]';
+  await s.click(`${row} [data-testid="destination-edit"]`);
+  await s.find('[data-testid="destination-dialog"]');
+  await s.click('[data-testid="test-connection"]');
+  const ok = await s.waitText('[data-testid="destination-dialog"] [data-testid="connection-result"][data-outcome="ok"]',
+    (t) => t.includes('Connected'), 20000);
+  assert.match(ok, /organisation [0-9a-f-]{36}/, 'the unsaved settings signed in');
+  // A wrong tenant is a sign-in failure that says what to check, and nothing is saved.
+  await s.replace('#dest-tenant', 'fabrikam.onmicrosoft.com');
+  await s.click('[data-testid="test-connection"]');
+  const bad = await s.waitText('[data-testid="destination-dialog"] [data-testid="connection-result"][data-outcome="error"]',
+    (t) => t.length > 0, 20000);
+  assert.match(bad, /Sign-in failed/, 'the failure is titled by its code');
+  await s.screenshot('12-dialog-test-connection.png');
+  await s.type('#dest-tenant', '\uE00C');
+  await s.gone('[data-testid="destination-dialog"]');
+  const kept = await s.text(row);
+  assert.doesNotMatch(kept, /fabrikam/, 'cancelling kept the stored settings');
+});
+
 test('the tables browser lists the sandbox tables and a table\'s columns', async () => {
   const row = '[data-testid="destination-row"][data-name="Local sandbox"]';
   await s.click(`${row} [data-testid="destination-tables"]`);

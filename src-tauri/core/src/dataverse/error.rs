@@ -186,7 +186,7 @@ pub fn auth_error(status: u16, body: &[u8], tenant: &str, client_id: &str) -> Da
         Some(7000215) | Some(7000222) => (
             AuthFailure::BadSecret,
             format!(
-                "Sign-in failed: the client secret is wrong or has expired (AADSTS{}). Copy the \
+                "The client secret is wrong or has expired (AADSTS{}). Copy the \
                  secret's Value (not its Secret ID) from the app registration and rotate the \
                  credential's secret.",
                 aadsts.unwrap_or_default()
@@ -195,7 +195,7 @@ pub fn auth_error(status: u16, body: &[u8], tenant: &str, client_id: &str) -> Da
         Some(700016) => (
             AuthFailure::UnknownApp,
             format!(
-                "Sign-in failed: no application with client ID {client_id} exists in tenant \
+                "No application with client ID {client_id} exists in tenant \
                  {tenant} (AADSTS700016). Check the credential's client ID and the \
                  destination's tenant ID."
             ),
@@ -203,7 +203,7 @@ pub fn auth_error(status: u16, body: &[u8], tenant: &str, client_id: &str) -> Da
         Some(90002) | Some(900023) => (
             AuthFailure::UnknownTenant,
             format!(
-                "Sign-in failed: tenant {tenant} was not found (AADSTS{}). Check the tenant ID, \
+                "Tenant {tenant} was not found (AADSTS{}). Check the tenant ID, \
                  and that the Dynamics URL is in the same cloud as the tenant.",
                 aadsts.unwrap_or_default()
             ),
@@ -211,7 +211,7 @@ pub fn auth_error(status: u16, body: &[u8], tenant: &str, client_id: &str) -> Da
         Some(500011) | Some(70011) => (
             AuthFailure::UnknownResource,
             format!(
-                "Sign-in failed: the Dynamics URL is not known in tenant {tenant} (AADSTS{}). \
+                "The Dynamics URL is not known in tenant {tenant} (AADSTS{}). \
                  Check the Dynamics URL and the tenant ID.",
                 aadsts.unwrap_or_default()
             ),
@@ -222,7 +222,8 @@ pub fn auth_error(status: u16, body: &[u8], tenant: &str, client_id: &str) -> Da
             (
                 AuthFailure::Other,
                 format!(
-                    "Sign-in failed ({code}{}HTTP {status}). Check the credential and tenant.",
+                    "Microsoft Entra ID refused the sign-in ({code}{}HTTP {status}). Check the \
+                     credential and tenant.",
                     if error.is_empty() {
                         String::new()
                     } else {
