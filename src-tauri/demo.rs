@@ -10,6 +10,10 @@ use ferry_sandbox::{Profile, Sandbox, SandboxConfig, SandboxHandle};
 /// File the sandbox keeps its records in, inside Ferry's data folder.
 pub const SANDBOX_FILE: &str = "sandbox.sqlite3";
 
+/// The port the sandbox tries first, so the demo destination's URL (and the metadata cached
+/// for it) stays the same from one start to the next. Any free port is used if it is taken.
+pub const PREFERRED_PORT: u16 = 47_365;
+
 /// Keeps the running sandbox alive; dropping it stops the server.
 pub struct DemoSandbox(#[allow(dead_code)] Option<SandboxHandle>);
 
@@ -19,9 +23,14 @@ pub fn start(catalog: &Catalog) -> DemoSandbox {
     if std::env::var("FERRY_SANDBOX").is_ok_and(|v| v == "off") {
         return DemoSandbox(None);
     }
-    let mut config = SandboxConfig::for_profile(Profile::Demo);
-    config.data_path = Some(catalog.data_dir().join(SANDBOX_FILE));
-    let handle = match Sandbox::start(config) {
+    let config = |port| {
+        let mut c = SandboxConfig::for_profile(Profile::Demo);
+        c.data_path = Some(catalog.data_dir().join(SANDBOX_FILE));
+        c.port = port;
+        c
+    };
+    let started = Sandbox::start(config(PREFERRED_PORT)).or_else(|_| Sandbox::start(config(0)));
+    let handle = match started {
         Ok(h) => h,
         Err(e) => {
             eprintln!("Ferry's local sandbox did not start: {e}");
