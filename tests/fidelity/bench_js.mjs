@@ -11,32 +11,14 @@
 // process.cpuUsage() (user + system of this node process) over the sends only; the rows are
 // built and the token fetched beforehand, as `ferry bench` does for Ferry.
 
-import { readFileSync } from "node:fs";
-import { DynamicsWebApi } from "dynamics-web-api";
+import { connect, sandboxInfo } from "./sandbox_client.mjs";
 
-const info = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const info = sandboxInfo(process.argv[2]);
 const total = Number(process.argv[3] ?? 20000);
 const perBatch = 1000;
 const parallel = Math.max(1, Number(process.env.PARALLEL ?? 1));
 
-async function signIn() {
-  const body = new URLSearchParams({
-    grant_type: "client_credentials",
-    client_id: info.clientId,
-    client_secret: info.clientSecret,
-    scope: info.scope,
-  });
-  const r = await fetch(info.tokenUrl, { method: "POST", body });
-  const json = await r.json();
-  if (!r.ok) throw new Error(`sign-in failed: ${JSON.stringify(json)}`);
-  return json.access_token;
-}
-
-const api = new DynamicsWebApi({
-  serverUrl: info.baseUrl,
-  dataApi: { version: "9.2" },
-  onTokenRefresh: signIn,
-});
+const api = connect(info);
 
 // The row shape `ferry bench` sends (see bench_peers.rs: keep them identical).
 function row(i) {
@@ -62,7 +44,7 @@ let created = 0;
 async function sendBatch(chunk) {
   // NOTE: dynamics-web-api keeps one pending batch per instance, so each concurrent batch
   // needs its own instance; with PARALLEL=1 the shared one is used.
-  const client = parallel === 1 ? api : new DynamicsWebApi({ serverUrl: info.baseUrl, dataApi: { version: "9.2" }, onTokenRefresh: signIn });
+  const client = parallel === 1 ? api : connect(info);
   client.startBatch();
   for (const data of chunk) client.create({ collection: "contacts", data });
   const out = await client.executeBatch();

@@ -19,7 +19,7 @@ import json
 import sys
 import time
 
-from azure.identity import ClientSecretCredential
+from sandbox_credential import sandbox_credential, sandbox_info
 from PowerPlatform.Dataverse.client import DataverseClient
 
 PER_REQUEST = 1000
@@ -38,15 +38,9 @@ def row(i):
 
 
 def main(info_path, total):
-    info = json.load(open(info_path))
+    info = sandbox_info(info_path)
     base = info["baseUrl"]
-    credential = ClientSecretCredential(
-        info["tenant"],
-        info["clientId"],
-        info["clientSecret"],
-        authority=base.removeprefix("https://"),
-        disable_instance_discovery=True,
-    )
+    credential = sandbox_credential(info)
     rows = [row(i) for i in range(total)]
     chunks = [rows[i : i + PER_REQUEST] for i in range(0, total, PER_REQUEST)]
     with DataverseClient(base, credential) as client:

@@ -7,32 +7,14 @@
 // Usage: node js_client.mjs SANDBOX_JSON   (the `ferry --json sandbox` line)
 // Prints one line per check and a closing "N passed, N failed" line; exits non-zero on failure.
 
-import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
-import { DynamicsWebApi } from "dynamics-web-api";
+import { connect, sandboxInfo } from "./sandbox_client.mjs";
 
-const info = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const info = sandboxInfo(process.argv[2]);
 const tag = randomUUID().slice(0, 8);
 const results = [];
 
-async function signIn() {
-  const body = new URLSearchParams({
-    grant_type: "client_credentials",
-    client_id: info.clientId,
-    client_secret: info.clientSecret,
-    scope: info.scope,
-  });
-  const r = await fetch(info.tokenUrl, { method: "POST", body });
-  const json = await r.json();
-  if (!r.ok) throw new Error(`sign-in failed: ${JSON.stringify(json)}`);
-  return json.access_token;
-}
-
-const api = new DynamicsWebApi({
-  serverUrl: info.baseUrl,
-  dataApi: { version: "9.2" },
-  onTokenRefresh: signIn,
-});
+const api = connect(info);
 
 function assert(cond, message) {
   if (!cond) throw new Error(message);

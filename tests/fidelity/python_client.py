@@ -15,7 +15,7 @@ import sys
 import traceback
 import uuid
 
-from azure.identity import ClientSecretCredential
+from sandbox_credential import sandbox_credential, sandbox_info
 from PowerPlatform.Dataverse.client import DataverseClient
 from PowerPlatform.Dataverse.core.errors import HttpError
 from PowerPlatform.Dataverse.models.upsert import UpsertItem
@@ -37,15 +37,9 @@ def check(name, fn):
 
 
 def main(info_path):
-    info = json.load(open(info_path))
+    info = sandbox_info(info_path)
     base = info["baseUrl"]
-    credential = ClientSecretCredential(
-        info["tenant"],
-        info["clientId"],
-        info["clientSecret"],
-        authority=base.removeprefix("https://"),
-        disable_instance_discovery=True,
-    )
+    credential = sandbox_credential(info)
     with DataverseClient(base, credential) as client:
         state = {}
 
