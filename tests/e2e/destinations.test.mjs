@@ -61,9 +61,11 @@ test('adding a destination with a new credential, through the form', async () =>
   // Wrong values first: the backend's rules show up inline, next to the fields.
   await s.type('#dest-tenant', 'contoso' + KEY.tab);
   await s.type('#dest-url', 'http://contoso.crm4.dynamics.com' + KEY.tab);
-  const urlError = await s.waitText('[data-testid="error-dynamicsUrl"]', (t) => t.includes('https://'));
-  assert.match(urlError, /only allowed for the local sandbox/, 'plain http is explained');
-  const tenantError = await s.waitText('[data-testid="error-tenantId"]', (t) => t.length > 0);
+  // The message follows the typed value: wait for the one about plain http, since the check
+  // of the still-empty field may answer first.
+  const urlError = await s.waitText('[data-testid="error-dynamicsUrl"]', (t) => t.includes('local sandbox'));
+  assert.match(urlError, /Use https:\/\/ — plain http:\/\/ is only allowed for the local sandbox/, 'plain http is explained');
+  const tenantError = await s.waitText('[data-testid="error-tenantId"]', (t) => t.startsWith('The tenant ID is'));
   assert.match(tenantError, /GUID|domain/, 'the tenant message says what a tenant looks like');
   await s.screenshot('03-destination-validation.png');
 
