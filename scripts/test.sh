@@ -23,6 +23,15 @@ npm run --silent build
 # The same feature set for clippy and test keeps one build of the dependency tree.
 FEATURES=(--workspace --all-targets --features ferry-app/custom-protocol)
 
+step "build: every test target, and the app and CLI binaries the end-to-end tests launch"
+# NOTE: `cargo test --no-run` resolves features exactly as the test run below does (tauri's
+# dev-only "test" feature included), so this builds once; a separate `cargo build --bins` would
+# build tauri a second time. Cargo builds a package's binaries for its integration tests.
+cargo test "${FEATURES[@]}" --no-run
+for bin in ferry-app ferry; do
+  [ -x "target/debug/$bin" ] || { echo "target/debug/$bin was not built" >&2; exit 1; }
+done
+
 step "cargo clippy -D warnings"
 cargo clippy "${FEATURES[@]}" -- -D warnings
 

@@ -162,10 +162,3 @@ fn test_connection_reaches_the_embedded_sandbox() {
         "the report never carries the secret"
     );
 }
-
-#[test]
-fn the_app_binary_is_built() {
-    // Building the integration test builds the app binary too; the end-to-end tests launch it.
-    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_ferry-app"));
-    assert!(bin.exists(), "app binary at {}", bin.display());
-}

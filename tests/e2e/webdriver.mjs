@@ -14,8 +14,33 @@ async function wd(method, url, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const json = await res.json();
-  if (!res.ok) throw new Error(`${method} ${url} -> ${res.status} ${JSON.stringify(json.value)}`);
+  if (!res.ok) throw new WebDriverError(method, url, res.status, json.value);
   return json.value;
+}
+
+/** A refusal from the driver, keeping the W3C error code (`stale element reference`, …). */
+class WebDriverError extends Error {
+  constructor(method, url, status, value) {
+    super(`${method} ${url} -> ${status} ${JSON.stringify(value)}`);
+    this.code = value?.error ?? '';
+  }
+}
+
+// React re-renders replace DOM nodes between two WebDriver calls: an element id found a moment
+// ago then answers "stale element reference". That is never a failure of the app, only a sign
+// to look the element up again.
+const isStale = (e) => e instanceof WebDriverError && e.code === 'stale element reference';
+
+/** Runs `step` again (up to `tries` times) while it fails only because a node went stale. */
+async function fresh(step, tries = 20) {
+  for (let i = 1; ; i++) {
+    try {
+      return await step();
+    } catch (e) {
+      if (!isStale(e) || i >= tries) throw e;
+      await sleep(50);
+    }
+  }
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -56,9 +81,18 @@ export class Session {
     return v.map((e) => e[ELEMENT]);
   }
 
+  /** Waits until nothing matches `css`; a node that went stale while looked at is gone. */
   async gone(css, ms = 10000) {
     const deadline = Date.now() + ms;
-    while ((await this.findAll(css)).length > 0) {
+    for (;;) {
+      let shown;
+      try {
+        shown = (await this.findAll(css)).length > 0;
+      } catch (e) {
+        if (!isStale(e)) throw e;
+        shown = false;
+      }
+      if (!shown) return;
       if (Date.now() > deadline) throw new Error(`${css} is still shown`);
       await sleep(100);
     }
@@ -67,7 +101,7 @@ export class Session {
   /** Clicks `css` once it is enabled: a click on a disabled control is silently lost. */
   async click(css, ms = 10000) {
     try {
-      await this.#click(css, ms);
+      await fresh(() => this.#click(css, ms));
     } catch (e) {
       // Leave a picture of the moment a click failed: it usually shows what was in the way.
       await this.screenshot(`failed-click-${Date.now()}.png`).catch(() => {});
@@ -94,7 +128,9 @@ export class Session {
   }
 
   async type(css, text) {
-    await wd('POST', `/session/${this.id}/element/${await this.find(css)}/value`, { text });
+    await fresh(async () =>
+      wd('POST', `/session/${this.id}/element/${await this.find(css)}/value`, { text }),
+    );
   }
 
   /** Replaces a field's text the way a person does: select all, delete, type. */
@@ -107,8 +143,10 @@ export class Session {
   async waitAttr(css, name, value, ms = 10000) {
     const deadline = Date.now() + ms;
     for (;;) {
-      const el = await this.find(css, ms);
-      const v = await wd('GET', `/session/${this.id}/element/${el}/attribute/${name}`);
+      const v = await fresh(async () => {
+        const el = await this.find(css, ms);
+        return wd('GET', `/session/${this.id}/element/${el}/attribute/${name}`);
+      });
       if (v === value) return;
       if (Date.now() > deadline) throw new Error(`${css} [${name}] is ${v}, not ${value}`);
       await sleep(100);
@@ -116,7 +154,9 @@ export class Session {
   }
 
   async text(css) {
-    return wd('GET', `/session/${this.id}/element/${await this.find(css)}/text`);
+    return fresh(async () =>
+      wd('GET', `/session/${this.id}/element/${await this.find(css)}/text`),
+    );
   }
 
   /** Waits until the text of `css` satisfies `pred`, and returns it. */
