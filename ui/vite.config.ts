@@ -34,5 +34,8 @@ export default defineConfig({
     include: ['src/**/*.test.tsx'],
     setupFiles: ['src/test/setup.ts'],
     css: false,
+    // NOTE: above the 10 s wait for elements (src/test/setup.ts), so a slow render is reported
+    // as the element that never came rather than as a timed-out test.
+    testTimeout: 30_000,
   },
 });

@@ -1,7 +1,12 @@
 // Test environment: jest-dom matchers, cleanup between tests, and browser APIs jsdom lacks that Fluent uses.
 import '@testing-library/jest-dom/vitest';
-import { cleanup } from '@testing-library/react';
+import { cleanup, configure } from '@testing-library/react';
 import { afterEach, vi } from 'vitest';
+
+// findBy*/waitFor give up after one second by default. On a busy two-core machine (CI compiling
+// beside the tests) a Fluent dialog can take longer than that to render, which failed a test
+// that was right. A slow render is not what these tests check; a missing one still fails.
+configure({ asyncUtilTimeout: 10_000 });
 
 afterEach(() => {
   cleanup();
