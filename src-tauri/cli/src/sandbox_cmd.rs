@@ -108,10 +108,16 @@ pub fn run(args: SandboxArgs, data_dir: &Path, json: bool) -> Result<()> {
         println!("  Client ID:      {}", sb.client_id);
         println!("  Client secret:  {}", sb.client_secret);
         println!("  Token URL:      {}", sb.token_url());
-        println!("  Admin key:      {} (send as {ADMIN_KEY_HEADER})", sb.admin_key);
+        println!(
+            "  Admin key:      {} (send as {ADMIN_KEY_HEADER})",
+            sb.admin_key
+        );
         println!("  Data file:      {}", data.display());
         if let Some(path) = &args.ca_out {
-            println!("  CA certificate: {} (trusted for loopback only)", path.display());
+            println!(
+                "  CA certificate: {} (trusted for loopback only)",
+                path.display()
+            );
         }
     }
     sb.run_until_ctrl_c().map_err(start_error)

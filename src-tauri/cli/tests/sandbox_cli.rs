@@ -40,7 +40,11 @@ fn a_taken_port_is_named_with_the_way_out_and_exit_4() {
     let port = taken.local_addr().expect("its address").port().to_string();
     let out = failing_start(&["sandbox", "--port", &port]);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(4), "a port in use exits 4 (in use): {err}");
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "a port in use exits 4 (in use): {err}"
+    );
     assert!(
         err.contains(&format!("Port {port}")) && err.contains("--port 0"),
         "the message names the port and suggests --port 0: {err}"
@@ -53,10 +57,18 @@ fn a_taken_port_is_named_with_the_way_out_and_exit_4() {
 
 #[test]
 fn a_malformed_or_unknown_key_names_the_flag_and_its_shape() {
-    for spec in ["contactemailaddress1", "contact=nosuchcolumn", "nosuchtable=name"] {
+    for spec in [
+        "contactemailaddress1",
+        "contact=nosuchcolumn",
+        "nosuchtable=name",
+    ] {
         let out = failing_start(&["sandbox", "--port", "0", "--key", spec]);
         let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "a bad --key is bad input: {err}");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "a bad --key is bad input: {err}"
+        );
         assert!(
             err.contains("--key:") && err.contains("TABLE=COLUMN"),
             "the message names --key and the shape it takes ({spec}): {err}"
@@ -74,14 +86,26 @@ fn a_data_file_that_is_not_a_database_is_named_in_json_errors() {
     let junk = dir.path().join("junk.sqlite3");
     std::fs::write(&junk, vec![b'x'; 4096]).expect("a junk file");
     let junk_path = junk.to_str().expect("a UTF-8 path");
-    let out = ferry(&dir, &["--json", "sandbox", "--port", "0", "--data", junk_path])
-        .output()
-        .expect("ferry runs");
-    assert_eq!(out.status.code(), Some(2), "an unusable --data file is bad input");
+    let out = ferry(
+        &dir,
+        &["--json", "sandbox", "--port", "0", "--data", junk_path],
+    )
+    .output()
+    .expect("ferry runs");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unusable --data file is bad input"
+    );
     let err: Value = serde_json::from_slice(&out.stderr).expect("a JSON error");
-    assert_eq!(err["fields"][0]["field"], "sandboxData", "the data flag is named: {err}");
+    assert_eq!(
+        err["fields"][0]["field"], "sandboxData",
+        "the data flag is named: {err}"
+    );
     assert!(
-        err["message"].as_str().is_some_and(|m| m.contains(junk_path)),
+        err["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(junk_path)),
         "the message names the file: {err}"
     );
 }
@@ -101,7 +125,9 @@ fn the_admin_key_is_printed_and_opens_the_admin_surface() {
         .expect("the sandbox prints its details");
     let info: Value = serde_json::from_str(&line).expect("one JSON line");
     let key = info["adminKey"].as_str().expect("the admin key is printed");
-    let header = info["adminKeyHeader"].as_str().expect("and the header to send it in");
+    let header = info["adminKeyHeader"]
+        .as_str()
+        .expect("and the header to send it in");
     let authority = info["baseUrl"]
         .as_str()
         .and_then(|u| u.strip_prefix("http://"))
@@ -145,13 +171,17 @@ fn the_human_output_shows_the_admin_key_next_to_the_sign_in_details() {
         .take(8)
         .map(|l| l.expect("a line"))
         .collect();
-    let admin = lines.iter().find(|l| l.trim_start().starts_with("Admin key:"));
+    let admin = lines
+        .iter()
+        .find(|l| l.trim_start().starts_with("Admin key:"));
     assert!(
         admin.is_some_and(|l| l.contains("x-ferry-sandbox-admin-key")),
         "an Admin key line names the header to send it in: {lines:?}"
     );
     assert!(
-        lines.iter().any(|l| l.trim_start().starts_with("Client secret:")),
+        lines
+            .iter()
+            .any(|l| l.trim_start().starts_with("Client secret:")),
         "the sign-in details are still printed: {lines:?}"
     );
     drop(running);

@@ -32,7 +32,11 @@ impl Op {
         } else {
             ""
         };
-        let query = self.query.as_ref().map(|q| format!("?{q}")).unwrap_or_default();
+        let query = self
+            .query
+            .as_ref()
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default();
         s.push_str(&format!(
             "\r\n{} {root}{}{query} HTTP/1.1\r\nAccept: application/json\r\n",
             self.method, self.set
@@ -111,10 +115,27 @@ fn flatten(items: Vec<Item>) -> Vec<(bool, Vec<Parsed>)> {
 fn fragment() -> impl Strategy<Value = String> {
     prop_oneof![
         prop::sample::select(vec![
-            "--b", "--b--", "--c", "--c--", "\r\n", "\n", "\r\n\r\n",
-            "Content-Type: multipart/mixed; boundary=c", "Content-Type: application/http",
-            "Content-ID: 1", "GET ", "POST ", "/api/data/", "/api/data/v9.2/contacts(",
-            "'", ")", "?$select=", " HTTP/1.1", "{\"a\":1}", "é", "$1",
+            "--b",
+            "--b--",
+            "--c",
+            "--c--",
+            "\r\n",
+            "\n",
+            "\r\n\r\n",
+            "Content-Type: multipart/mixed; boundary=c",
+            "Content-Type: application/http",
+            "Content-ID: 1",
+            "GET ",
+            "POST ",
+            "/api/data/",
+            "/api/data/v9.2/contacts(",
+            "'",
+            ")",
+            "?$select=",
+            " HTTP/1.1",
+            "{\"a\":1}",
+            "é",
+            "$1",
         ])
         .prop_map(str::to_string),
         ".{0,8}",

@@ -126,7 +126,12 @@ mod tests {
     #[test]
     fn only_loopback_names_with_the_sandboxs_port_pass_as_host() {
         let gate = Gate::new(5555, false, "k".into());
-        for good in ["127.0.0.1:5555", "localhost:5555", "LOCALHOST:5555", "[::1]:5555"] {
+        for good in [
+            "127.0.0.1:5555",
+            "localhost:5555",
+            "LOCALHOST:5555",
+            "[::1]:5555",
+        ] {
             assert!(
                 gate.check_origin(&request(&[("host", good)])).is_ok(),
                 "{good} names the sandbox"
@@ -158,11 +163,17 @@ mod tests {
         );
         for good in ["https://127.0.0.1", "https://localhost:443"] {
             assert!(
-                gate.check_origin(&request(&[host, ("origin", good)])).is_ok(),
+                gate.check_origin(&request(&[host, ("origin", good)]))
+                    .is_ok(),
                 "{good} is the sandbox's own origin"
             );
         }
-        for bad in ["null", "http://127.0.0.1", "https://evil.example", "https://127.0.0.1:444"] {
+        for bad in [
+            "null",
+            "http://127.0.0.1",
+            "https://evil.example",
+            "https://127.0.0.1:444",
+        ] {
             let e = gate
                 .check_origin(&request(&[host, ("origin", bad)]))
                 .expect_err("a foreign Origin is refused");
@@ -178,7 +189,11 @@ mod tests {
                 .is_ok(),
             "the admin key opens the admin surface"
         );
-        for bad in [vec![], vec![(ADMIN_KEY_HEADER, "secret-kez")], vec![(ADMIN_KEY_HEADER, "")]] {
+        for bad in [
+            vec![],
+            vec![(ADMIN_KEY_HEADER, "secret-kez")],
+            vec![(ADMIN_KEY_HEADER, "")],
+        ] {
             assert_eq!(
                 gate.check_admin(&request(&bad)).map_err(|e| e.status),
                 Err(401),

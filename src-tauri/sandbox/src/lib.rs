@@ -28,10 +28,10 @@ mod read;
 mod records;
 pub mod schema;
 mod server;
-mod wire_body;
 mod service;
 mod store;
 mod tls;
+mod wire_body;
 
 pub use config::{Faults, KeyConfig, Latency, Limits, Profile, SandboxConfig, WireLimits};
 pub use error::SandboxError;

@@ -199,7 +199,11 @@ mod tests {
     fn failed_accepts_wait_longer_each_time_up_to_a_second_and_start_over_after_success() {
         let mut b = Backoff::default();
         let waits: Vec<Duration> = (0..12).map(|_| b.next()).collect();
-        assert_eq!(waits[0], Duration::from_millis(5), "the first wait is short");
+        assert_eq!(
+            waits[0],
+            Duration::from_millis(5),
+            "the first wait is short"
+        );
         assert!(
             waits.windows(2).all(|w| w[1] >= w[0]),
             "waits never shrink while accepts keep failing: {waits:?}"

@@ -134,7 +134,10 @@ impl Service {
             body_cap: MAX_SMALL_BODY,
             web_api: None,
         };
-        match (segs.first().map(String::as_str), segs.get(1).map(String::as_str)) {
+        match (
+            segs.first().map(String::as_str),
+            segs.get(1).map(String::as_str),
+        ) {
             (Some("api"), Some("data")) => {
                 let (version, caller) = self.web_api_gate(req, &segs)?;
                 Ok(Admitted {

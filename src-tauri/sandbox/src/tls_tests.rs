@@ -14,10 +14,12 @@ fn verify(ca: &LocalCa, leaf: &Certificate, host: &str) -> Result<(), String> {
     roots
         .add(ca.cert.der().clone())
         .expect("the CA is a usable root");
-    let verifier =
-        WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::new(ring::default_provider()))
-            .build()
-            .expect("the verifier builds");
+    let verifier = WebPkiServerVerifier::builder_with_provider(
+        Arc::new(roots),
+        Arc::new(ring::default_provider()),
+    )
+    .build()
+    .expect("the verifier builds");
     let name = ServerName::try_from(host.to_string()).expect("a valid server name");
     verifier
         .verify_server_cert(
@@ -35,7 +37,9 @@ fn verify(ca: &LocalCa, leaf: &Certificate, host: &str) -> Result<(), String> {
 fn a_certificate_the_ca_mints_for_a_real_sign_in_host_is_refused() {
     let ca = LocalCa::load_or_create(None).expect("the CA is made");
     let host = "login.microsoftonline.com";
-    let (forged, _) = ca.leaf(&[host]).expect("rcgen signs whatever it is asked to");
+    let (forged, _) = ca
+        .leaf(&[host])
+        .expect("rcgen signs whatever it is asked to");
     let verdict = verify(&ca, &forged, host);
     assert!(
         verdict.is_err(),

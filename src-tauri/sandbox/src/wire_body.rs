@@ -86,7 +86,10 @@ pub async fn read(
 ) -> Result<(Bytes, Reserved), ApiError> {
     let mut reserved = Reserved(None);
     if let Some(n) = announced {
-        let n = usize::try_from(n).ok().filter(|n| *n <= cap).ok_or_else(too_large)?;
+        let n = usize::try_from(n)
+            .ok()
+            .filter(|n| *n <= cap)
+            .ok_or_else(too_large)?;
         budget.take(&mut reserved, n)?;
     }
     let mut reserved_bytes = announced.unwrap_or(0) as usize;

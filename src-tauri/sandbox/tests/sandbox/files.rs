@@ -35,12 +35,15 @@ async fn the_data_file_and_its_wal_files_are_readable_by_the_owner_only() {
         name.push(suffix);
         let file = std::path::PathBuf::from(name);
         if file.exists() {
-            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644))
-                .expect("chmod");
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
         }
     }
     let sb = Sandbox::start(config).expect("restarts");
-    assert_eq!(mode(""), 0o600, "an old world-readable data file is made private");
+    assert_eq!(
+        mode(""),
+        0o600,
+        "an old world-readable data file is made private"
+    );
     sb.shutdown();
 }
 

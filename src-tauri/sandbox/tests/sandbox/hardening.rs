@@ -8,8 +8,13 @@ use std::io::Write;
 #[tokio::test]
 async fn admin_calls_without_the_admin_key_are_refused() {
     let env = Env::fast().await;
-    env.send("POST", "accounts", Some(&serde_json::json!({"name": "x"})), &[])
-        .await;
+    env.send(
+        "POST",
+        "accounts",
+        Some(&serde_json::json!({"name": "x"})),
+        &[],
+    )
+    .await;
     let url = |path: &str| format!("{}/_sandbox/{path}", env.sb.base_url);
     let bare = env.http.post(url("reset")).send().await.expect("answers");
     let wrong = env
@@ -26,8 +31,16 @@ async fn admin_calls_without_the_admin_key_are_refused() {
         .send()
         .await
         .expect("answers");
-    for (what, r) in [("no key", bare), ("a wrong key", wrong), ("a Web API token", token)] {
-        assert_eq!(r.status().as_u16(), 401, "an admin call with {what} is refused");
+    for (what, r) in [
+        ("no key", bare),
+        ("a wrong key", wrong),
+        ("a Web API token", token),
+    ] {
+        assert_eq!(
+            r.status().as_u16(),
+            401,
+            "an admin call with {what} is refused"
+        );
         let body: serde_json::Value = r.json().await.expect("a JSON error");
         assert!(
             body["error"]["message"]
@@ -54,7 +67,10 @@ async fn the_admin_key_is_kept_in_the_data_file_across_restarts() {
     let key = first.admin_key.clone();
     first.shutdown();
     let second = Sandbox::start(config).expect("restarts");
-    assert!(key.len() >= 40, "the admin key is long enough not to be guessed");
+    assert!(
+        key.len() >= 40,
+        "the admin key is long enough not to be guessed"
+    );
     assert_eq!(
         second.admin_key, key,
         "scripts holding the admin key keep working after a restart"
@@ -67,7 +83,9 @@ async fn the_admin_key_is_kept_in_the_data_file_across_restarts() {
 fn with_host(env: &Env, head: &str, host: &str) -> String {
     let mut stream = raw(&env.sb);
     let request = format!("{head}\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).expect("the request is sent");
+    stream
+        .write_all(request.as_bytes())
+        .expect("the request is sent");
     read_until_closed(&mut stream).expect("the sandbox answers and closes")
 }
 
@@ -88,10 +106,18 @@ async fn every_endpoint_refuses_a_host_that_is_not_the_sandboxs_loopback_name() 
         "GET /api/data/v9.2/WhoAmI HTTP/1.1\r\nAuthorization: Bearer {}",
         env.token
     );
-    for (what, head) in [("admin", &admin), ("sign-in", &sign_in), ("Web API", &web_api)] {
+    for (what, head) in [
+        ("admin", &admin),
+        ("sign-in", &sign_in),
+        ("Web API", &web_api),
+    ] {
         for host in [own.clone(), format!("localhost:{port}")] {
             let ok = with_host(&env, head, &host);
-            assert_eq!(status_of(&ok), 200, "the {what} endpoint answers Host {host}: {ok}");
+            assert_eq!(
+                status_of(&ok),
+                200,
+                "the {what} endpoint answers Host {host}: {ok}"
+            );
         }
         for host in [format!("rebound.example:{port}"), "127.0.0.1:1".to_string()] {
             let refused = with_host(&env, head, &host);
@@ -119,7 +145,11 @@ async fn a_request_from_another_web_origin_is_refused_and_the_own_origin_passes(
             .send()
     };
     let foreign = who_am_i("https://attacker.example").await.expect("answers");
-    assert_eq!(foreign.status().as_u16(), 403, "a cross-site request is refused");
+    assert_eq!(
+        foreign.status().as_u16(),
+        403,
+        "a cross-site request is refused"
+    );
     let reset = env
         .http
         .post(format!("{}/_sandbox/reset", env.sb.base_url))
@@ -142,5 +172,9 @@ async fn a_request_from_another_web_origin_is_refused_and_the_own_origin_passes(
         .send()
         .await
         .expect("answers");
-    assert_eq!(same.status().as_u16(), 200, "the sandbox's own origin passes");
+    assert_eq!(
+        same.status().as_u16(),
+        200,
+        "the sandbox's own origin passes"
+    );
 }

@@ -122,11 +122,7 @@ async fn the_fault_plan_answers_503_and_drops_connections_on_schedule() {
     );
     let plan = serde_json::json!({"resetEvery": 1});
     let set = env.admin_post("faults", &plan.to_string()).await;
-    assert_eq!(
-        set.status,
-        204,
-        "the fault plan can be changed at run time"
-    );
+    assert_eq!(set.status, 204, "the fault plan can be changed at run time");
     let dropped = env
         .http
         .get(env.api("WhoAmI"))

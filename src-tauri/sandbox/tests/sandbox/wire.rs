@@ -36,7 +36,9 @@ fn read_head(stream: &mut std::net::TcpStream) -> String {
     let mut out = Vec::new();
     let mut byte = [0u8; 1];
     while !out.ends_with(b"\r\n\r\n") {
-        let n = stream.read(&mut byte).expect("the sandbox answers before the bound");
+        let n = stream
+            .read(&mut byte)
+            .expect("the sandbox answers before the bound");
         assert!(n > 0, "the sandbox answered before closing: {out:?}");
         out.push(byte[0]);
     }
@@ -69,7 +71,11 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_timeout() {
     stream.write_all(request.as_bytes()).expect("sent");
     let answer = read_until_closed(&mut stream);
     let answer = answer.expect("after answering, the idle connection is closed");
-    assert_eq!(status_of(&answer), 200, "the request itself was answered: {answer}");
+    assert_eq!(
+        status_of(&answer),
+        200,
+        "the request itself was answered: {answer}"
+    );
 }
 
 #[tokio::test]
@@ -113,7 +119,9 @@ async fn an_unauthenticated_50_mb_upload_is_refused_before_its_body_is_read() {
         50 * 1024 * 1024
     );
     let mut stream = raw(&env.sb);
-    stream.write_all(admin.as_bytes()).expect("the head is sent");
+    stream
+        .write_all(admin.as_bytes())
+        .expect("the head is sent");
     let answer = read_head(&mut stream);
     assert_eq!(
         status_of(&answer),
@@ -130,7 +138,11 @@ async fn a_body_announced_as_200_mb_gets_413_without_being_sent() {
     let head = post_head(&env, "contacts", 200 * 1024 * 1024, &auth);
     stream.write_all(head.as_bytes()).expect("the head is sent");
     let answer = read_until_closed(&mut stream).expect("answered and closed");
-    assert_eq!(status_of(&answer), 413, "over the cap is refused at once: {answer}");
+    assert_eq!(
+        status_of(&answer),
+        413,
+        "over the cap is refused at once: {answer}"
+    );
     assert!(
         answer.contains("\"error\":{"),
         "the 413 has a Dataverse error body: {answer}"
@@ -144,9 +156,15 @@ async fn a_body_that_stalls_is_given_up_on() {
     let auth = format!("Authorization: Bearer {}\r\n", env.token);
     let head = post_head(&env, "contacts", 1000, &auth);
     stream.write_all(head.as_bytes()).expect("the head is sent");
-    stream.write_all(b"{\"lastname\":").expect("part of the body is sent");
+    stream
+        .write_all(b"{\"lastname\":")
+        .expect("part of the body is sent");
     let answer = read_until_closed(&mut stream).expect("answered and closed");
-    assert_eq!(status_of(&answer), 408, "a stalled body times out: {answer}");
+    assert_eq!(
+        status_of(&answer),
+        408,
+        "a stalled body times out: {answer}"
+    );
 }
 
 #[tokio::test]
@@ -162,13 +180,19 @@ async fn bodies_in_flight_share_one_memory_budget() {
     first.write_all(head.as_bytes()).expect("the head is sent");
     let mut held = 0;
     for _ in 0..200 {
-        held = env.admin("stats").await["bodyBytesHeld"].as_u64().unwrap_or(0);
+        held = env.admin("stats").await["bodyBytesHeld"]
+            .as_u64()
+            .unwrap_or(0);
         if held > 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert_eq!(held, 800 * 1024, "the first body's announced size is reserved");
+    assert_eq!(
+        held,
+        800 * 1024,
+        "the first body's announced size is reserved"
+    );
     let mut second = raw(&env.sb);
     second.write_all(head.as_bytes()).expect("the head is sent");
     let answer = read_until_closed(&mut second).expect("answered and closed");
