@@ -356,7 +356,6 @@ fn start_target(profile: Profile, dir: &Path) -> Result<Target> {
         let info = json!({
             "baseUrl": sb.base_url, "tenant": sb.tenant, "clientId": sb.client_id,
             "clientSecret": sb.client_secret, "tokenUrl": sb.token_url(), "scope": sb.scope(),
-            "adminKey": sb.admin_key, "adminKeyHeader": ferry_sandbox::ADMIN_KEY_HEADER,
         });
         let written = std::fs::write(&info_path, info.to_string()).and_then(|()| {
             std::fs::write(&ca_path, sb.ca_certificate_pem.clone().unwrap_or_default())

@@ -179,7 +179,7 @@ async fn bodies_in_flight_share_one_memory_budget() {
     let head = post_head(&env, "contacts", 800 * 1024, &auth);
     first.write_all(head.as_bytes()).expect("the head is sent");
     let mut held = 0;
-    for _ in 0..200 {
+    for _ in 0..1000 {
         held = env.admin("stats").await["bodyBytesHeld"]
             .as_u64()
             .unwrap_or(0);
@@ -202,4 +202,29 @@ async fn bodies_in_flight_share_one_memory_budget() {
         "a second body that would pass the shared budget is refused at once: {answer}"
     );
     drop(first);
+}
+
+#[tokio::test]
+async fn a_client_that_never_completes_the_tls_handshake_is_closed() {
+    let env = Env::with(SandboxConfig {
+        https: true,
+        wire: WireLimits {
+            tls_handshake_timeout: Duration::from_millis(300),
+            ..WireLimits::default()
+        },
+        ..SandboxConfig::for_profile(Profile::Fast)
+    })
+    .await;
+    let addr = env.sb.base_url.trim_start_matches("https://");
+    let mut stream = std::net::TcpStream::connect(addr).expect("the sandbox accepts connections");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("a read bound");
+    // NOTE: the first bytes of a TLS record header, then nothing.
+    stream.write_all(&[0x16, 0x03, 0x01]).expect("sent");
+    let closed = read_until_closed(&mut stream);
+    assert!(
+        closed.is_ok(),
+        "a stalled handshake is closed before the bound: {closed:?}"
+    );
 }
