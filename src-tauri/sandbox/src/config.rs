@@ -98,7 +98,8 @@ pub struct SandboxConfig {
     pub client_id: Option<String>,
     /// Client secret; `None` uses the stored or a new one.
     pub client_secret: Option<String>,
-    /// How long issued access tokens live; zero makes every token expire at once.
+    /// How long issued access tokens live; zero makes every token expire at once, and more
+    /// than a day is clamped to a day (Entra ID's own upper bound).
     pub token_lifetime: Duration,
     /// Service-protection limits; `None` disables them.
     pub limits: Option<Limits>,

@@ -4,7 +4,8 @@
 //!
 //! It is the desktop app's embedded demo target, the target of every integration test, and the
 //! bench for throughput and fault tests. Start one in-process with [`Sandbox::start`]; the
-//! returned [`SandboxHandle`] carries the base URL and sign-in details and stops the server on
+//! returned [`SandboxHandle`] carries the base URL, sign-in details and the admin key of the
+//! `/_sandbox/…` surface (sent in [`ADMIN_KEY_HEADER`]), and stops the server on
 //! [`SandboxHandle::shutdown`] or drop. It is not a Dataverse re-implementation: no security
 //! roles, plug-ins, queries beyond simple filters, or elastic tables.
 
