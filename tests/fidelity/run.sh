@@ -45,7 +45,8 @@ if [ ! -s "$run_dir/info.json" ]; then
   cat "$run_dir/sandbox.log" >&2
   exit 2
 fi
-echo "Sandbox: $(head -c 200 "$run_dir/info.json")..."
+# Only the address: the JSON line also holds the client secret and the admin key.
+echo "Sandbox: $(grep -o '"baseUrl":"[^"]*"' "$run_dir/info.json")"
 
 status=0
 NODE_EXTRA_CA_CERTS="$run_dir/ca.pem" node "$here/js_client.mjs" "$run_dir/info.json" \

@@ -321,6 +321,8 @@ struct Target {
     tenant: String,
     client_id: String,
     client_secret: String,
+    /// The key the sandbox's admin surface needs.
+    admin_key: String,
     /// PEM of the sandbox's CA (HTTPS only).
     ca_pem: Option<String>,
     /// The CA file and the sandbox's JSON line, for the peers (child sandbox only).
@@ -367,6 +369,7 @@ fn start_target(profile: Profile, dir: &Path) -> Result<Target> {
             tenant: sb.tenant.clone(),
             client_id: sb.client_id.clone(),
             client_secret: sb.client_secret.clone(),
+            admin_key: sb.admin_key.clone(),
             ca_pem: sb.ca_certificate_pem.clone(),
             ca_path: Some(ca_path),
             info_path: Some(info_path),
@@ -416,6 +419,7 @@ fn start_target(profile: Profile, dir: &Path) -> Result<Target> {
         tenant: text("tenant"),
         client_id: text("clientId"),
         client_secret: text("clientSecret"),
+        admin_key: text("adminKey"),
         ca_pem: Some(std::fs::read_to_string(&ca_path)?),
         ca_path: Some(ca_path),
         info_path: Some(info_path),
@@ -479,7 +483,7 @@ fn with_target<T>(profile: Profile, dir: &Path, f: impl FnOnce(&Target) -> Resul
 /// The realistic comparison on a demo-profile sandbox: its lines and JSON.
 fn realistic(args: &BenchArgs, t: &Target) -> Result<(Vec<String>, Value)> {
     let config = client_config(t)?;
-    let admin = sandbox_admin(&config)?;
+    let admin = sandbox_admin(&config, t)?;
     eprintln!(
         "ferry bench: realistic comparison ({} contacts per tool, demo limits and latency)…",
         args.realistic_rows
@@ -540,11 +544,15 @@ fn client_config(t: &Target) -> Result<ClientConfig> {
     Ok(config)
 }
 
-/// A caller of the sandbox's admin surface (`/_sandbox/…`, no token): `(method, path)` to the
-/// JSON answer (`Null` for an empty one).
-fn sandbox_admin(config: &ClientConfig) -> Result<impl Fn(&str, &str) -> Result<Value>> {
+/// A caller of the sandbox's admin surface (`/_sandbox/…`, with the admin key, no token):
+/// `(method, path)` to the JSON answer (`Null` for an empty one).
+fn sandbox_admin(
+    config: &ClientConfig,
+    t: &Target,
+) -> Result<impl Fn(&str, &str) -> Result<Value>> {
     let http = http_client(config)?;
     let base = config.org_url.clone();
+    let key = t.admin_key.clone();
     Ok(move |method: &str, path: &str| {
         let url = format!("{base}/_sandbox/{path}");
         block_on(async {
@@ -553,7 +561,11 @@ fn sandbox_admin(config: &ClientConfig) -> Result<impl Fn(&str, &str) -> Result<
             } else {
                 http.get(&url)
             };
-            let r = req.send().await.map_err(io)?;
+            let r = req
+                .header(ferry_sandbox::ADMIN_KEY_HEADER, &key)
+                .send()
+                .await
+                .map_err(io)?;
             let status = r.status();
             let body = r.bytes().await.map_err(io)?;
             if !status.is_success() {
@@ -578,7 +590,7 @@ fn contacts(admin: &impl Fn(&str, &str) -> Result<Value>) -> Result<u64> {
 /// and the lines that sum them up.
 fn run_all(args: &BenchArgs, t: &Target) -> Result<(Value, Vec<String>)> {
     let config = client_config(t)?;
-    let admin = sandbox_admin(&config)?;
+    let admin = sandbox_admin(&config, t)?;
     admin("POST", "reset")?;
     let (mut figures, mut ferry) = run_bench(args, t, config.clone(), args.rows)?;
     let stored = contacts(&admin)?;

@@ -201,6 +201,11 @@ fn flag_for(field: &str) -> &str {
         "name" => "--name",
         "description" => "--description",
         "plugin" => "--plugin",
+        "port" => "--port",
+        "https" => "--https",
+        "sandboxKey" => "--key",
+        "sandboxData" => "--data",
+        "caOut" => "--ca-out",
         other => other,
     }
 }

@@ -1,11 +1,13 @@
 //! `ferry sandbox`: runs the local Dataverse emulator in the foreground until Ctrl-C.
 //!
 //! It prints what a person (or a script, with `--json`) needs to point a client at it: the base
-//! URL, tenant, client id and secret. It only maps flags onto `ferry_sandbox::SandboxConfig`;
-//! all behaviour lives in the sandbox crate.
+//! URL, tenant, client id and secret, and the admin key its `/_sandbox/…` calls need. It only
+//! maps flags onto `ferry_sandbox::SandboxConfig` and the sandbox's start errors onto the CLI's
+//! errors (each naming the flag to change); all behaviour lives in the sandbox crate.
 
 use clap::Args;
-use ferry_sandbox::{KeyConfig, Profile, Sandbox, SandboxConfig};
+use ferry_core::{Error, Result};
+use ferry_sandbox::{KeyConfig, Profile, Sandbox, SandboxConfig, SandboxError, ADMIN_KEY_HEADER};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -24,7 +26,7 @@ pub struct SandboxArgs {
     /// SQLite file for records (default: sandbox.sqlite3 in the data folder).
     #[arg(long)]
     data: Option<PathBuf>,
-    /// Access-token lifetime in seconds.
+    /// Access-token lifetime in seconds (at most 86400, a day; longer is clamped).
     #[arg(long, default_value_t = 3599)]
     token_lifetime: u64,
     /// Write the PEM of the CA that signed the HTTPS certificate here, for clients to trust.
@@ -37,19 +39,32 @@ pub struct SandboxArgs {
 }
 
 /// Starts the sandbox, prints its details, and blocks until Ctrl-C.
-pub fn run(args: SandboxArgs, data_dir: &Path, json: bool) -> std::io::Result<()> {
+pub fn run(args: SandboxArgs, data_dir: &Path, json: bool) -> Result<()> {
     let data = args
         .data
         .unwrap_or_else(|| data_dir.join("sandbox.sqlite3"));
-    if let Some(parent) = data.parent() {
-        std::fs::create_dir_all(parent)?;
+    if let Some(parent) = data.parent().filter(|p| !p.as_os_str().is_empty()) {
+        create_private_dir(parent).map_err(|e| {
+            Error::field(
+                "sandboxData",
+                format!(
+                    "The folder {} for the sandbox's data file could not be created: {e}. \
+                     Pass a file in a writable folder with --data.",
+                    parent.display()
+                ),
+            )
+        })?;
     }
     let mut keys = Vec::new();
     for k in &args.keys {
         let (table, columns) = k.split_once('=').ok_or_else(|| {
-            std::io::Error::other(format!(
-                "--key \"{k}\" must look like contact=emailaddress1."
-            ))
+            Error::field(
+                "sandboxKey",
+                format!(
+                    "\"{k}\" is not an alternate key: give TABLE=COLUMN[,COLUMN…], e.g. \
+                     contact=emailaddress1."
+                ),
+            )
         })?;
         keys.push(KeyConfig {
             table: table.trim().to_string(),
@@ -69,14 +84,20 @@ pub fn run(args: SandboxArgs, data_dir: &Path, json: bool) -> std::io::Result<()
         token_lifetime: Duration::from_secs(args.token_lifetime),
         ..defaults
     };
-    let sb = Sandbox::start(config).map_err(std::io::Error::other)?;
+    let sb = Sandbox::start(config).map_err(start_error)?;
     if let (Some(path), Some(pem)) = (&args.ca_out, &sb.ca_certificate_pem) {
-        std::fs::write(path, pem)?;
+        std::fs::write(path, pem).map_err(|e| {
+            Error::field(
+                "caOut",
+                format!("{} could not be written: {e}.", path.display()),
+            )
+        })?;
     }
     if json {
         let v = serde_json::json!({
             "baseUrl": sb.base_url, "tenant": sb.tenant, "clientId": sb.client_id,
             "clientSecret": sb.client_secret, "tokenUrl": sb.token_url(), "scope": sb.scope(),
+            "adminKey": sb.admin_key, "adminKeyHeader": ADMIN_KEY_HEADER,
             "dataFile": data, "caCertificate": args.ca_out,
         });
         println!("{v}");
@@ -87,10 +108,47 @@ pub fn run(args: SandboxArgs, data_dir: &Path, json: bool) -> std::io::Result<()
         println!("  Client ID:      {}", sb.client_id);
         println!("  Client secret:  {}", sb.client_secret);
         println!("  Token URL:      {}", sb.token_url());
+        println!(
+            "  Admin key:      {} (send as {ADMIN_KEY_HEADER})",
+            sb.admin_key
+        );
         println!("  Data file:      {}", data.display());
         if let Some(path) = &args.ca_out {
-            println!("  CA certificate: {}", path.display());
+            println!(
+                "  CA certificate: {} (trusted for loopback only)",
+                path.display()
+            );
         }
     }
-    sb.run_until_ctrl_c().map_err(std::io::Error::other)
+    sb.run_until_ctrl_c().map_err(start_error)
+}
+
+/// Creates `dir` (and its parents) readable by the owner only on Unix, since the data file in
+/// it holds the sandbox's CA key and secrets. An existing folder is left as it is.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// The CLI error for a sandbox that could not start: the flag to change when one would help.
+fn start_error(e: SandboxError) -> Error {
+    let message = e.to_string();
+    match e {
+        SandboxError::PortInUse { .. } => Error::InUse(message),
+        SandboxError::Listen { .. } => Error::field("port", message),
+        SandboxError::Key { .. } => Error::field("sandboxKey", message),
+        SandboxError::DataFile { .. } | SandboxError::DataFilePermissions { .. } => {
+            Error::field("sandboxData", message)
+        }
+        SandboxError::Tls(_) => Error::field("https", message),
+        SandboxError::Runtime(io) => Error::Io(io),
+        // NOTE: an in-memory store or a bundled schema failing is a defect, not the user's
+        // input; the message is still the sandbox's own.
+        SandboxError::Store(_) | SandboxError::Schema(_) => {
+            Error::Io(std::io::Error::other(message))
+        }
+    }
 }

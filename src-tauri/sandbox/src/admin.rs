@@ -1,8 +1,10 @@
 //! The sandbox-only admin surface under `/_sandbox/`: stats, counts, reset and the fault plan.
 //!
 //! Tests and the bench use it to inspect and steer the sandbox without going through the Web
-//! API (so it needs no token and is never throttled). Real Dataverse has nothing like it;
-//! clients under test must never depend on it.
+//! API (so it needs no token and is never throttled). It can wipe every record, so each call
+//! must carry the sandbox's admin key in the `x-ferry-sandbox-admin-key` header
+//! ([`crate::ADMIN_KEY_HEADER`]; checked by `gate` before the body is read). Real Dataverse has
+//! nothing like it; clients under test must never depend on it.
 
 use crate::config::Faults;
 use crate::http::{ApiError, ApiRequest, ApiResponse};
@@ -16,6 +18,7 @@ pub fn handle(svc: &Service, req: &ApiRequest, rest: &[&str]) -> ApiResponse {
         ("GET", ["stats"]) => counts(svc).map(|tables| {
             let mut stats = svc.guard.stats();
             stats["tables"] = tables;
+            stats["bodyBytesHeld"] = json!(svc.body_budget.held());
             ApiResponse::json(200, &stats)
         }),
         ("GET", ["counts"]) => counts(svc).map(|c| ApiResponse::json(200, &c)),

@@ -39,6 +39,10 @@ pub struct Caller {
     pub user_id: String,
 }
 
+/// Longest access-token lifetime the sandbox issues: a day, Entra ID's own upper bound for
+/// configurable token lifetimes. Longer requests are clamped, so `exp` can never overflow.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(86_400);
+
 /// Issues and checks tokens for one sandbox.
 pub struct Authority {
     identity: Identity,
@@ -48,13 +52,14 @@ pub struct Authority {
 }
 
 impl Authority {
-    /// An authority for `identity` listening on `port`.
+    /// An authority for `identity` listening on `port`; `lifetime` is clamped to
+    /// [`MAX_TOKEN_LIFETIME`].
     pub fn new(identity: Identity, lifetime: Duration, port: u16) -> Self {
         let key = hmac::Key::new(hmac::HMAC_SHA256, identity.signing_key.as_bytes());
         Self {
             identity,
             key,
-            lifetime,
+            lifetime: lifetime.min(MAX_TOKEN_LIFETIME),
             port,
         }
     }
@@ -139,16 +144,17 @@ impl Authority {
         }
         let now = now_secs();
         let lifetime = self.lifetime.as_secs();
+        let expires_on = now.saturating_add(lifetime);
         let token = self.sign(&json!({
             "aud": base_url.trim_end_matches('/'),
             "iss": format!("https://sts.windows.net/{}/", self.identity.tenant),
-            "iat": now, "nbf": now, "exp": now + lifetime,
+            "iat": now, "nbf": now, "exp": expires_on,
             "appid": self.identity.client_id, "oid": self.identity.user_id,
             "tid": self.identity.tenant, "ver": "1.0",
         }));
         let body = if v1 {
             json!({"token_type": "Bearer", "expires_in": lifetime.to_string(),
-                   "ext_expires_in": lifetime.to_string(), "expires_on": (now + lifetime).to_string(),
+                   "ext_expires_in": lifetime.to_string(), "expires_on": expires_on.to_string(),
                    "not_before": now.to_string(), "resource": resource, "access_token": token})
         } else {
             json!({"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime,

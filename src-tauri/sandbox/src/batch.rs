@@ -40,16 +40,11 @@ struct Part {
 
 /// Answers `POST $batch`; returns the multipart response and the records written.
 pub fn execute(ctx: &Ctx, req: &ApiRequest) -> Result<(ApiResponse, usize), ApiError> {
-    let boundary = boundary(req.header("content-type").unwrap_or("")).ok_or_else(|| {
-        ApiError::bad_request(
-            "The batch request must have a multipart/mixed Content-Type with a boundary.",
-        )
-    })?;
-    let text = String::from_utf8_lossy(&req.body);
-    let items = split(&text, &boundary)
-        .into_iter()
-        .map(|t| parse_item(t, ctx.version))
-        .collect::<Result<Vec<_>, _>>()?;
+    let items = parse(
+        req.header("content-type").unwrap_or(""),
+        &req.body,
+        ctx.version,
+    )?;
     let total: usize = items
         .iter()
         .map(|i| match i {
@@ -196,6 +191,20 @@ fn replace_refs(v: &mut Value, refs: &HashMap<String, String>) -> Result<(), Api
         _ => {}
     }
     Ok(())
+}
+
+/// Parses a batch body sent with `content_type` into its items, in order.
+fn parse(content_type: &str, body: &[u8], version: &str) -> Result<Vec<Item>, ApiError> {
+    let boundary = boundary(content_type).ok_or_else(|| {
+        ApiError::bad_request(
+            "The batch request must have a multipart/mixed Content-Type with a boundary.",
+        )
+    })?;
+    let text = String::from_utf8_lossy(body);
+    split(&text, &boundary)
+        .into_iter()
+        .map(|t| parse_item(t, version))
+        .collect()
 }
 
 /// The `boundary` parameter of a multipart Content-Type, quoted or bare.
@@ -351,3 +360,7 @@ fn render_changeset(done: &[(Option<String>, ApiResponse)]) -> String {
     s.push_str(&format!("--{b}--\r\n"));
     s
 }
+
+#[cfg(test)]
+#[path = "batch_props.rs"]
+mod props;

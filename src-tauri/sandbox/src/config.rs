@@ -98,7 +98,8 @@ pub struct SandboxConfig {
     pub client_id: Option<String>,
     /// Client secret; `None` uses the stored or a new one.
     pub client_secret: Option<String>,
-    /// How long issued access tokens live; zero makes every token expire at once.
+    /// How long issued access tokens live; zero makes every token expire at once, and more
+    /// than a day is clamped to a day (Entra ID's own upper bound).
     pub token_lifetime: Duration,
     /// Service-protection limits; `None` disables them.
     pub limits: Option<Limits>,
@@ -112,6 +113,38 @@ pub struct SandboxConfig {
     pub keys: Vec<KeyConfig>,
     /// Extra tables in the schema-overlay JSON format of `data/sandbox-schema.json`.
     pub extra_schema: Option<String>,
+    /// Transport limits that keep one client from starving the others.
+    pub wire: WireLimits,
+}
+
+/// How long and how much the server waits for and holds on behalf of clients.
+///
+/// The defaults suit a desktop app and the bench; tests shorten the timeouts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireLimits {
+    /// Time a connection may take to send a request head, counted from when it starts waiting
+    /// for one, so it also closes keep-alive connections left idle that long.
+    pub header_read_timeout: Duration,
+    /// Time a client may take to complete the TLS handshake (HTTPS only).
+    pub tls_handshake_timeout: Duration,
+    /// Longest pause allowed while a request body is arriving.
+    pub body_stall_timeout: Duration,
+    /// Connections served at once; further ones wait in the listen queue.
+    pub max_connections: usize,
+    /// Bytes all request bodies in flight may hold together; past it requests get 503.
+    pub body_budget: usize,
+}
+
+impl Default for WireLimits {
+    fn default() -> Self {
+        Self {
+            header_read_timeout: Duration::from_secs(30),
+            tls_handshake_timeout: Duration::from_secs(10),
+            body_stall_timeout: Duration::from_secs(30),
+            max_connections: 512,
+            body_budget: 512 * 1024 * 1024,
+        }
+    }
 }
 
 impl SandboxConfig {
@@ -135,6 +168,7 @@ impl SandboxConfig {
             faults: Faults::default(),
             keys: default_keys(),
             extra_schema: None,
+            wire: WireLimits::default(),
         }
     }
 }

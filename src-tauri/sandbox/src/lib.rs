@@ -4,7 +4,8 @@
 //!
 //! It is the desktop app's embedded demo target, the target of every integration test, and the
 //! bench for throughput and fault tests. Start one in-process with [`Sandbox::start`]; the
-//! returned [`SandboxHandle`] carries the base URL and sign-in details and stops the server on
+//! returned [`SandboxHandle`] carries the base URL, sign-in details and the admin key of the
+//! `/_sandbox/…` surface (sent in [`ADMIN_KEY_HEADER`]), and stops the server on
 //! [`SandboxHandle::shutdown`] or drop. It is not a Dataverse re-implementation: no security
 //! roles, plug-ins, queries beyond simple filters, or elastic tables.
 
@@ -16,6 +17,7 @@ mod clock;
 pub mod config;
 mod csdl;
 mod error;
+mod gate;
 mod guard;
 mod http;
 mod keys;
@@ -30,9 +32,11 @@ mod server;
 mod service;
 mod store;
 mod tls;
+mod wire_body;
 
-pub use config::{Faults, KeyConfig, Latency, Limits, Profile, SandboxConfig};
+pub use config::{Faults, KeyConfig, Latency, Limits, Profile, SandboxConfig, WireLimits};
 pub use error::SandboxError;
+pub use gate::ADMIN_KEY_HEADER;
 
 use auth::{Authority, Identity};
 use service::Service;
@@ -55,6 +59,8 @@ pub struct SandboxHandle {
     pub client_id: String,
     /// Client secret.
     pub client_secret: String,
+    /// The key admin calls (`/_sandbox/…`) must send in [`ADMIN_KEY_HEADER`].
+    pub admin_key: String,
     /// PEM of the CA that signed the HTTPS certificate (HTTPS mode only).
     pub ca_certificate_pem: Option<String>,
     stop: Option<watch::Sender<bool>>,
@@ -65,24 +71,48 @@ impl Sandbox {
     /// Starts a sandbox on 127.0.0.1 and returns once it accepts connections.
     pub fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
         let schema = schema::load(&config.keys, config.extra_schema.as_deref())?;
-        let store = Store::open(config.data_path.as_deref())?;
-        let identity = identity(&store, &config)?;
-        let listener = std::net::TcpListener::bind(("127.0.0.1", config.port))?;
-        listener.set_nonblocking(true)?;
+        let db = |source: rusqlite::Error| match &config.data_path {
+            Some(path) => SandboxError::DataFile {
+                path: path.clone(),
+                source,
+            },
+            None => SandboxError::Store(source),
+        };
+        if let Some(path) = &config.data_path {
+            store::restrict_permissions(path).map_err(|source| {
+                SandboxError::DataFilePermissions {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+        }
+        let store = Store::open(config.data_path.as_deref()).map_err(db)?;
+        let identity = identity(&store, &config).map_err(db)?;
+        let admin_key = stored_or_new(&store, "admin_key", new_admin_key).map_err(db)?;
+        let listener = bind(config.port)?;
         let port = listener.local_addr()?.port();
         let (tls, ca_pem) = match config.https {
             true => {
-                let stored = store.setting("tls_ca_key")?;
-                let (acceptor, pem, key) = tls::acceptor(stored.as_deref())?;
-                store.set_setting("tls_ca_key", &key)?;
-                (Some(acceptor), Some(pem))
+                let stored = store.setting("tls_ca_key").map_err(db)?;
+                let ca = tls::LocalCa::load_or_create(stored.as_deref())?;
+                if stored.is_none() {
+                    store.set_setting("tls_ca_key", &ca.key_pem()).map_err(db)?;
+                }
+                (Some(ca.acceptor()?), Some(ca.cert_pem()))
             }
             false => (None, None),
         };
         let scheme = if config.https { "https" } else { "http" };
         let base_url = format!("{scheme}://127.0.0.1:{port}");
         let auth = Authority::new(identity.clone(), config.token_lifetime, port);
-        let svc = Arc::new(Service::new(base_url.clone(), schema, auth, config, store));
+        let svc = Arc::new(Service::new(
+            base_url.clone(),
+            schema,
+            auth,
+            config,
+            store,
+            admin_key.clone(),
+        ));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("ferry-sandbox")
@@ -106,6 +136,7 @@ impl Sandbox {
             tenant: identity.tenant,
             client_id: identity.client_id,
             client_secret: identity.client_secret,
+            admin_key,
             ca_certificate_pem: ca_pem,
             stop: Some(stop),
             thread: Some(thread),
@@ -155,16 +186,30 @@ impl Drop for SandboxHandle {
     }
 }
 
-/// The sign-in identity: config overrides, else what the data file remembers, else new.
-fn identity(store: &Store, config: &SandboxConfig) -> Result<Identity, SandboxError> {
-    let get = |name: &str, fresh: fn() -> String| -> Result<String, SandboxError> {
-        if let Some(v) = store.setting(name)? {
-            return Ok(v);
-        }
-        let v = fresh();
-        store.set_setting(name, &v)?;
-        Ok(v)
+/// Listens on 127.0.0.1:`port`, saying which port is taken when it is.
+fn bind(port: u16) -> Result<std::net::TcpListener, SandboxError> {
+    let listen = |source: std::io::Error| match source.kind() {
+        std::io::ErrorKind::AddrInUse => SandboxError::PortInUse { port },
+        _ => SandboxError::Listen { port, source },
     };
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).map_err(listen)?;
+    listener.set_nonblocking(true).map_err(listen)?;
+    Ok(listener)
+}
+
+/// What the data file remembers under `name`, else a new value that it then remembers.
+fn stored_or_new(store: &Store, name: &str, fresh: fn() -> String) -> rusqlite::Result<String> {
+    if let Some(v) = store.setting(name)? {
+        return Ok(v);
+    }
+    let v = fresh();
+    store.set_setting(name, &v)?;
+    Ok(v)
+}
+
+/// The sign-in identity: config overrides, else what the data file remembers, else new.
+fn identity(store: &Store, config: &SandboxConfig) -> rusqlite::Result<Identity> {
+    let get = |name: &str, fresh: fn() -> String| stored_or_new(store, name, fresh);
     let guid = || uuid::Uuid::new_v4().to_string();
     let stored = Identity {
         tenant: get("tenant", guid)?,
@@ -181,6 +226,15 @@ fn identity(store: &Store, config: &SandboxConfig) -> Result<Identity, SandboxEr
         client_secret: config.client_secret.clone().unwrap_or(stored.client_secret),
         ..stored
     })
+}
+
+/// The admin surface's key: two v4 UUIDs (244 random bits), URL-safe.
+fn new_admin_key() -> String {
+    use base64::Engine;
+    let bytes: Vec<u8> = (0..2)
+        .flat_map(|_| *uuid::Uuid::new_v4().as_bytes())
+        .collect();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// A secret shaped like Entra's (`xxx8Q~` plus 34 characters).

@@ -1,16 +1,21 @@
 //! The sandbox's shared state and its top-level routing: sign-in, admin surface and Web API.
 //!
-//! Every request passes here after hyper has read it. Web API requests are authenticated,
-//! admitted by the service-protection guard, delayed or failed by the fault plan, and then
-//! answered on a blocking thread (SQLite work must not stall the async workers). This module
-//! does not know record rules; it hands entity-set paths to `records`.
+//! Every request passes here twice: once with its headers only ([`Service::admit`]: the
+//! `gate`'s Host, Origin and admin-key checks, the Web API's bearer check, and how much body
+//! the route may send), then with its body ([`Service::handle`]). Refusing at the first step
+//! means an unauthenticated client never gets the server to hold its body. Web API requests
+//! are then admitted by the service-protection guard, delayed or failed by the fault plan,
+//! and answered on a blocking thread (SQLite work must not stall the async workers). This
+//! module does not know record rules; it hands entity-set paths to `records`.
 
-use crate::auth::Authority;
+use crate::auth::{Authority, Caller};
 use crate::config::SandboxConfig;
+use crate::gate::Gate;
 use crate::guard::{Fault, Guard};
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::schema::Schema;
 use crate::store::Store;
+use crate::wire_body::BodyBudget;
 use crate::{admin, batch, csdl, lists, metadata, odata, records};
 use serde_json::json;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -28,6 +33,12 @@ const INVALID_URL_PAGE: &str = concat!(
     "<hr><p>HTTP Error 400. The request URL is invalid.</p>\r\n</BODY></HTML>\r\n",
 );
 
+/// Largest body the Web API accepts (Dataverse's plug-in message cap is about 116 MB).
+pub const MAX_API_BODY: usize = 128 * 1024 * 1024;
+
+/// Largest body any other endpoint accepts: a token form or a fault plan is a few hundred bytes.
+pub const MAX_SMALL_BODY: usize = 64 * 1024;
+
 /// Web API versions the sandbox answers under `/api/data/`.
 pub const VERSIONS: [&str; 4] = ["v8.2", "v9.0", "v9.1", "v9.2"];
 
@@ -43,7 +54,18 @@ pub struct Service {
     pub guard: Guard,
     /// The start configuration.
     pub config: SandboxConfig,
+    /// The bytes all request bodies in flight may hold together.
+    pub body_budget: BodyBudget,
+    gate: Gate,
     store: Mutex<Store>,
+}
+
+/// A request whose headers passed [`Service::admit`]: how much body to read, and for a Web
+/// API request, its version and caller.
+pub struct Admitted {
+    /// Most body bytes the route accepts.
+    pub body_cap: usize,
+    web_api: Option<(String, Caller)>,
 }
 
 /// What to do with a request.
@@ -77,14 +99,23 @@ impl Service {
         auth: Authority,
         config: SandboxConfig,
         store: Store,
+        admin_key: String,
     ) -> Self {
         let guard = Guard::new(&config);
+        let port = base_url
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse().ok())
+            .unwrap_or(0);
+        let gate = Gate::new(port, config.https, admin_key);
+        let body_budget = BodyBudget::new(config.wire.body_budget);
         Self {
             base_url,
             schema,
             auth,
             guard,
             config,
+            body_budget,
+            gate,
             store: Mutex::new(store),
         }
     }
@@ -94,13 +125,41 @@ impl Service {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Answers one top-level request.
-    pub async fn handle(self: &Arc<Self>, req: ApiRequest) -> Outcome {
+    /// Checks a request's headers (its body is still unread): answers it at once, or says how
+    /// much body its route accepts.
+    pub fn admit(&self, req: &ApiRequest) -> Result<Admitted, ApiResponse> {
+        self.gate.check_origin(req).map_err(|e| e.to_response())?;
         let segs = odata::segments(&req.path);
-        let first = segs.first().map(String::as_str).unwrap_or("");
-        if first == "api" && segs.get(1).map(String::as_str) == Some("data") {
-            return self.web_api(req, segs).await;
+        let small = Admitted {
+            body_cap: MAX_SMALL_BODY,
+            web_api: None,
+        };
+        match (
+            segs.first().map(String::as_str),
+            segs.get(1).map(String::as_str),
+        ) {
+            (Some("api"), Some("data")) => {
+                let (version, caller) = self.web_api_gate(req, &segs)?;
+                Ok(Admitted {
+                    body_cap: MAX_API_BODY,
+                    web_api: Some((version, caller)),
+                })
+            }
+            (Some("_sandbox"), _) => {
+                self.gate.check_admin(req).map_err(|e| e.to_response())?;
+                Ok(small)
+            }
+            _ => Ok(small),
         }
+    }
+
+    /// Answers one top-level request that [`Service::admit`] let through.
+    pub async fn handle(self: &Arc<Self>, req: ApiRequest, admitted: Admitted) -> Outcome {
+        if let Some((version, caller)) = admitted.web_api {
+            let segs = odata::segments(&req.path);
+            return self.web_api(req, segs, version, caller).await;
+        }
+        let segs = odata::segments(&req.path);
         let base = self.base_url.as_str();
         let s: Vec<&str> = segs.iter().map(String::as_str).collect();
         let r = match (req.method.as_str(), s.as_slice()) {
@@ -120,11 +179,16 @@ impl Service {
         Outcome::Respond(r)
     }
 
-    async fn web_api(self: &Arc<Self>, req: ApiRequest, segs: Vec<String>) -> Outcome {
+    /// The Web API's checks that need no body: URL shape, version and bearer token.
+    fn web_api_gate(
+        &self,
+        req: &ApiRequest,
+        segs: &[String],
+    ) -> Result<(String, Caller), ApiResponse> {
         if segs.iter().any(|s| s.chars().count() > MAX_SEGMENT) {
             // NOTE: the front-end web server (HTTP.sys) refuses these before Dataverse sees
             // them, with its own HTML page; `$batch` bodies are exempt, which is the workaround.
-            return Outcome::Respond(ApiResponse::raw(
+            return Err(ApiResponse::raw(
                 400,
                 "text/html; charset=us-ascii",
                 INVALID_URL_PAGE,
@@ -135,12 +199,22 @@ impl Service {
             .filter(|v| VERSIONS.contains(&v.as_str()))
             .cloned()
         else {
-            return Outcome::Respond(ApiError::no_route(&req.path).to_response());
+            return Err(ApiError::no_route(&req.path).to_response());
         };
-        let Some(caller) = self.auth.check(&req) else {
+        let Some(caller) = self.auth.check(req) else {
             self.guard.count_unauthorized();
-            return Outcome::Respond(self.auth.challenge(&self.base_url));
+            return Err(self.auth.challenge(&self.base_url));
         };
+        Ok((version, caller))
+    }
+
+    async fn web_api(
+        self: &Arc<Self>,
+        req: ApiRequest,
+        segs: Vec<String>,
+        version: String,
+        caller: Caller,
+    ) -> Outcome {
         let permit = match self.guard.admit(&caller.user_id) {
             Ok(p) => p,
             Err(e) => return Outcome::Respond(self.finish(e.to_response())),

@@ -47,6 +47,36 @@ CREATE TABLE IF NOT EXISTS record_keys (
 CREATE INDEX IF NOT EXISTS record_keys_by_id ON record_keys (tbl, id);
 ";
 
+/// Limits the data file (and SQLite's `-wal`/`-shm` files beside it) to its owner, creating
+/// an empty one first so it never exists with wider permissions.
+///
+/// The file holds the CA key and sign-in secrets. SQLite gives the `-wal` and `-shm` files it
+/// creates the main file's permissions, so fixing the main file covers them too; existing ones
+/// (from an older Ferry) are fixed here. A no-op off Unix, where the user's profile folder
+/// already limits access.
+pub fn restrict_permissions(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = std::path::PathBuf::from(name);
+            if file.exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 impl Store {
     /// Opens (or creates) the file at `path`, or an in-memory store for `None`.
     pub fn open(path: Option<&Path>) -> rusqlite::Result<Self> {

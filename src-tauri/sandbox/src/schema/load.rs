@@ -128,12 +128,21 @@ pub fn load(keys: &[KeyConfig], extra: Option<&str>) -> Result<Schema, SandboxEr
         let table = tables
             .iter_mut()
             .find(|t| t.logical_name == key.table)
-            .ok_or_else(|| SandboxError::Schema(format!("key on unknown table {}", key.table)))?;
-        if let Some(bad) = key.columns.iter().find(|c| table.column(c).is_none()) {
-            return Err(SandboxError::Schema(format!(
-                "key column {bad} is not a column of {}",
-                key.table
-            )));
+            .ok_or_else(|| SandboxError::Key {
+                table: key.table.clone(),
+                columns: key.columns.join(","),
+                reason: format!("the sandbox has no table {}", key.table),
+            })?;
+        if let Some(bad) = key
+            .columns
+            .iter()
+            .find(|c| c.is_empty() || table.column(c).is_none())
+        {
+            return Err(SandboxError::Key {
+                table: key.table.clone(),
+                columns: key.columns.join(","),
+                reason: format!("\"{bad}\" is not a column of {}", key.table),
+            });
         }
         let logical_name = format!("{}_{}_key", key.table, key.columns.join("_"));
         table.keys.push(AltKey {

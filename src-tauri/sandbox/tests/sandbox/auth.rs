@@ -246,3 +246,35 @@ async fn a_scope_without_dot_default_or_for_another_resource_is_refused() {
         r.text
     );
 }
+
+#[tokio::test]
+async fn the_largest_token_lifetime_is_clamped_to_a_day_instead_of_panicking() {
+    let env = Env::with(SandboxConfig {
+        token_lifetime: Duration::from_secs(u64::MAX),
+        ..SandboxConfig::for_profile(Profile::Fast)
+    })
+    .await;
+    let scope = env.sb.scope();
+    let r = post_form(
+        &env.http,
+        &env.sb.token_url(),
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", &env.sb.client_id),
+            ("client_secret", &env.sb.client_secret),
+            ("scope", &scope),
+        ],
+    )
+    .await;
+    assert_eq!(
+        r.json()["expires_in"],
+        86_400,
+        "the lifetime is clamped to a day: {}",
+        r.text
+    );
+    assert_eq!(
+        env.send("GET", "WhoAmI", None, &[]).await.status,
+        200,
+        "the clamped token opens the Web API"
+    );
+}

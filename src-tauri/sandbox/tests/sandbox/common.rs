@@ -163,15 +163,29 @@ impl Env {
         reply(rb.send().await.expect("the sandbox answers")).await
     }
 
-    /// Fetches `/_sandbox/{path}` as JSON.
+    /// Fetches `/_sandbox/{path}` as JSON, with the admin key.
     pub async fn admin(&self, path: &str) -> Value {
         let r = self
             .http
             .get(format!("{}/_sandbox/{path}", self.sb.base_url))
+            .header(ferry_sandbox::ADMIN_KEY_HEADER, &self.sb.admin_key)
             .send()
             .await
             .expect("the admin surface answers");
         r.json().await.expect("admin answers JSON")
+    }
+
+    /// Posts `body` to `/_sandbox/{path}` with the admin key.
+    pub async fn admin_post(&self, path: &str, body: &str) -> Reply {
+        let r = self
+            .http
+            .post(format!("{}/_sandbox/{path}", self.sb.base_url))
+            .header(ferry_sandbox::ADMIN_KEY_HEADER, &self.sb.admin_key)
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("the admin surface answers");
+        reply(r).await
     }
 }
 
@@ -179,4 +193,50 @@ impl Env {
 pub fn id_from_entity_url(url: &str) -> String {
     let open = url.rfind('(').expect("the URL has a key");
     url[open + 1..url.len() - 1].to_string()
+}
+
+/// A raw loopback TCP connection to `sb`, for requests no HTTP client would send.
+pub fn raw(sb: &SandboxHandle) -> std::net::TcpStream {
+    let addr = sb
+        .base_url
+        .strip_prefix("http://")
+        .expect("raw requests need a plain-HTTP sandbox");
+    let stream = std::net::TcpStream::connect(addr).expect("the sandbox accepts connections");
+    // NOTE: a generous bound, not a measurement: every read that should be answered or closed
+    // must finish well before it, and a hang fails the test instead of blocking it forever.
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("a read timeout can be set");
+    stream
+}
+
+/// `host:port` of a plain-HTTP sandbox, as its Host header must read.
+pub fn authority(sb: &SandboxHandle) -> String {
+    sb.base_url.trim_start_matches("http://").to_string()
+}
+
+/// Reads what the server sends until it closes the connection; `Err` if it never does.
+pub fn read_until_closed(stream: &mut std::net::TcpStream) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            // A reset after the answer still means "closed".
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// The status code of a raw HTTP/1.1 response (0 when there is none).
+pub fn status_of(response: &str) -> u16 {
+    response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }

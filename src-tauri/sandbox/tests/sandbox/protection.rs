@@ -121,18 +121,8 @@ async fn the_fault_plan_answers_503_and_drops_connections_on_schedule() {
         "503s have a Dataverse error body"
     );
     let plan = serde_json::json!({"resetEvery": 1});
-    let set = env
-        .http
-        .post(format!("{}/_sandbox/faults", env.sb.base_url))
-        .body(plan.to_string())
-        .send()
-        .await
-        .expect("admin answers");
-    assert_eq!(
-        set.status().as_u16(),
-        204,
-        "the fault plan can be changed at run time"
-    );
+    let set = env.admin_post("faults", &plan.to_string()).await;
+    assert_eq!(set.status, 204, "the fault plan can be changed at run time");
     let dropped = env
         .http
         .get(env.api("WhoAmI"))
@@ -165,13 +155,8 @@ async fn reset_empties_every_table() {
         1,
         "one account before the reset"
     );
-    let r = env
-        .http
-        .post(format!("{}/_sandbox/reset", env.sb.base_url))
-        .send()
-        .await
-        .expect("admin answers");
-    assert_eq!(r.status().as_u16(), 204, "reset answers 204");
+    let r = env.admin_post("reset", "").await;
+    assert_eq!(r.status, 204, "reset answers 204");
     assert_eq!(
         env.admin("counts").await["account"],
         0,

@@ -1,0 +1,188 @@
+//! `ferry sandbox` as a person or a script starts it: what it prints, and start errors that
+//! say what is wrong and which flag to change (real processes, real ports, a temp data folder).
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Output, Stdio};
+
+/// `ferry` with a throw-away data folder and keychain service.
+fn ferry(dir: &tempfile::TempDir, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ferry"));
+    c.args(args)
+        .env("FERRY_DATA_DIR", dir.path())
+        .env(
+            "FERRY_KEYCHAIN_SERVICE",
+            format!("ferry-cli-sandbox-test-{}", std::process::id()),
+        )
+        .stdin(Stdio::null());
+    c
+}
+
+/// Runs `ferry sandbox …` that is expected to fail at start.
+fn failing_start(args: &[&str]) -> Output {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    ferry(&dir, args).output().expect("ferry runs")
+}
+
+/// Kills the sandbox child when the test ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_taken_port_is_named_with_the_way_out_and_exit_4() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port to occupy");
+    let port = taken.local_addr().expect("its address").port().to_string();
+    let out = failing_start(&["sandbox", "--port", &port]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "a port in use exits 4 (in use): {err}"
+    );
+    assert!(
+        err.contains(&format!("Port {port}")) && err.contains("--port 0"),
+        "the message names the port and suggests --port 0: {err}"
+    );
+    assert!(
+        !err.contains("A file could not be read or written"),
+        "a taken port is not reported as a file problem: {err}"
+    );
+}
+
+#[test]
+fn a_malformed_or_unknown_key_names_the_flag_and_its_shape() {
+    for spec in [
+        "contactemailaddress1",
+        "contact=nosuchcolumn",
+        "nosuchtable=name",
+    ] {
+        let out = failing_start(&["sandbox", "--port", "0", "--key", spec]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "a bad --key is bad input: {err}"
+        );
+        assert!(
+            err.contains("--key:") && err.contains("TABLE=COLUMN"),
+            "the message names --key and the shape it takes ({spec}): {err}"
+        );
+        assert!(
+            !err.contains("A file could not be read or written"),
+            "a bad key is not reported as a file problem: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_data_file_that_is_not_a_database_is_named_in_json_errors() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let junk = dir.path().join("junk.sqlite3");
+    std::fs::write(&junk, vec![b'x'; 4096]).expect("a junk file");
+    let junk_path = junk.to_str().expect("a UTF-8 path");
+    let out = ferry(
+        &dir,
+        &["--json", "sandbox", "--port", "0", "--data", junk_path],
+    )
+    .output()
+    .expect("ferry runs");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unusable --data file is bad input"
+    );
+    let err: Value = serde_json::from_slice(&out.stderr).expect("a JSON error");
+    assert_eq!(
+        err["fields"][0]["field"], "sandboxData",
+        "the data flag is named: {err}"
+    );
+    assert!(
+        err["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(junk_path)),
+        "the message names the file: {err}"
+    );
+}
+
+#[test]
+fn the_admin_key_is_printed_and_opens_the_admin_surface() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut child = ferry(&dir, &["--json", "sandbox", "--port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("ferry starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let running = Running(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the sandbox prints its details");
+    let info: Value = serde_json::from_str(&line).expect("one JSON line");
+    let key = info["adminKey"].as_str().expect("the admin key is printed");
+    let header = info["adminKeyHeader"]
+        .as_str()
+        .expect("and the header to send it in");
+    let authority = info["baseUrl"]
+        .as_str()
+        .and_then(|u| u.strip_prefix("http://"))
+        .expect("a plain-HTTP base URL");
+    let get_counts = |extra: &str| {
+        let mut s = std::net::TcpStream::connect(authority).expect("the sandbox listens");
+        s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .expect("a read bound");
+        let request = format!(
+            "GET /_sandbox/counts HTTP/1.1\r\nHost: {authority}\r\n{extra}Connection: close\r\n\r\n"
+        );
+        s.write_all(request.as_bytes()).expect("sent");
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).expect("answered");
+        answer
+    };
+    let with_key = get_counts(&format!("{header}: {key}\r\n"));
+    assert!(
+        with_key.starts_with("HTTP/1.1 200"),
+        "the printed key opens the admin surface: {with_key}"
+    );
+    let without = get_counts("");
+    assert!(
+        without.starts_with("HTTP/1.1 401"),
+        "without it the admin surface refuses: {without}"
+    );
+    drop(running);
+}
+
+#[test]
+fn the_human_output_shows_the_admin_key_next_to_the_sign_in_details() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut child = ferry(&dir, &["sandbox", "--port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("ferry starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let running = Running(child);
+    let lines: Vec<String> = BufReader::new(stdout)
+        .lines()
+        .take(8)
+        .map(|l| l.expect("a line"))
+        .collect();
+    let admin = lines
+        .iter()
+        .find(|l| l.trim_start().starts_with("Admin key:"));
+    assert!(
+        admin.is_some_and(|l| l.contains("x-ferry-sandbox-admin-key")),
+        "an Admin key line names the header to send it in: {lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.trim_start().starts_with("Client secret:")),
+        "the sign-in details are still printed: {lines:?}"
+    );
+    drop(running);
+}
