@@ -295,3 +295,30 @@ fn the_database_and_its_wal_files_are_private() {
         assert_eq!(mode(&data.join(name)), 0o600, "{name} is 0600");
     }
 }
+
+#[test]
+fn reopening_a_current_database_changes_no_byte_of_it() {
+    let service = service();
+    let dir = folder_with_one_credential(&service);
+    let db = dir.path().join(DB_FILE);
+    // The first reopen of the day takes the daily backup; the one after it is a plain open.
+    Store::open_with(dir.path(), opts(NOW + 60)).unwrap();
+    let before = std::fs::read(&db).unwrap();
+    let store = Store::open_with(dir.path(), opts(NOW + 120)).unwrap();
+    store
+        .read(|c| {
+            Ok(c.query_row("SELECT count(*) FROM credentials", [], |r| {
+                r.get::<_, i64>(0)
+            })?)
+        })
+        .unwrap();
+    drop(store);
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "an open with nothing to migrate writes nothing (so a read-only folder can be read)"
+    );
+    SecretStore::new(&service)
+        .delete(&keychain_accounts(&service)[0])
+        .unwrap();
+}

@@ -301,16 +301,6 @@ pub fn check(path: &Path) -> std::result::Result<(), String> {
 /// NOTE: close the desktop app first; a running app keeps writing to the file it opened,
 /// which is the one moved aside.
 pub fn restore(data_dir: &Path, from: Option<&Path>, now: i64) -> Result<Restored> {
-    folder::prepare(data_dir)?;
-    let db = data_dir.join(DB_FILE);
-    let (wal, shm) = (sidecar(&db, "-wal"), sidecar(&db, "-shm"));
-    if let Some(reason) = folder::why_not_writable(data_dir, &[db.clone(), wal.clone()]) {
-        return Err(StoreError::ReadOnly {
-            folder: data_dir.to_path_buf(),
-            reason,
-        }
-        .into());
-    }
     let source = match from {
         Some(p) => {
             check(p).map_err(|detail| StoreError::UnusableBackup {
@@ -331,6 +321,16 @@ pub fn restore(data_dir: &Path, from: Option<&Path>, now: i64) -> Result<Restore
                 })?
         }
     };
+    folder::prepare(data_dir)?;
+    let db = data_dir.join(DB_FILE);
+    let (wal, shm) = (sidecar(&db, "-wal"), sidecar(&db, "-shm"));
+    if let Some(reason) = folder::why_not_writable(data_dir, &[db.clone(), wal.clone()]) {
+        return Err(StoreError::ReadOnly {
+            folder: data_dir.to_path_buf(),
+            reason,
+        }
+        .into());
+    }
     let staging = sidecar(&db, ".restoring");
     let _ = std::fs::remove_file(&staging);
     folder::create_private_file(&staging).map_err(file_err("create", &staging))?;

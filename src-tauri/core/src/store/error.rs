@@ -98,8 +98,8 @@ pub enum StoreError {
     /// `restore` found nothing it may put back.
     #[error(
         "No intact backup was found in {}{}. Restore one you kept elsewhere with `{RESTORE_COMMAND} \
-         --from FILE`, or move the damaged database aside to start with empty settings (secrets \
-         stay in the keychain).",
+         --from FILE`; or, to start over with empty settings, move ferry.sqlite3 out of the data \
+         folder (secrets stay in the keychain).",
         .folder.display(),
         skipped(.damaged)
     )]

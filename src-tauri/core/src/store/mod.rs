@@ -24,6 +24,8 @@ use std::sync::{Arc, OnceLock};
 /// File name of the database inside the data folder.
 pub const DB_FILE: &str = "ferry.sqlite3";
 
+const READ_ONLY_BY_REQUEST: &str = "it was opened for reading only";
+
 /// Seconds since the Unix epoch, for `created_at` / `updated_at` columns.
 pub fn now_unix() -> i64 {
     std::time::SystemTime::now()
@@ -92,7 +94,7 @@ impl Store {
         let existed = std::fs::metadata(&path).is_ok_and(|m| m.len() > 0);
         let side_files = [path.clone(), sidecar(&path, "-wal"), sidecar(&path, "-shm")];
         let mut read_only = if opts.read_only {
-            Some("this command opened it for reading only".to_string())
+            Some(READ_ONLY_BY_REQUEST.to_string())
         } else {
             folder::why_not_writable(data_dir, &side_files)
         };
@@ -182,6 +184,11 @@ impl Store {
     pub fn notice(&self) -> Option<String> {
         match self.health() {
             Health::Damaged(_) => Some(self.refusal().to_string()),
+            Health::ReadOnly(reason) if !reason.starts_with(READ_ONLY_BY_REQUEST) => Some(format!(
+                "Ferry can show its settings but not change them: {reason}. Make the data \
+                     folder {} writable to change them.",
+                self.path.parent().unwrap_or(&self.path).display()
+            )),
             _ => self.notice.clone(),
         }
     }
