@@ -11,7 +11,9 @@
 //! restore: `ferry data-folder restore` asks for it.
 
 use super::error::{sqlite_code, StoreError};
-use super::{folder, migrate, sidecar, summarise, OpenOptions, Store, DB_FILE};
+pub use super::restore::restore;
+use super::sqlite::{open_read_only, summarise};
+use super::{folder, migrate};
 use crate::date::Date;
 use crate::error::Result;
 use rusqlite::Connection;
@@ -96,7 +98,7 @@ pub fn backups_dir(data_dir: &Path) -> PathBuf {
 }
 
 /// `at` as `20261130T040000Z`: fixed width, so names sort by time.
-fn stamp(at: i64) -> String {
+pub(crate) fn stamp(at: i64) -> String {
     let (days, secs) = (at.div_euclid(DAY), at.rem_euclid(DAY));
     let date = Date::from_days(days).to_string().replace('-', "");
     format!(
@@ -136,7 +138,7 @@ pub fn file_name(kind: Kind, at: i64) -> String {
 }
 
 /// When and why the backup named `name` was taken; `None` for files Ferry did not name.
-fn parse_name(name: &str) -> Option<(i64, Kind)> {
+pub(crate) fn parse_name(name: &str) -> Option<(i64, Kind)> {
     let rest = name.strip_prefix("ferry-")?.strip_suffix(".sqlite3")?;
     let (ts, tag) = rest.split_at_checked(16)?;
     let tag = tag.strip_prefix('-')?;
@@ -144,7 +146,10 @@ fn parse_name(name: &str) -> Option<(i64, Kind)> {
     Some((parse_stamp(ts)?, kind))
 }
 
-fn file_err(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> StoreError {
+pub(crate) fn file_err(
+    action: &'static str,
+    path: &Path,
+) -> impl FnOnce(std::io::Error) -> StoreError {
     let path = path.to_path_buf();
     move |source| StoreError::File {
         action,
@@ -267,7 +272,7 @@ pub fn list(data_dir: &Path) -> Result<Vec<BackupInfo>> {
 /// `Ok` when `path` is an intact Ferry settings database this version can open; else what is
 /// wrong with it, in words.
 pub fn check(path: &Path) -> std::result::Result<(), String> {
-    let conn = super::open_read_only(path).map_err(|e| e.to_string())?;
+    let conn = open_read_only(path).map_err(|e| e.to_string())?;
     let rows: rusqlite::Result<Vec<String>> = conn
         .prepare("PRAGMA integrity_check")
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect());
@@ -289,99 +294,6 @@ pub fn check(path: &Path) -> std::result::Result<(), String> {
             level.current, level.known
         ));
     }
-    Ok(())
-}
-
-/// Puts a backup in place of the settings database: `from`, or else the newest intact one.
-///
-/// The current file is kept beside it as `ferry.sqlite3.damaged-<time>` (with its -wal and
-/// -shm), never deleted. The restored file is then opened like any other, so a backup from
-/// before a migration is migrated (after a backup of its own).
-///
-/// NOTE: close the desktop app first; a running app keeps writing to the file it opened,
-/// which is the one moved aside.
-pub fn restore(data_dir: &Path, from: Option<&Path>, now: i64) -> Result<Restored> {
-    let source = match from {
-        Some(p) => {
-            check(p).map_err(|detail| StoreError::UnusableBackup {
-                path: p.to_path_buf(),
-                detail,
-            })?;
-            p.to_path_buf()
-        }
-        None => {
-            let all = list(data_dir)?;
-            let damaged = all.iter().filter(|b| !b.intact).count();
-            all.into_iter()
-                .find(|b| b.intact)
-                .map(|b| b.path)
-                .ok_or_else(|| StoreError::NoIntactBackup {
-                    folder: backups_dir(data_dir),
-                    damaged,
-                })?
-        }
-    };
-    folder::prepare(data_dir)?;
-    let db = data_dir.join(DB_FILE);
-    let (wal, shm) = (sidecar(&db, "-wal"), sidecar(&db, "-shm"));
-    if let Some(reason) = folder::why_not_writable(data_dir, &[db.clone(), wal.clone()]) {
-        return Err(StoreError::ReadOnly {
-            folder: data_dir.to_path_buf(),
-            reason,
-        }
-        .into());
-    }
-    let staging = sidecar(&db, ".restoring");
-    let _ = std::fs::remove_file(&staging);
-    folder::create_private_file(&staging).map_err(file_err("create", &staging))?;
-    copy_into(&source, &staging)?;
-
-    let kept_as = if db.exists() {
-        let aside = data_dir.join(format!("{DB_FILE}.damaged-{}", stamp(now)));
-        // A link first, so there is no moment without a ferry.sqlite3; the rename below
-        // replaces it in one step. The -wal goes with the old file: replayed onto the
-        // restored one it would mix the two.
-        if std::fs::hard_link(&db, &aside).is_err() {
-            std::fs::copy(&db, &aside).map_err(file_err("keep a copy of", &db))?;
-        }
-        for (side, suffix) in [(&wal, "-wal"), (&shm, "-shm")] {
-            if side.exists() {
-                let to = sidecar(&aside, suffix);
-                std::fs::rename(side, &to).map_err(file_err("move aside", side))?;
-            }
-        }
-        Some(aside)
-    } else {
-        None
-    };
-    std::fs::rename(&staging, &db).map_err(file_err("put the backup in place as", &db))?;
-    Store::open_with(
-        data_dir,
-        OpenOptions {
-            now,
-            read_only: false,
-        },
-    )?;
-    Ok(Restored {
-        taken_at: source
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(parse_name)
-            .map(|(at, _)| at),
-        restored_from: source,
-        kept_as,
-    })
-}
-
-fn copy_into(source: &Path, staging: &Path) -> Result<()> {
-    let mut from = std::fs::File::open(source).map_err(file_err("read", source))?;
-    let mut to = std::fs::OpenOptions::new()
-        .write(true)
-        .truncate(true)
-        .open(staging)
-        .map_err(file_err("write", staging))?;
-    std::io::copy(&mut from, &mut to).map_err(file_err("write", staging))?;
-    to.sync_all().map_err(file_err("write", staging))?;
     Ok(())
 }
 

@@ -4,6 +4,12 @@
 //! Each call opens its own short-lived connection instead of sharing one behind a lock: the
 //! desktop app and the CLI may both be open on the same file, and WAL with a busy timeout lets
 //! them take turns. Nothing secret is ever written here.
+//!
+//! Opening checks the file (`PRAGMA quick_check`) before anything else. A damaged file, or a
+//! folder this process may not write, still opens for reading, but every write is refused up
+//! front with an error naming the file and the fix ([`StoreError`]); an open that has nothing
+//! to migrate writes nothing. Schema changes are preceded by a backup, and a daily one is
+//! taken on open ([`backup`]). The data folder is private to its user ([`folder`]).
 
 pub mod backup;
 pub mod credentials;
@@ -12,12 +18,15 @@ pub mod error;
 pub mod folder;
 pub mod metadata_cache;
 mod migrate;
+mod restore;
+mod sqlite;
 
 pub use error::StoreError;
 pub use folder::data_dir_from_env;
 
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OpenFlags, Transaction};
+use sqlite::{open_read_only, quick_check};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -290,68 +299,6 @@ pub(crate) fn sidecar(path: &Path, suffix: &str) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push(suffix);
     PathBuf::from(s)
-}
-
-/// Opens `path` so that nothing can be written through the connection.
-///
-/// NOTE: a WAL database needs its -shm file to be read; in a read-only folder where the last
-/// writer removed it, SQLite cannot create one and refuses. `immutable=1` then reads the file
-/// as it stands, which is exact because a cleanly closed WAL database has nothing left in a
-/// -wal file either.
-fn open_read_only(path: &Path) -> Result<Connection> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags)?;
-    let probe = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-        r.get::<_, i64>(0)
-    });
-    match probe {
-        Err(e)
-            if matches!(
-                error::sqlite_code(&e),
-                Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
-            ) =>
-        {
-            drop(conn);
-            let uri = format!("file:{}?immutable=1", uri_path(path));
-            Ok(Connection::open_with_flags(
-                uri,
-                flags | OpenFlags::SQLITE_OPEN_URI,
-            )?)
-        }
-        _ => Ok(conn),
-    }
-}
-
-fn uri_path(path: &Path) -> String {
-    const RESERVED: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-        .add(b'%')
-        .add(b'?')
-        .add(b'#')
-        .add(b' ');
-    percent_encoding::utf8_percent_encode(&path.to_string_lossy(), RESERVED).to_string()
-}
-
-/// `None` when `PRAGMA quick_check` passes, else what it found. A file SQLite cannot read as
-/// a database at all counts as damaged too.
-fn quick_check(conn: &Connection) -> Result<Option<String>> {
-    let rows: rusqlite::Result<Vec<String>> = conn
-        .prepare("PRAGMA quick_check")
-        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect());
-    match rows {
-        Ok(rows) if rows.len() == 1 && rows[0] == "ok" => Ok(None),
-        Ok(rows) => Ok(Some(summarise(&rows))),
-        Err(e) if error::is_damage_code(&e) => Ok(Some(e.to_string())),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// The first problem a check found, and how many more.
-pub(crate) fn summarise(rows: &[String]) -> String {
-    match rows {
-        [] => "the check returned nothing".into(),
-        [one] => one.clone(),
-        [first, rest @ ..] => format!("{first}; and {} more problems", rest.len()),
-    }
 }
 
 /// True when `e` is SQLite refusing a duplicate in a UNIQUE column.
