@@ -13,11 +13,13 @@ use std::path::{Path, PathBuf};
 /// The `data-folder` subcommands.
 #[derive(Subcommand)]
 pub enum DataFolderCmd {
-    /// List the automatic backups of the settings database, newest first, and whether each
-    /// is intact.
+    /// List the automatic backups, newest first, and whether each is intact.
     Backups,
-    /// Put a backup in place of the settings database. The current file is kept beside it
-    /// as ferry.sqlite3.damaged-<time>. Close the Ferry app first.
+    /// Put a backup in place of the settings database.
+    ///
+    /// Without --from, the newest backup that passes SQLite's integrity check is used. The
+    /// current file is kept beside it as ferry.sqlite3.damaged-<time>, never deleted. Close
+    /// the Ferry app first. Secrets stay in the keychain, so restored credentials keep working.
     Restore {
         /// Restore this file instead of the newest intact automatic backup.
         #[arg(long, value_name = "FILE")]
