@@ -307,3 +307,18 @@ fn restore_refuses_a_file_that_is_not_a_ferry_database() {
         "a SQLite file of something else is refused: {err}"
     );
 }
+
+#[test]
+fn two_restores_in_the_same_second_keep_both_replaced_files() {
+    let dir = tempfile::tempdir().unwrap();
+    Store::open_with(dir.path(), opts(T0)).unwrap();
+    Store::open_with(dir.path(), opts(T0 + HOUR)).unwrap();
+    let first = backup::restore(dir.path(), None, T0 + 2 * HOUR).unwrap();
+    let second = backup::restore(dir.path(), None, T0 + 2 * HOUR).unwrap();
+    let (a, b) = (first.kept_as.unwrap(), second.kept_as.unwrap());
+    assert_ne!(a, b, "the second restore keeps its file under another name");
+    assert!(
+        a.exists() && b.exists(),
+        "neither replaced file was overwritten or deleted"
+    );
+}

@@ -55,7 +55,16 @@ pub fn restore(data_dir: &Path, from: Option<&Path>, now: i64) -> Result<Restore
     copy_into(&source, &staging)?;
 
     let kept_as = if db.exists() {
-        let aside = data_dir.join(format!("{DB_FILE}.damaged-{}", stamp(now)));
+        // Two restores within a second must not overwrite the first one's kept file.
+        let aside = (1..=100)
+            .map(|n| match n {
+                1 => data_dir.join(format!("{DB_FILE}.damaged-{}", stamp(now))),
+                n => data_dir.join(format!("{DB_FILE}.damaged-{}-{n}", stamp(now))),
+            })
+            .find(|p| !p.exists())
+            .ok_or_else(|| {
+                file_err("find a free name to keep", &db)(std::io::ErrorKind::AlreadyExists.into())
+            })?;
         // A link first, so there is no moment without a ferry.sqlite3; the rename below
         // replaces it in one step. The -wal goes with the old file: replayed onto the
         // restored one it would mix the two.
