@@ -5,18 +5,19 @@
 //! prompt), never from arguments, which other users can see in the process list.
 
 mod bench_peers;
+mod data_folder_cmd;
 mod dataverse_cmd;
 mod output;
 mod sandbox_cmd;
 
 use clap::{Args, Parser, Subcommand};
-use ferry_core::catalog::{
-    default_data_dir, CredentialEdit, DestinationInput, NewCredential, SecretRotation,
-};
+use ferry_core::catalog::{CredentialEdit, DestinationInput, NewCredential, SecretRotation};
 use ferry_core::date::Date;
 use ferry_core::secrets::{Secret, SecretStore, DEFAULT_SERVICE};
+use ferry_core::store::{data_dir_from_env, StoreError};
 use ferry_core::validate::ExpiryInput;
 use ferry_core::{plugins, Catalog, Result};
+use std::ffi::OsString;
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,9 +29,11 @@ use std::process::ExitCode;
     about = "Send customer data to Microsoft Dynamics 365 / Dataverse"
 )]
 struct Cli {
-    /// Data folder (default: the platform's app-data folder, or FERRY_DATA_DIR).
-    #[arg(long, global = true, env = "FERRY_DATA_DIR", hide_env_values = true)]
-    data_dir: Option<PathBuf>,
+    /// Data folder (default: FERRY_DATA_DIR, else the platform's app-data folder).
+    // NOTE: FERRY_DATA_DIR is read by core, not by clap, so an empty value gets Ferry's own
+    // message (what is wrong, what to do) instead of clap's "a value is required".
+    #[arg(long, global = true, value_parser = clap::builder::OsStringValueParser::new())]
+    data_dir: Option<OsString>,
     /// Print machine-readable JSON (errors too, on stderr).
     #[arg(long, global = true)]
     json: bool,
@@ -58,6 +61,9 @@ enum Command {
     Sandbox(sandbox_cmd::SandboxArgs),
     /// Measure sending contacts to a sandbox (prints figures; not a test).
     Bench(dataverse_cmd::BenchArgs),
+    /// Backups of the settings database: list them, restore one.
+    #[command(subcommand)]
+    DataFolder(data_folder_cmd::DataFolderCmd),
 }
 
 #[derive(Subcommand)]
@@ -165,14 +171,31 @@ fn read_secret() -> Result<Secret> {
     Ok(Secret::new(text.trim_end_matches(['\r', '\n']).to_string()))
 }
 
+/// `--data-dir` if given, else `FERRY_DATA_DIR`, else the platform's folder.
+fn data_dir(flag: Option<OsString>) -> Result<PathBuf> {
+    match flag {
+        Some(f) if f.is_empty() => Err(StoreError::EmptyDataDirFlag.into()),
+        Some(f) => Ok(PathBuf::from(f)),
+        None => data_dir_from_env(),
+    }
+}
+
 fn run(cli: Cli) -> Result<()> {
-    let data_dir = cli.data_dir.unwrap_or_else(default_data_dir);
+    let data_dir = data_dir(cli.data_dir)?;
+    let command = match cli.command {
+        Command::DataFolder(cmd) => return data_folder_cmd::run(cmd, &data_dir, cli.json),
+        other => other,
+    };
     let service =
         std::env::var("FERRY_KEYCHAIN_SERVICE").unwrap_or_else(|_| DEFAULT_SERVICE.into());
     let catalog = Catalog::open(&data_dir, SecretStore::new(service))?;
+    if let Some(notice) = catalog.store().notice() {
+        // Said before the command runs: a read from a damaged file may be incomplete.
+        output::warning(&notice, cli.json);
+    }
     let today = Date::today();
     let out = output::Printer { json: cli.json };
-    match cli.command {
+    match command {
         Command::Status => out.status(&catalog.status(today)?),
         Command::Plugins { filter } => out.plugins(&plugins::filter(&filter)),
         Command::Sandbox(args) => sandbox_cmd::run(args, &data_dir, cli.json)?,
@@ -280,6 +303,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             DestinationCmd::Remote(cmd) => dataverse_cmd::run(cmd, &catalog, today, cli.json)?,
         },
+        Command::DataFolder(_) => unreachable!("handled before the catalog is opened"),
     }
     Ok(())
 }

@@ -230,6 +230,16 @@ pub fn error(e: &Error, json: bool) {
     }
 }
 
+/// Prints a warning to stderr, in text mode only.
+///
+/// NOTE: with `--json`, stderr carries at most one JSON document (the error), which scripts
+/// parse whole; a damaged file still reaches them as that error on the first refused write.
+pub fn warning(message: &str, json: bool) {
+    if !json {
+        eprintln!("warning: {message}");
+    }
+}
+
 /// Exit status per error code, so scripts can tell bad input from a locked keychain.
 pub fn exit_code(e: &Error) -> u8 {
     match e.code() {

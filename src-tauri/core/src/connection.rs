@@ -274,8 +274,9 @@ impl Catalog {
         kind: Kind,
         table: &str,
     ) -> Result<Option<(T, i64)>> {
-        let conn = self.store().conn()?;
-        let entry = metadata_cache::get(&conn, &dest.id, kind, table, &dest.dynamics_url)?;
+        let entry = self
+            .store()
+            .read(|conn| metadata_cache::get(conn, &dest.id, kind, table, &dest.dynamics_url))?;
         // NOTE: an entry that no longer parses (an older format) is simply fetched again.
         Ok(entry.and_then(|e| {
             serde_json::from_str(&e.body)
@@ -294,9 +295,15 @@ impl Catalog {
         let fetched_at = now_unix();
         let body = serde_json::to_string(value)
             .map_err(|e| Error::Remote(format!("Metadata could not be cached: {e}")))?;
-        let conn = self.store().conn()?;
         let entry = CacheEntry { body, fetched_at };
-        metadata_cache::upsert(&conn, &dest.id, kind, table, &dest.dynamics_url, &entry)?;
+        // NOTE: the cache only saves a round trip; a folder that cannot be written (read-only,
+        // damaged) still lets the user see what was just fetched.
+        if self.store().health() != crate::store::Health::Ok {
+            return Ok(fetched_at);
+        }
+        self.store().with_tx(|tx| {
+            metadata_cache::upsert(tx, &dest.id, kind, table, &dest.dynamics_url, &entry)
+        })?;
         Ok(fetched_at)
     }
 

@@ -43,12 +43,14 @@ pub enum Error {
     /// The OS keychain cannot be reached; we refuse to store secrets anywhere else.
     #[error("{0}")]
     KeychainUnavailable(String),
-    /// SQLite failed underneath us.
+    /// SQLite failed underneath us. Only seen inside the store: [`crate::store::Store`] turns
+    /// it into [`Error::Database`], which names the file, before it reaches anyone.
     #[error("The local database failed: {0}")]
     Store(#[from] rusqlite::Error),
-    /// The database was written by a newer Ferry than this one.
-    #[error("{0}")]
-    Incompatible(String),
+    /// The data folder or its database cannot be used as asked: damaged, read-only, newer,
+    /// not a folder. The message names the file and what to do.
+    #[error(transparent)]
+    Database(#[from] crate::store::StoreError),
     /// Files on disk could not be read or written.
     #[error("A file could not be read or written: {0}")]
     Io(#[from] std::io::Error),
@@ -118,7 +120,7 @@ impl Error {
             Error::NotFound { .. } => ErrorCode::NotFound,
             Error::InUse(_) => ErrorCode::InUse,
             Error::KeychainUnavailable(_) => ErrorCode::KeychainUnavailable,
-            Error::Store(_) | Error::Incompatible(_) | Error::Io(_) => ErrorCode::Internal,
+            Error::Store(_) | Error::Database(_) | Error::Io(_) => ErrorCode::Internal,
             Error::AuthFailed(_) => ErrorCode::AuthFailed,
             Error::Forbidden(_) => ErrorCode::Forbidden,
             Error::Throttled(_) => ErrorCode::Throttled,

@@ -2,7 +2,8 @@
 //! before sends start failing.
 
 use super::{
-    collect, default_plugin, fail_if_any, list_names, name_conflict, plugin_ref, Catalog, NamedRef,
+    collect, default_plugin, fail_if_any, list_names, name_conflict, plugin_ref, Catalog,
+    KeychainUndo, NamedRef,
 };
 use crate::date::Date;
 use crate::error::{Error, FieldError, Result};
@@ -103,18 +104,20 @@ impl Catalog {
 
     /// Every credential, by name.
     pub fn list_credentials(&self, today: Date) -> Result<Vec<CredentialView>> {
-        let conn = self.store.conn()?;
-        cred_table::list(&conn)?
-            .into_iter()
-            .map(|row| self.credential_view(&conn, row, today))
-            .collect()
+        self.store.read(|conn| {
+            cred_table::list(conn)?
+                .into_iter()
+                .map(|row| self.credential_view(conn, row, today))
+                .collect()
+        })
     }
 
     /// One credential by id or name.
     pub fn get_credential(&self, id_or_name: &str, today: Date) -> Result<CredentialView> {
-        let conn = self.store.conn()?;
-        let row = cred_table::require(&conn, id_or_name)?;
-        self.credential_view(&conn, row, today)
+        self.store.read(|conn| {
+            let row = cred_table::require(conn, id_or_name)?;
+            self.credential_view(conn, row, today)
+        })
     }
 
     fn check_credential_fields(
@@ -150,16 +153,17 @@ impl Catalog {
         except_id: Option<&str>,
         today: Date,
     ) -> Result<Vec<FieldError>> {
-        let conn = self.store.conn()?;
         let mut errors = Vec::new();
-        self.check_credential_fields(
-            &conn,
-            &mut errors,
-            &input.name,
-            &input.description,
-            &input.client_id,
-            except_id,
-        )?;
+        self.store.read(|conn| {
+            self.check_credential_fields(
+                conn,
+                &mut errors,
+                &input.name,
+                &input.description,
+                &input.client_id,
+                except_id,
+            )
+        })?;
         if plugins::get(&input.plugin).is_none() {
             errors.push(FieldError::new("plugin", "Choose a plugin from the list."));
         }
@@ -180,7 +184,7 @@ impl Catalog {
     /// both succeed.
     pub fn create_credential(&self, input: NewCredential, today: Date) -> Result<CredentialView> {
         let now = now_unix();
-        let id = self.store.with_tx(|tx| {
+        let id = self.write_with_keychain(|tx, undo| {
             let mut errors = Vec::new();
             let fields = self.check_credential_fields(
                 tx,
@@ -222,7 +226,8 @@ impl Catalog {
             };
             cred_table::upsert(tx, &row)?;
             // The keychain write happens inside the transaction: if it fails, the row is
-            // rolled back and nothing half-made is left behind.
+            // rolled back; if the commit fails after it, the secret is removed again.
+            *undo = Some(KeychainUndo::Remove(row.id.clone()));
             self.secrets.set(&row.id, &Secret::new(secret))?;
             Ok(row.id)
         })?;
@@ -270,7 +275,7 @@ impl Catalog {
         rotation: SecretRotation,
         today: Date,
     ) -> Result<CredentialView> {
-        self.store.with_tx(|tx| {
+        self.write_with_keychain(|tx, undo| {
             let mut row = cred_table::require(tx, id)?;
             let mut errors = Vec::new();
             let secret = collect(
@@ -289,6 +294,10 @@ impl Catalog {
             row.secret_set_at = now;
             row.updated_at = now;
             cred_table::upsert(tx, &row)?;
+            *undo = Some(KeychainUndo::Restore(
+                row.id.clone(),
+                self.secrets.get(&row.id)?,
+            ));
             self.secrets
                 .set(&row.id, &Secret::new(secret.expect("checked")))
         })?;
@@ -297,7 +306,7 @@ impl Catalog {
 
     /// Deletes a credential and its secret. Refused while any destination uses it.
     pub fn delete_credential(&self, id_or_name: &str) -> Result<()> {
-        self.store.with_tx(|tx| {
+        self.write_with_keychain(|tx, undo| {
             let row = cred_table::require(tx, id_or_name)?;
             let users = dest_table::list_by_credential(tx, &row.id)?;
             if !users.is_empty() {
@@ -317,7 +326,11 @@ impl Catalog {
             }
             cred_table::delete(tx, &row.id)?;
             // Inside the transaction: if the keychain refuses, the row stays and the user can
-            // retry once the keychain is unlocked.
+            // retry once the keychain is unlocked; if the commit fails, the secret comes back.
+            *undo = Some(KeychainUndo::Restore(
+                row.id.clone(),
+                self.secrets.get(&row.id)?,
+            ));
             self.secrets.delete(&row.id)
         })
     }

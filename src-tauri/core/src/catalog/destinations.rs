@@ -139,18 +139,20 @@ impl Catalog {
 
     /// Every destination, by name.
     pub fn list_destinations(&self, today: Date) -> Result<Vec<DestinationView>> {
-        let conn = self.store.conn()?;
-        dest_table::list(&conn)?
-            .into_iter()
-            .map(|row| self.destination_view(&conn, row, today))
-            .collect()
+        self.store.read(|conn| {
+            dest_table::list(conn)?
+                .into_iter()
+                .map(|row| self.destination_view(conn, row, today))
+                .collect()
+        })
     }
 
     /// One destination by id or name.
     pub fn get_destination(&self, id_or_name: &str, today: Date) -> Result<DestinationView> {
-        let conn = self.store.conn()?;
-        let row = dest_table::require(&conn, id_or_name)?;
-        self.destination_view(&conn, row, today)
+        self.store.read(|conn| {
+            let row = dest_table::require(conn, id_or_name)?;
+            self.destination_view(conn, row, today)
+        })
     }
 
     /// Validates a destination form; on success returns the row to store (id not yet set).
@@ -293,8 +295,9 @@ impl Catalog {
         except_id: Option<&str>,
         today: Date,
     ) -> Result<DestinationRow> {
-        let conn = self.store.conn()?;
-        let (errors, _, row) = self.check_destination_on(&conn, input, except_id, today)?;
+        let (errors, _, row) = self
+            .store
+            .read(|conn| self.check_destination_on(conn, input, except_id, today))?;
         fail_if_any(errors)?;
         Ok(row.expect("valid input yields a row"))
     }
@@ -307,8 +310,9 @@ impl Catalog {
         except_id: Option<&str>,
         today: Date,
     ) -> Result<FormCheck> {
-        let conn = self.store.conn()?;
-        let (fields, url, _) = self.check_destination_on(&conn, input, except_id, today)?;
+        let (fields, url, _) = self
+            .store
+            .read(|conn| self.check_destination_on(conn, input, except_id, today))?;
         Ok(FormCheck {
             fields,
             dynamics_url: url.as_ref().map(UrlCheck::from),

@@ -20,8 +20,8 @@ use crate::date::Date;
 use crate::error::{Error, FieldError, Result};
 use crate::expiry::{ExpiryLevel, ExpiryStatus};
 use crate::plugins;
-use crate::secrets::{KeychainStatus, SecretStore};
-use crate::store::{is_unique_violation, Store};
+use crate::secrets::{KeychainStatus, Secret, SecretStore};
+use crate::store::{is_unique_violation, OpenOptions, Store};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -139,10 +139,47 @@ pub(crate) fn list_names(refs: &[(String, String)]) -> String {
         .join(", ")
 }
 
+/// How to put the keychain back if the transaction that changed it does not commit.
+pub(crate) enum KeychainUndo {
+    /// The secret for this id is new: remove it.
+    Remove(String),
+    /// Put this id's previous secret back (or remove it if there was none).
+    Restore(String, Option<Secret>),
+}
+
 impl Catalog {
-    /// Opens the catalog in `data_dir`, migrating its database.
+    /// Runs `f` in a write transaction in which it may change the keychain, recording in its
+    /// second argument how to reverse that change *before* making it. If the transaction then
+    /// fails (its commit included: a full disk, a page found corrupt), the keychain is put
+    /// back, so it never keeps a secret for a row that was not saved nor loses one for a row
+    /// that stays.
+    pub(crate) fn write_with_keychain<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>, &mut Option<KeychainUndo>) -> Result<T>,
+    ) -> Result<T> {
+        let mut undo = None;
+        let result = self.store.with_tx(|tx| f(tx, &mut undo));
+        if result.is_err() {
+            // NOTE: best effort: the error the user sees is the one that stopped the write.
+            let _ = match undo {
+                Some(KeychainUndo::Remove(id)) | Some(KeychainUndo::Restore(id, None)) => {
+                    self.secrets.delete(&id)
+                }
+                Some(KeychainUndo::Restore(id, Some(old))) => self.secrets.set(&id, &old),
+                None => Ok(()),
+            };
+        }
+        result
+    }
+
+    /// Opens the catalog in `data_dir`, migrating its database (see [`Store::open`]).
     pub fn open(data_dir: &Path, secrets: SecretStore) -> Result<Catalog> {
-        let store = Store::open(data_dir)?;
+        Catalog::open_with(data_dir, secrets, OpenOptions::now())
+    }
+
+    /// [`Catalog::open`] with an explicit clock and access mode.
+    pub fn open_with(data_dir: &Path, secrets: SecretStore, opts: OpenOptions) -> Result<Catalog> {
+        let store = Store::open_with(data_dir, opts)?;
         Ok(Catalog {
             store,
             secrets,
