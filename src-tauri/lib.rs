@@ -7,7 +7,6 @@ pub mod commands;
 pub mod demo;
 pub mod error;
 
-use ferry_core::catalog::default_data_dir;
 use ferry_core::secrets::{SecretStore, DEFAULT_SERVICE};
 use ferry_core::Catalog;
 
@@ -42,7 +41,12 @@ pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>, catalog: Catalog) -> tau
 pub fn open_catalog() -> ferry_core::Result<Catalog> {
     let service =
         std::env::var("FERRY_KEYCHAIN_SERVICE").unwrap_or_else(|_| DEFAULT_SERVICE.to_string());
-    Catalog::open(&default_data_dir(), SecretStore::new(service))
+    // NOTE: a damaged or read-only database still opens, read-only: the window then says what
+    // is wrong (app_status) instead of the app refusing to start.
+    Catalog::open(
+        &ferry_core::store::data_dir_from_env()?,
+        SecretStore::new(service),
+    )
 }
 
 /// Starts the app.

@@ -137,6 +137,15 @@ fn a_damaged_database_refuses_a_new_credential_names_the_file_and_leaves_no_secr
             1,
             "{how}: the refused credential left no secret in the keychain"
         );
+        let notice = catalog
+            .status(today())
+            .expect("the start-up status is still available")
+            .data_folder_notice
+            .unwrap_or_default();
+        assert!(
+            notice.contains(&db.display().to_string()),
+            "{how}: the window's start-up status names the damaged file: {notice:?}"
+        );
         // Reads are attempted: they either work or fail with the same named error.
         if let Err(e) = catalog.list_credentials(today()) {
             assert!(

@@ -15,6 +15,7 @@ describe('Start-up banners', () => {
     await screen.findByTestId('destinations-empty');
     expect(screen.queryByTestId('keychain-banner')).not.toBeInTheDocument();
     expect(screen.queryByTestId('expiring-banner')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('data-folder-banner')).not.toBeInTheDocument();
   });
 
   it('shows the keychain’s own message when it is unavailable', async () => {
@@ -22,6 +23,14 @@ describe('Start-up banners', () => {
     commands.appStatus.mockResolvedValue({ ...healthyStatus, keychain: { available: false, message } });
     renderApp();
     expect(await screen.findByTestId('keychain-banner')).toHaveTextContent(message);
+  });
+
+  it('says when the settings cannot be changed, naming the file and the fix', async () => {
+    const notice =
+      'The settings database /data/ferry.sqlite3 is damaged. Run `ferry data-folder restore`.';
+    commands.appStatus.mockResolvedValue({ ...healthyStatus, dataFolderNotice: notice });
+    renderApp();
+    expect(await screen.findByTestId('data-folder-banner')).toHaveTextContent(notice);
   });
 
   it('names every expiring credential, its destinations and the fix, and opens the Credentials tab', async () => {

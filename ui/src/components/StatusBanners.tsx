@@ -1,4 +1,5 @@
-// The banners at the top of the window: keychain trouble and secrets that expire soon, from app_status.
+// The banners at the top of the window: a settings database that cannot be changed, keychain
+// trouble and secrets that expire soon, from app_status.
 import {
   Button,
   Link,
@@ -51,13 +52,21 @@ export function StatusBanners({ onOpenCredentials }: { onOpenCredentials: () => 
   }
   if (!status.data) return null;
 
-  const { keychain, expiring } = status.data;
+  const { keychain, expiring, dataFolderNotice } = status.data;
   const showExpiring = expiring.length > 0 && !expiringDismissed;
-  if (keychain.available && !showExpiring) return null;
+  if (keychain.available && !showExpiring && !dataFolderNotice) return null;
   const urgent = expiring.some((c) => isUrgent(c.expiry.level));
 
   return (
     <div className={styles.stack}>
+      {dataFolderNotice && (
+        <MessageBar intent="error" layout="multiline" data-testid="data-folder-banner">
+          <MessageBarBody>
+            <MessageBarTitle>The settings folder needs attention</MessageBarTitle>
+            {dataFolderNotice}
+          </MessageBarBody>
+        </MessageBar>
+      )}
       {!keychain.available && (
         <MessageBar intent="error" layout="multiline" data-testid="keychain-banner">
           <MessageBarBody>

@@ -23,6 +23,7 @@ export const healthyStatus: AppStatus = {
   keychain: { available: true, message: 'The keychain is ready.' },
   today: '2026-11-27',
   expiring: [],
+  dataFolderNotice: null,
 };
 
 export const commands: Mocked = {

@@ -55,6 +55,9 @@ pub struct AppStatus {
     pub today: Date,
     /// Credentials expired or expiring within the warning window, most urgent first.
     pub expiring: Vec<ExpiringCredential>,
+    /// Why the settings database cannot be changed (damaged, read-only) or a backup was
+    /// missed, naming the file and the fix; `None` when all is well.
+    pub data_folder_notice: Option<String>,
 }
 
 /// The data folder: `FERRY_DATA_DIR` if set, else the platform's per-user app-data folder.
@@ -204,8 +207,15 @@ impl Catalog {
 
     /// Keychain state and expiring credentials, for the app's start.
     pub fn status(&self, today: Date) -> Result<AppStatus> {
-        let mut expiring: Vec<ExpiringCredential> = self
-            .list_credentials(today)?
+        let data_folder_notice = self.store.notice();
+        let credentials = match self.list_credentials(today) {
+            Ok(c) => c,
+            // NOTE: a damaged file may refuse even reads; the notice then tells the user what
+            // to do, which matters more than the expiry list it cannot produce.
+            Err(_) if data_folder_notice.is_some() => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        let mut expiring: Vec<ExpiringCredential> = credentials
             .into_iter()
             .filter(|c| c.expiry.level != ExpiryLevel::Ok)
             .map(|c| ExpiringCredential {
@@ -221,6 +231,7 @@ impl Catalog {
             keychain: self.secrets.status(),
             today,
             expiring,
+            data_folder_notice,
         })
     }
 }

@@ -9,4 +9,9 @@ export type AppStatus = { dataDir: string, keychain: KeychainStatus, today: stri
 /**
  * Credentials expired or expiring within the warning window, most urgent first.
  */
-expiring: Array<ExpiringCredential>, };
+expiring: Array<ExpiringCredential>, 
+/**
+ * Why the settings database cannot be changed (damaged, read-only) or a backup was
+ * missed, naming the file and the fix; `None` when all is well.
+ */
+dataFolderNotice: string | null, };
