@@ -2,7 +2,8 @@
 //! before sends start failing.
 
 use super::{
-    collect, default_plugin, fail_if_any, list_names, name_conflict, plugin_ref, Catalog, NamedRef,
+    collect, credential_name_taken, default_plugin, fail_if_any, list_names, name_conflict,
+    plugin_ref, require_credential, Catalog, NamedRef,
 };
 use crate::date::Date;
 use crate::error::{Error, FieldError, Result};
@@ -113,7 +114,7 @@ impl Catalog {
     /// One credential by id or name.
     pub fn get_credential(&self, id_or_name: &str, today: Date) -> Result<CredentialView> {
         let conn = self.store.conn()?;
-        let row = cred_table::require(&conn, id_or_name)?;
+        let row = require_credential(&conn, id_or_name)?;
         self.credential_view(&conn, row, today)
     }
 
@@ -128,7 +129,7 @@ impl Catalog {
     ) -> Result<Option<(String, String, String)>> {
         let name = collect(errors, "name", validate::name(name, "credential"));
         if let Some(n) = &name {
-            if cred_table::name_taken(conn, n, except_id)? {
+            if credential_name_taken(conn, n, except_id)? {
                 errors.push(FieldError::new(
                     "name",
                     format!("A credential named \"{n}\" already exists: choose another name."),
@@ -237,7 +238,7 @@ impl Catalog {
         today: Date,
     ) -> Result<CredentialView> {
         self.store.with_tx(|tx| {
-            let mut row = cred_table::require(tx, id)?;
+            let mut row = require_credential(tx, id)?;
             let mut errors = Vec::new();
             let fields = self.check_credential_fields(
                 tx,
@@ -271,7 +272,7 @@ impl Catalog {
         today: Date,
     ) -> Result<CredentialView> {
         self.store.with_tx(|tx| {
-            let mut row = cred_table::require(tx, id)?;
+            let mut row = require_credential(tx, id)?;
             let mut errors = Vec::new();
             let secret = collect(
                 &mut errors,
@@ -298,7 +299,7 @@ impl Catalog {
     /// Deletes a credential and its secret. Refused while any destination uses it.
     pub fn delete_credential(&self, id_or_name: &str) -> Result<()> {
         self.store.with_tx(|tx| {
-            let row = cred_table::require(tx, id_or_name)?;
+            let row = require_credential(tx, id_or_name)?;
             let users = dest_table::list_by_credential(tx, &row.id)?;
             if !users.is_empty() {
                 return Err(Error::InUse(format!(

@@ -4,33 +4,18 @@
 //! beside the field. The UI shows these same messages inline (it asks the backend rather than
 //! repeating the rules), and the CLI prints them, so a rule lives here once.
 
+mod names;
+
+pub use names::{fold, name, same_name, NAME_MAX};
+
 use crate::cloud::{self, HostInfo};
 use crate::date::Date;
 use serde::{Deserialize, Serialize};
 
-/// Longest accepted name, in characters.
-pub const NAME_MAX: usize = 100;
 /// Longest accepted description, in characters.
 pub const DESCRIPTION_MAX: usize = 1000;
 /// Azure caps a client secret's lifetime at two years in its portal (market.md §5, MS13).
 pub const SECRET_MAX_YEARS: i32 = 2;
-
-/// A display name: trimmed, not empty, no control characters.
-pub fn name(raw: &str, what: &str) -> Result<String, String> {
-    let v = raw.trim();
-    if v.is_empty() {
-        return Err(format!("Enter a name for the {what}."));
-    }
-    if v.chars().count() > NAME_MAX {
-        return Err(format!(
-            "Shorten the name to {NAME_MAX} characters or fewer."
-        ));
-    }
-    if v.chars().any(char::is_control) {
-        return Err("Remove tabs, line breaks and other control characters from the name.".into());
-    }
-    Ok(v.to_string())
-}
 
 /// An optional free-text description: trimmed, bounded.
 pub fn description(raw: &str) -> Result<String, String> {
@@ -91,6 +76,32 @@ pub fn client_secret(raw: &str) -> Result<String, String> {
     Ok(v.to_string())
 }
 
+/// Longest host name DNS allows, in characters (RFC 1035, without the final dot).
+pub const HOST_MAX: usize = 253;
+/// Longest label (the part between two dots) DNS allows.
+pub const LABEL_MAX: usize = 63;
+
+/// What is wrong with the length of `host` or of one of its labels, as DNS limits them.
+fn dns_length_problem(host: &str, what: &str) -> Option<String> {
+    let len = host.chars().count();
+    if len > HOST_MAX {
+        return Some(format!(
+            "The {what} is {len} characters long; DNS allows at most {HOST_MAX}. Check that you \
+             pasted the right text."
+        ));
+    }
+    host.split('.')
+        .find(|l| l.chars().count() > LABEL_MAX)
+        .map(|label| {
+            let start: String = label.chars().take(12).collect();
+            format!(
+                "The part \"{start}…\" of the {what} is {} characters long; DNS allows at most \
+                 {LABEL_MAX} between two dots.",
+                label.chars().count()
+            )
+        })
+}
+
 fn is_domain(v: &str) -> bool {
     let labels: Vec<&str> = v.split('.').collect();
     v.len() <= 253
@@ -129,6 +140,9 @@ pub fn tenant(raw: &str) -> Result<String, String> {
     }
     if v.contains("://") || v.contains('/') {
         return Err("Enter just the tenant ID or domain, not a URL.".into());
+    }
+    if let Some(problem) = dns_length_problem(&v, "tenant domain") {
+        return Err(problem);
     }
     if is_domain(&v) {
         return Ok(v);
@@ -187,6 +201,9 @@ pub fn dynamics_url(raw: &str) -> Result<DynamicsUrl, String> {
         return Err(format!(
             "The URL has no host name. For example: {URL_EXAMPLE}."
         ));
+    }
+    if let Some(problem) = dns_length_problem(host, "host name") {
+        return Err(problem);
     }
     if !host.starts_with('[')
         && !host
@@ -312,27 +329,6 @@ mod tests {
     }
 
     #[test]
-    fn names_are_trimmed_and_must_have_text() {
-        assert_eq!(
-            name("  Dynamics EU  ", "destination").unwrap(),
-            "Dynamics EU",
-            "trimmed"
-        );
-        assert!(
-            name("   ", "destination")
-                .unwrap_err()
-                .contains("Enter a name"),
-            "blank"
-        );
-        assert!(
-            name(&"x".repeat(101), "destination").is_err(),
-            "over 100 characters"
-        );
-        assert!(name("a\tb", "destination").is_err(), "control characters");
-        assert!(name("Ünïcødé ✓", "destination").is_ok(), "unicode is fine");
-    }
-
-    #[test]
     fn client_ids_must_be_guids() {
         let ok = client_id(" {A1B2C3D4-E5F6-4789-ABCD-0123456789EF} ").unwrap();
         assert_eq!(
@@ -414,6 +410,38 @@ mod tests {
         );
         let u = dynamics_url("https://org.crm.microsoftdynamics.us").unwrap();
         assert_eq!(u.host.cloud, Cloud::UsGccHigh, "GCC High recognised");
+    }
+
+    #[test]
+    fn host_names_longer_than_dns_allows_are_refused() {
+        let huge = format!("https://{}.crm.dynamics.com", "a".repeat(100_000));
+        let e = dynamics_url(&huge).unwrap_err();
+        assert!(
+            e.contains("100017 characters long") && e.contains("at most 253"),
+            "a 100,000-character host is refused with its length: {e:.200}"
+        );
+        assert!(
+            e.len() < 300,
+            "the message does not repeat the host: {e:.200}"
+        );
+        let labels = vec!["a".repeat(60); 4].join(".");
+        let e = dynamics_url(&format!("https://{labels}.crm.dynamics.com")).unwrap_err();
+        assert!(e.contains("at most 253"), "254+ characters in total: {e}");
+        let long_label = format!("https://{}.crm.dynamics.com", "b".repeat(64));
+        let e = dynamics_url(&long_label).unwrap_err();
+        assert!(
+            e.contains("64 characters long") && e.contains("63 between two dots"),
+            "a 64-character label is refused: {e}"
+        );
+        let longest = format!("https://{}.crm.dynamics.com", "c".repeat(63));
+        assert!(
+            dynamics_url(&longest).is_ok(),
+            "63 characters per label is allowed"
+        );
+        let e = tenant(&format!("{}.onmicrosoft.com", "d".repeat(64))).unwrap_err();
+        assert!(e.contains("63 between two dots"), "tenant labels too: {e}");
+        let e = tenant(&format!("{}.com", vec!["e".repeat(50); 6].join("."))).unwrap_err();
+        assert!(e.contains("at most 253"), "tenant domains too: {e}");
     }
 
     #[test]
