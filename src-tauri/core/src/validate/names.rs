@@ -95,15 +95,17 @@ fn looks_like_id(name: &str) -> bool {
 /// so names that differ only in case or presentation fold to the same text.
 pub fn fold(name: &str) -> String {
     // NOTE: normalising again after lower-casing keeps the result stable: lower-casing can
-    // produce sequences that NFKC composes.
-    name.trim()
+    // produce sequences that NFKC composes. Trimmed last, because NFKC can turn a character
+    // into a space and a combining mark (U+00B4 becomes U+0020 U+0301).
+    let folded: String = name
         .nfkc()
         .flat_map(char::to_lowercase)
         // NOTE: Greek's final sigma is the same letter as sigma (as Unicode case folding has it).
         .map(|c| if c == 'ς' { 'σ' } else { c })
         .collect::<String>()
         .nfkc()
-        .collect()
+        .collect();
+    folded.trim().to_string()
 }
 
 /// Whether two names are the same name for uniqueness.
@@ -218,5 +220,11 @@ mod tests {
             "a decomposed accent is the same name as the composed one"
         );
         assert!(!same_name("über", "uber"), "accents still matter");
+        assert_eq!(
+            fold(&fold("x´")),
+            fold("x´"),
+            "folding is stable even where NFKC makes a space (´ is a space and U+0301)"
+        );
+        assert_eq!(fold(" ´"), fold("´"), "and the space it makes is trimmed");
     }
 }
