@@ -172,9 +172,38 @@ pub fn missing(dir: Option<&Path>) -> Option<String> {
     None
 }
 
-/// Runs one peer script and reads its closing JSON line.
-fn run_script(mut cmd: Command, tool: &str, how: &str) -> Result<Run> {
-    let out = cmd.output()?;
+/// A fresh private folder for a benchmark run: a random name under the temp folder, 0700 on
+/// Unix, removed when dropped. A predictable path in the shared temp folder could be prepared
+/// (or watched) by another user.
+pub fn private_work_dir() -> std::io::Result<tempfile::TempDir> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("ferry-bench-");
+    // NOTE: tempfile creates folders with the umask's mode; the mode is set at creation so
+    // there is no moment in which the folder is open to others.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o700));
+    }
+    builder.tempdir()
+}
+
+/// Runs one peer script with the sandbox's description (`info`, JSON with its secret) on its
+/// standard input, and reads its closing JSON line.
+fn run_script(mut cmd: Command, info: &str, tool: &str, how: &str) -> Result<Run> {
+    use std::io::Write;
+    // NOTE: the scripts read the description from a path; /dev/stdin lets them read this pipe
+    // instead, so the secret is never written to a file.
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A script that dies early closes the pipe; its exit status tells why, below.
+        let _ = stdin.write_all(info.as_bytes());
+    }
+    let out = child.wait_with_output()?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let line = stdout
         .lines()
@@ -204,30 +233,32 @@ fn run_script(mut cmd: Command, tool: &str, how: &str) -> Result<Run> {
 }
 
 /// dynamics-web-api: `$batch` of 1,000 creates, one batch at a time.
-pub fn run_js(dir: &Path, info: &Path, ca: &Path, rows: usize) -> Result<Run> {
+pub fn run_js(dir: &Path, info: &str, ca: &Path, rows: usize) -> Result<Run> {
     let mut cmd = Command::new("node");
     cmd.arg(dir.join("bench_js.mjs"))
-        .arg(info)
+        .arg("/dev/stdin")
         .arg(rows.to_string())
         .env("NODE_EXTRA_CA_CERTS", ca)
         .env_remove("PARALLEL");
     run_script(
         cmd,
+        info,
         "dynamics-web-api 2.x (node)",
         "$batch, 1,000 creates each, sequential",
     )
 }
 
 /// PowerPlatform-Dataverse-Client: `CreateMultiple` of 1,000, one call at a time.
-pub fn run_py(dir: &Path, info: &Path, ca: &Path, rows: usize) -> Result<Run> {
+pub fn run_py(dir: &Path, info: &str, ca: &Path, rows: usize) -> Result<Run> {
     let mut cmd = Command::new(dir.join(".venv/bin/python"));
     cmd.args(["-W", "ignore::DeprecationWarning"])
         .arg(dir.join("bench_py.py"))
-        .arg(info)
+        .arg("/dev/stdin")
         .arg(rows.to_string())
         .env("REQUESTS_CA_BUNDLE", ca);
     run_script(
         cmd,
+        info,
         "PowerPlatform-Dataverse-Client (python)",
         "CreateMultiple, 1,000 per call, sequential",
     )
@@ -405,6 +436,34 @@ mod tests {
             sandbox_cpu_seconds: None,
             how: String::new(),
         }
+    }
+
+    #[test]
+    fn the_work_folder_is_private_and_unpredictable() {
+        let a = private_work_dir().unwrap();
+        let b = private_work_dir().unwrap();
+        assert_ne!(a.path(), b.path(), "each run gets its own folder");
+        let name = a.path().file_name().unwrap().to_string_lossy().to_string();
+        assert_ne!(
+            name,
+            format!("ferry-bench-{}", std::process::id()),
+            "the name is not derived from the process id"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(a.path()).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700, "only the owner can enter it: {mode:o}");
+        }
+    }
+
+    #[test]
+    fn a_peer_reads_the_sandbox_description_from_a_pipe() {
+        // NOTE: `sh` stands in for node and python: like them it opens the path it is given.
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "cat \"$0\"; echo", "/dev/stdin"]);
+        let run = run_script(cmd, r#"{"rows":7,"seconds":1.5}"#, "sh", "cat").unwrap();
+        assert_eq!(run.rows, 7, "the piped description reached the script");
     }
 
     #[test]

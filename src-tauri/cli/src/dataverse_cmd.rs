@@ -353,9 +353,10 @@ fn start_target(profile: Profile, dir: &Path) -> Result<Target> {
         let sb = Sandbox::start(cfg).map_err(io)?;
         let ca_path = dir.join("ca.pem");
         let info_path = dir.join("sandbox.json");
+        // NOTE: the secret stays in memory; the peers get it over a pipe (see `peers`).
         let info = json!({
             "baseUrl": sb.base_url, "tenant": sb.tenant, "clientId": sb.client_id,
-            "clientSecret": sb.client_secret, "tokenUrl": sb.token_url(), "scope": sb.scope(),
+            "tokenUrl": sb.token_url(), "scope": sb.scope(),
         });
         let written = std::fs::write(&info_path, info.to_string()).and_then(|()| {
             std::fs::write(&ca_path, sb.ca_certificate_pem.clone().unwrap_or_default())
@@ -412,7 +413,11 @@ fn start_target(profile: Profile, dir: &Path) -> Result<Target> {
         }
     };
     let info_path = dir.join("sandbox.json");
-    std::fs::write(&info_path, line.trim())?;
+    let mut public = v.clone();
+    if let Some(o) = public.as_object_mut() {
+        o.remove("clientSecret");
+    }
+    std::fs::write(&info_path, public.to_string())?;
     let text = |k: &str| v[k].as_str().unwrap_or_default().to_string();
     Ok(Target {
         base_url: text("baseUrl"),
@@ -430,8 +435,8 @@ fn start_target(profile: Profile, dir: &Path) -> Result<Target> {
 
 /// Runs the benchmark and prints its figures.
 pub fn bench(args: BenchArgs, json: bool) -> Result<()> {
-    let dir = std::env::temp_dir().join(format!("ferry-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
+    let tmp = bench_peers::private_work_dir()?;
+    let dir = tmp.path().to_path_buf();
     let result = with_target(args.profile, &dir, |t| run_all(&args, t)).and_then(|mut r| {
         if args.peers && args.profile == Profile::Fast && args.realistic_rows > 0 {
             let dir = dir.join("realistic");
@@ -448,7 +453,7 @@ pub fn bench(args: BenchArgs, json: bool) -> Result<()> {
         }
         Ok(r)
     });
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(tmp);
     let (figures, summary) = result?;
     if json {
         print_json(&figures);
@@ -679,9 +684,14 @@ fn peers(
     let Some(dir) = dir else {
         return Ok((Vec::new(), Vec::new()));
     };
+    // The sandbox's description from the file, plus its secret from memory: the whole is
+    // piped to each peer, so the secret is never written to disk.
+    let mut info: Value = serde_json::from_str(&std::fs::read_to_string(info)?).map_err(io)?;
+    info["clientSecret"] = Value::String(t.client_secret.clone());
+    let info = info.to_string();
     let mut runs = Vec::new();
     let mut notes = Vec::new();
-    type Peer = fn(&Path, &Path, &Path, usize) -> Result<bench_peers::Run>;
+    type Peer = fn(&Path, &str, &Path, usize) -> Result<bench_peers::Run>;
     let all: [(&str, Peer); 2] = [
         ("dynamics-web-api", bench_peers::run_js),
         ("PowerPlatform-Dataverse-Client", bench_peers::run_py),
@@ -691,7 +701,7 @@ fn peers(
         for _ in 0..repeat.max(1) {
             admin("POST", "reset")?;
             eprintln!("ferry bench: {name} is sending {n} contacts…");
-            match run(&dir, info, ca, n) {
+            match run(&dir, &info, ca, n) {
                 Ok(mut r) => {
                     r.counted = Some(contacts(admin)?);
                     mine.push(r);

@@ -162,11 +162,18 @@ enum DestinationCmd {
 fn read_secret() -> Result<Secret> {
     let stdin = std::io::stdin();
     let text = if stdin.is_terminal() {
-        rpassword::prompt_password("Client secret (input hidden): ")?
+        rpassword::prompt_password("Client secret (input hidden): ").map_err(|e| {
+            if e.kind() == std::io::ErrorKind::InvalidData {
+                not_utf8()
+            } else {
+                e.into()
+            }
+        })?
     } else {
-        let mut s = String::new();
-        stdin.lock().read_to_string(&mut s)?;
-        s
+        let mut bytes = Vec::new();
+        stdin.lock().read_to_end(&mut bytes)?;
+        // NOTE: the bytes are not kept or echoed: the error says where, never what.
+        String::from_utf8(bytes).map_err(|_| not_utf8())?
     };
     Ok(Secret::new(text.trim_end_matches(['\r', '\n']).to_string()))
 }
@@ -178,6 +185,15 @@ fn data_dir(flag: Option<OsString>) -> Result<PathBuf> {
         Some(f) => Ok(PathBuf::from(f)),
         None => data_dir_from_env(),
     }
+}
+
+/// The error for a secret that is not text.
+fn not_utf8() -> ferry_core::Error {
+    ferry_core::Error::field(
+        "clientSecret",
+        "The secret is not UTF-8 text: pipe just the secret's value as text (for example from \
+         a file saved as UTF-8), or type it at the hidden prompt.",
+    )
 }
 
 fn run(cli: Cli) -> Result<()> {

@@ -37,6 +37,10 @@ impl Cli {
     }
 
     fn run(&self, args: &[&str], stdin: &str) -> Output {
+        self.run_bytes(args, stdin.as_bytes())
+    }
+
+    fn run_bytes(&self, args: &[&str], stdin: &[u8]) -> Output {
         let mut child = self
             .cmd(args)
             .stdin(Stdio::piped())
@@ -44,12 +48,7 @@ impl Cli {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
         child.wait_with_output().unwrap()
     }
 
@@ -293,5 +292,39 @@ fn without_a_keychain_no_credential_is_saved() {
         list,
         Value::Array(vec![]),
         "the credential row was rolled back"
+    );
+}
+
+#[test]
+fn a_secret_that_is_not_utf8_text_is_refused_as_bad_input() {
+    let c = cli();
+    let out = c.run_bytes(
+        &[
+            "credentials",
+            "add",
+            "--name",
+            "Latin-1",
+            "--client-id",
+            CLIENT_ID,
+            "--expires",
+            "1y",
+        ],
+        b"caf\xe9-secret\n",
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "bad input exits 2: {err}");
+    assert!(
+        err.contains("the secret on standard input: The secret is not UTF-8 text"),
+        "says what is wrong with the secret: {err}"
+    );
+    assert!(
+        !err.contains("file could not be read"),
+        "not blamed on a file: {err}"
+    );
+    let listed = c.json(&["--json", "credentials", "list"], "");
+    assert_eq!(
+        listed.as_array().map(Vec::len),
+        Some(0),
+        "nothing was saved: {listed}"
     );
 }

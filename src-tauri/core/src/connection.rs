@@ -10,9 +10,17 @@
 //! versions read SQLite and the keychain synchronously before their first await; those reads
 //! take milliseconds, so they are not moved to a blocking thread.
 //!
-//! An extra trusted CA (e.g. the sandbox in HTTPS mode, or a proxy that inspects TLS) is read
-//! from `trusted-ca.pem` in the data folder when that file exists.
+//! An extra trusted CA (the sandbox's, in HTTPS mode) is read from `trusted-ca.pem` in the data
+//! folder when that file exists. It vouches for loopback servers only (see
+//! [`crate::dataverse::tls`]): a real organisation or sign-in host is verified against the
+//! platform's roots alone, so a proxy that inspects TLS needs its CA in the operating system's
+//! trust store, not in this file.
+//!
+//! Plain `http://` is allowed for the local sandbox's own credential only; any other secret
+//! would cross the loopback interface unencrypted. Saving a destination refuses the mix, and
+//! connecting refuses it again for rows saved before that rule.
 
+use crate::catalog::destinations::plain_http_refusal;
 use crate::catalog::{CredentialView, DestinationInput, DestinationView};
 use crate::cloud::Cloud;
 use crate::dataverse::metadata::{self, TableDetails, TableInfo};
@@ -29,7 +37,8 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-/// File in the data folder whose PEM certificates are trusted in addition to the system's.
+/// File in the data folder whose PEM certificates are trusted, for loopback servers only, in
+/// addition to the system's.
 pub const TRUSTED_CA_FILE: &str = "trusted-ca.pem";
 
 /// What a successful connection test learned.
@@ -154,6 +163,10 @@ impl Catalog {
     /// A new client for these settings, after checking the credential: an expired or missing
     /// secret is refused without a network call.
     fn new_client(&self, target: &Target<'_>, cred: &CredentialView) -> Result<DataverseClient> {
+        // NOTE: saving already refuses this; checked again for rows saved by older versions.
+        if let Some(message) = plain_http_refusal(target.url, &cred.id) {
+            return Err(Error::field("dynamicsUrl", message));
+        }
         if cred.expiry.level == ExpiryLevel::Expired {
             return Err(Error::AuthFailed(format!(
                 "The secret of credential \"{}\" expired on {} ({}). Create a new secret in the \

@@ -90,9 +90,33 @@ mod tests {
     }
 
     #[test]
-    fn dynamics_offers_the_supported_api_versions() {
-        let p = get(DYNAMICS).unwrap();
-        assert_eq!(p.default_api_version, "9.2", "9.2 is the default");
-        assert!(p.api_versions.contains(&"8.2"), "8.2 stays selectable");
+    fn every_plugin_defaults_to_a_version_it_offers_and_lists_versions_newest_first() {
+        for p in all() {
+            assert!(
+                p.api_versions.contains(&p.default_api_version),
+                "{}: a new destination starts on a version the picker offers",
+                p.id
+            );
+            let parsed: Vec<(u32, u32)> = p
+                .api_versions
+                .iter()
+                .map(|v| {
+                    let (major, minor) = v.split_once('.').expect("versions are major.minor");
+                    (major.parse().unwrap(), minor.parse().unwrap())
+                })
+                .collect();
+            assert!(
+                parsed.windows(2).all(|w| w[0] > w[1]),
+                "{}: versions are listed newest first, without repeats: {:?}",
+                p.id,
+                p.api_versions
+            );
+            assert_eq!(
+                get(p.id),
+                Some(p),
+                "{}: a stored plugin id finds its plugin again",
+                p.id
+            );
+        }
     }
 }

@@ -7,9 +7,11 @@
 mod dataverse_support;
 
 use dataverse_support::*;
-use ferry_core::dataverse::auth::{AccessToken, ClientCredentials, TokenFuture, TokenSource};
+use ferry_core::dataverse::auth::{
+    AccessToken, ClientCredentials, Clock, TokenFuture, TokenSource,
+};
 use ferry_core::dataverse::bulk::{self, BulkOp, BulkOptions};
-use ferry_core::dataverse::client::http_client;
+use ferry_core::dataverse::client::{http_client, Request};
 use ferry_core::dataverse::records::{self, WriteKind};
 use ferry_core::dataverse::{AuthFailure, DataverseClient, DataverseError, NetworkFailure};
 use ferry_core::secrets::Secret;
@@ -17,7 +19,7 @@ use ferry_sandbox::{Faults, Limits};
 use serde_json::{json, Map};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_in_and_who_am_i_return_the_sandbox_identity_and_dop_hint() {
@@ -227,21 +229,62 @@ async fn a_401_renews_the_token_once_and_replays_the_request() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn short_lived_tokens_are_renewed_during_a_run() {
-    let env = start(|c| c.token_lifetime = Duration::from_secs(2));
+async fn tokens_are_reused_until_their_renewal_time_and_renewed_after_it() {
+    // NOTE: the token cache reads a clock the test moves on, so no real time passes; the
+    // sandbox's tokens last an hour of real time, far longer than the test runs.
+    let env = start(|c| c.token_lifetime = Duration::from_secs(3600));
     let cfg = config(&env.sb);
     let http = http_client(&cfg).unwrap();
-    let tokens = Arc::new(ClientCredentials::new(http, Arc::new(cfg.clone())));
+    let now = Arc::new(std::sync::Mutex::new(Instant::now()));
+    let clock_now = now.clone();
+    let clock: Clock = Arc::new(move || *clock_now.lock().unwrap());
+    let tokens = Arc::new(ClientCredentials::with_clock(
+        http,
+        Arc::new(cfg.clone()),
+        clock,
+    ));
     let c = DataverseClient::with_token_source(cfg, tokens.clone()).unwrap();
-    for _ in 0..3 {
-        c.who_am_i().await.expect("every call succeeds");
-        tokio::time::sleep(Duration::from_millis(1200)).await;
-    }
-    assert!(
-        tokens.sign_ins() >= 2,
-        "a 2-second token is renewed before it runs out (sign-ins: {})",
-        tokens.sign_ins()
+    let advance = |d: Duration| *now.lock().unwrap() += d;
+    c.who_am_i().await.expect("the first call signs in");
+    assert_eq!(tokens.sign_ins(), 1, "the first call signs in once");
+    advance(Duration::from_secs(3600 - 300 - 1));
+    c.who_am_i().await.expect("the cached token still works");
+    assert_eq!(
+        tokens.sign_ins(),
+        1,
+        "an hour-long token is reused until five minutes before it ends"
     );
+    advance(Duration::from_secs(2));
+    c.who_am_i().await.expect("the renewed token works");
+    assert_eq!(
+        tokens.sign_ins(),
+        2,
+        "past its renewal time the token is renewed, once"
+    );
+    c.who_am_i().await.expect("the renewed token is reused");
+    assert_eq!(tokens.sign_ins(), 2, "the renewed token is cached in turn");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_reply_with_a_huge_lifetime_signs_in_without_panicking() {
+    for reply in [
+        r#"{"token_type":"Bearer","expires_in":18446744073709551615,"access_token":"canned"}"#,
+        r#"{"token_type":"Bearer","expires_in":"9223372036854775807","access_token":"canned"}"#,
+    ] {
+        let url = canned_server_with_token(
+            reply,
+            200,
+            r#"{"OrganizationId":"o","UserId":"u","BusinessUnitId":"b"}"#,
+        );
+        let who = canned_client(&url)
+            .who_am_i()
+            .await
+            .expect("a huge expires_in is clamped, and the call goes on");
+        assert_eq!(
+            who.user_id, "u",
+            "WhoAmI answered after signing in with {reply}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -308,15 +351,22 @@ async fn unavailable_answers_and_dropped_connections_are_retried() {
         "503s and resets were retried"
     );
     for i in 0..8 {
-        let row = records::read(
-            &c,
-            "contacts",
-            &email_key(&format!("f{i}@x.example")),
-            &["lastname"],
-        )
-        .await
-        .unwrap();
-        assert!(row.is_some(), "row {i} exists exactly once after retries");
+        // NOTE: a $filter on the key column, not a read by key: a read by key would find one
+        // row even if a replayed write had created a second.
+        let path = format!(
+            "contacts?$select=contactid&$filter=emailaddress1%20eq%20%27f{i}%40x.example%27"
+        );
+        let found: serde_json::Value = c
+            .send(&Request::new(reqwest::Method::GET, path))
+            .await
+            .expect("the filtered query answers")
+            .json()
+            .unwrap();
+        assert_eq!(
+            found["value"].as_array().map(Vec::len),
+            Some(1),
+            "row {i} exists exactly once after retries: {found}"
+        );
     }
 }
 

@@ -1,5 +1,8 @@
 //! Connection tests and the metadata cache through the catalog, against the sandbox, with the
 //! real OS keychain (run under scripts/with-keyring.sh, like the catalog tests).
+//!
+//! The sandbox runs over HTTPS with its CA in the data folder's `trusted-ca.pem`, as a user
+//! would set it up: an ordinary credential may not sign in over plain http://.
 
 use ferry_core::catalog::{DestinationInput, NewCredential};
 use ferry_core::date::Date;
@@ -23,9 +26,18 @@ fn fixture(secret: Option<&str>) -> Fixture {
     let mut cfg = SandboxConfig::for_profile(ferry_sandbox::Profile::Fast);
     cfg.data_path = Some(dir.path().join("sandbox.sqlite3"));
     cfg.dop_hint = 6;
+    cfg.https = true;
     let sb = Sandbox::start(cfg).expect("the sandbox starts");
     let service = format!("ferry-core-test-{}", ferry_core::ids::new_id("t"));
-    let catalog = Catalog::open(&dir.path().join("data"), SecretStore::new(service)).unwrap();
+    let data = dir.path().join("data");
+    let catalog = Catalog::open(&data, SecretStore::new(service)).unwrap();
+    std::fs::write(
+        data.join(ferry_core::connection::TRUSTED_CA_FILE),
+        sb.ca_certificate_pem
+            .as_deref()
+            .expect("an HTTPS sandbox has a CA"),
+    )
+    .unwrap();
     let cred = catalog
         .create_credential(
             NewCredential {
@@ -172,4 +184,71 @@ fn tables_and_columns_come_from_the_cache_until_refreshed() {
         ErrorCode::NotFound,
         "an unknown table is not_found: {missing}"
     );
+}
+
+#[test]
+fn an_ordinary_credential_is_never_sent_over_plain_http() {
+    let f = fixture(None);
+    let cred = f.catalog.get_credential("Sandbox app", today()).unwrap();
+    let plain = f.sb.base_url.replacen("https://", "http://", 1);
+    let input = DestinationInput {
+        name: "Plain".into(),
+        description: String::new(),
+        plugin: "microsoft-dynamics".into(),
+        credential_id: cred.id.clone(),
+        tenant_id: f.sb.tenant.clone(),
+        dynamics_url: plain.clone(),
+        api_version: String::new(),
+        business_users: true,
+        restricted_pii: false,
+    };
+    let e = f.catalog.create_destination(input, today()).unwrap_err();
+    let ferry_core::Error::Validation(fields) = &e else {
+        panic!("saving is a validation error: {e:?}")
+    };
+    assert_eq!(fields[0].field, "dynamicsUrl", "the URL is blamed: {e}");
+    assert!(
+        fields[0].message.contains("use https://") && fields[0].message.contains("Local sandbox"),
+        "the message names both ways out: {e}"
+    );
+    // A row saved before the rule existed: the connection refuses it before any network call.
+    let conn = f.catalog.store().conn().unwrap();
+    conn.execute(
+        "UPDATE destinations SET dynamics_url = ?1 WHERE name = 'Sandbox'",
+        [&plain],
+    )
+    .unwrap();
+    let e = f.catalog.test_connection("Sandbox", today()).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Validation, "refused on connect: {e}");
+    assert!(
+        e.to_string().contains("unencrypted"),
+        "says why the stored destination cannot connect: {e}"
+    );
+}
+
+#[test]
+fn the_sandbox_credential_may_use_plain_http_to_its_own_sandbox() {
+    use ferry_core::catalog::DemoTarget;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = SandboxConfig::for_profile(ferry_sandbox::Profile::Fast);
+    cfg.data_path = Some(dir.path().join("sandbox.sqlite3"));
+    let sb = Sandbox::start(cfg).expect("the sandbox starts");
+    assert!(sb.base_url.starts_with("http://"), "a plain-http sandbox");
+    let service = format!("ferry-core-test-{}", ferry_core::ids::new_id("t"));
+    let catalog = Catalog::open(&dir.path().join("data"), SecretStore::new(service)).unwrap();
+    let demo = catalog
+        .ensure_demo_destination(
+            &DemoTarget {
+                base_url: sb.base_url.clone(),
+                tenant: sb.tenant.clone(),
+                client_id: sb.client_id.clone(),
+                client_secret: Secret::new(sb.client_secret.clone()),
+            },
+            today(),
+        )
+        .expect("the sandbox destination is stored");
+    let report = catalog
+        .test_connection(&demo.id, today())
+        .expect("the sandbox's own credential signs in over http");
+    assert_eq!(report.user_id.len(), 36, "WhoAmI answered");
 }

@@ -2,8 +2,8 @@
 //! before sends start failing.
 
 use super::{
-    collect, default_plugin, fail_if_any, list_names, name_conflict, plugin_ref, Catalog,
-    KeychainUndo, NamedRef,
+    collect, credential_name_taken, default_plugin, fail_if_any, list_names, name_conflict,
+    plugin_ref, require_credential, Catalog, KeychainUndo, NamedRef,
 };
 use crate::date::Date;
 use crate::error::{Error, FieldError, Result};
@@ -115,7 +115,7 @@ impl Catalog {
     /// One credential by id or name.
     pub fn get_credential(&self, id_or_name: &str, today: Date) -> Result<CredentialView> {
         self.store.read(|conn| {
-            let row = cred_table::require(conn, id_or_name)?;
+            let row = require_credential(conn, id_or_name)?;
             self.credential_view(conn, row, today)
         })
     }
@@ -131,7 +131,7 @@ impl Catalog {
     ) -> Result<Option<(String, String, String)>> {
         let name = collect(errors, "name", validate::name(name, "credential"));
         if let Some(n) = &name {
-            if cred_table::name_taken(conn, n, except_id)? {
+            if credential_name_taken(conn, n, except_id)? {
                 errors.push(FieldError::new(
                     "name",
                     format!("A credential named \"{n}\" already exists: choose another name."),
@@ -242,7 +242,7 @@ impl Catalog {
         today: Date,
     ) -> Result<CredentialView> {
         self.store.with_tx(|tx| {
-            let mut row = cred_table::require(tx, id)?;
+            let mut row = require_credential(tx, id)?;
             let mut errors = Vec::new();
             let fields = self.check_credential_fields(
                 tx,
@@ -276,7 +276,7 @@ impl Catalog {
         today: Date,
     ) -> Result<CredentialView> {
         self.write_with_keychain(|tx, undo| {
-            let mut row = cred_table::require(tx, id)?;
+            let mut row = require_credential(tx, id)?;
             let mut errors = Vec::new();
             let secret = collect(
                 &mut errors,
@@ -307,7 +307,7 @@ impl Catalog {
     /// Deletes a credential and its secret. Refused while any destination uses it.
     pub fn delete_credential(&self, id_or_name: &str) -> Result<()> {
         self.write_with_keychain(|tx, undo| {
-            let row = cred_table::require(tx, id_or_name)?;
+            let row = require_credential(tx, id_or_name)?;
             let users = dest_table::list_by_credential(tx, &row.id)?;
             if !users.is_empty() {
                 return Err(Error::InUse(format!(

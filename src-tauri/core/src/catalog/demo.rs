@@ -5,7 +5,7 @@
 //! are brought up to date (the sandbox may listen on another port than last time). The user's
 //! own edits to the name, description and access switches are kept.
 
-use super::{Catalog, DestinationView};
+use super::{credential_name_taken, destination_name_taken, Catalog, DestinationView};
 use crate::date::Date;
 use crate::error::Result;
 use crate::ids;
@@ -74,7 +74,7 @@ impl Catalog {
                 }
                 None => CredentialRow {
                     id: DEMO_CREDENTIAL_ID.to_string(),
-                    name: free_name(|n| cred_table::name_taken(tx, n, None), "Local sandbox app")?,
+                    name: free_name(|n| credential_name_taken(tx, n, None), "Local sandbox app")?,
                     description: "Signs in to the sandbox that runs inside Ferry.".into(),
                     plugin: plugins::DYNAMICS.into(),
                     client_id: client_id.clone(),
@@ -96,7 +96,7 @@ impl Catalog {
                 }
                 None => DestinationRow {
                     id: DEMO_DESTINATION_ID.to_string(),
-                    name: free_name(|n| dest_table::name_taken(tx, n, None), "Local sandbox")?,
+                    name: free_name(|n| destination_name_taken(tx, n, None), "Local sandbox")?,
                     description:
                         "A Dataverse look-alike on this computer: try Ferry without a tenant."
                             .into(),

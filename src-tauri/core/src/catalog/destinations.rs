@@ -1,6 +1,9 @@
 //! Destinations: where rows go, checked field by field, with the cloud their URL belongs to.
 
-use super::{collect, default_plugin, fail_if_any, name_conflict, plugin_ref, Catalog, NamedRef};
+use super::{
+    collect, default_plugin, destination_name_taken, fail_if_any, name_conflict, plugin_ref,
+    require_destination, Catalog, NamedRef,
+};
 use crate::cloud::{Cloud, HostInfo};
 use crate::date::Date;
 use crate::error::{FieldError, Result};
@@ -103,6 +106,18 @@ impl From<&validate::DynamicsUrl> for UrlCheck {
     }
 }
 
+/// Why `credential_id` may not sign in over `url`, when `url` is plain `http://`: only the
+/// local sandbox's own credential may, because its secret protects nothing but the sandbox.
+/// Any other secret would cross the loopback interface in clear text, readable by any local
+/// process that listens there in the sandbox's place.
+pub(crate) fn plain_http_refusal(url: &str, credential_id: &str) -> Option<String> {
+    (url.starts_with("http://") && credential_id != super::DEMO_CREDENTIAL_ID).then(|| {
+        "Plain http:// would send this credential's secret unencrypted: use https://, or choose \
+         the Local sandbox's own credential (\"Local sandbox app\") for the built-in sandbox."
+            .to_string()
+    })
+}
+
 impl Catalog {
     fn destination_view(
         &self,
@@ -150,7 +165,7 @@ impl Catalog {
     /// One destination by id or name.
     pub fn get_destination(&self, id_or_name: &str, today: Date) -> Result<DestinationView> {
         self.store.read(|conn| {
-            let row = dest_table::require(conn, id_or_name)?;
+            let row = require_destination(conn, id_or_name)?;
             self.destination_view(conn, row, today)
         })
     }
@@ -174,7 +189,7 @@ impl Catalog {
             validate::name(&input.name, "destination"),
         );
         if let Some(n) = &name {
-            if dest_table::name_taken(conn, n, except_id)? {
+            if destination_name_taken(conn, n, except_id)? {
                 errors.push(FieldError::new(
                     "name",
                     format!("A destination named \"{n}\" already exists: choose another name."),
@@ -241,6 +256,11 @@ impl Catalog {
             "dynamicsUrl",
             validate::dynamics_url(&input.dynamics_url),
         );
+        if let (Some(c), Some(u)) = (&credential, &url) {
+            if let Some(message) = plain_http_refusal(&u.url, &c.id) {
+                errors.push(FieldError::new("dynamicsUrl", message));
+            }
+        }
         let api_version = match plugin {
             Some(p) if input.api_version.trim().is_empty() => {
                 Some(p.default_api_version.to_string())
@@ -347,7 +367,7 @@ impl Catalog {
         today: Date,
     ) -> Result<DestinationView> {
         let id = self.store.with_tx(|tx| {
-            let old = dest_table::require(tx, id_or_name)?;
+            let old = require_destination(tx, id_or_name)?;
             let (errors, _, row) = self.check_destination_on(tx, &input, Some(&old.id), today)?;
             fail_if_any(errors)?;
             let mut row = row.expect("valid input yields a row");
@@ -363,7 +383,7 @@ impl Catalog {
     /// Deletes a destination. Its credential stays.
     pub fn delete_destination(&self, id_or_name: &str) -> Result<()> {
         self.store.with_tx(|tx| {
-            let row = dest_table::require(tx, id_or_name)?;
+            let row = require_destination(tx, id_or_name)?;
             dest_table::delete(tx, &row.id)?;
             Ok(())
         })

@@ -10,7 +10,7 @@
 
 mod credentials;
 mod demo;
-mod destinations;
+pub(crate) mod destinations;
 
 pub use credentials::{CredentialEdit, CredentialView, NewCredential, SecretRotation};
 pub use demo::{DemoTarget, DEMO_CREDENTIAL_ID, DEMO_DESTINATION_ID};
@@ -22,6 +22,7 @@ use crate::expiry::{ExpiryLevel, ExpiryStatus};
 use crate::plugins;
 use crate::secrets::{KeychainStatus, Secret, SecretStore};
 use crate::store::{is_unique_violation, OpenOptions, Store};
+use crate::validate;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -118,6 +119,69 @@ pub(crate) fn name_conflict(e: Error, what: &str, name: &str) -> Error {
     } else {
         e
     }
+}
+
+/// Whether another credential (not `except_id`) has a name that folds to the same text as
+/// `name` (see [`validate::fold`]).
+///
+/// NOTE: the table's UNIQUE index only folds ASCII case, so the comparison is made here. Writers
+/// run this inside an IMMEDIATE transaction, so two of them cannot both pass it.
+pub(crate) fn credential_name_taken(
+    conn: &rusqlite::Connection,
+    name: &str,
+    except_id: Option<&str>,
+) -> Result<bool> {
+    Ok(crate::store::credentials::list(conn)?
+        .iter()
+        .any(|r| Some(r.id.as_str()) != except_id && validate::same_name(&r.name, name)))
+}
+
+/// Like [`credential_name_taken`], for destinations.
+pub(crate) fn destination_name_taken(
+    conn: &rusqlite::Connection,
+    name: &str,
+    except_id: Option<&str>,
+) -> Result<bool> {
+    Ok(crate::store::destinations::list(conn)?
+        .iter()
+        .any(|r| Some(r.id.as_str()) != except_id && validate::same_name(&r.name, name)))
+}
+
+/// The credential with this id or name; a name matches in any case or presentation
+/// ([`validate::fold`]), as uniqueness does.
+pub(crate) fn require_credential(
+    conn: &rusqlite::Connection,
+    id_or_name: &str,
+) -> Result<crate::store::credentials::CredentialRow> {
+    use crate::store::credentials as table;
+    if let Some(row) = table::get(conn, id_or_name)? {
+        return Ok(row);
+    }
+    table::list(conn)?
+        .into_iter()
+        .find(|r| validate::same_name(&r.name, id_or_name))
+        .ok_or_else(|| Error::NotFound {
+            what: "credential",
+            key: id_or_name.to_string(),
+        })
+}
+
+/// Like [`require_credential`], for destinations.
+pub(crate) fn require_destination(
+    conn: &rusqlite::Connection,
+    id_or_name: &str,
+) -> Result<crate::store::destinations::DestinationRow> {
+    use crate::store::destinations as table;
+    if let Some(row) = table::get(conn, id_or_name)? {
+        return Ok(row);
+    }
+    table::list(conn)?
+        .into_iter()
+        .find(|r| validate::same_name(&r.name, id_or_name))
+        .ok_or_else(|| Error::NotFound {
+            what: "destination",
+            key: id_or_name.to_string(),
+        })
 }
 
 pub(crate) fn default_plugin() -> String {

@@ -5,6 +5,10 @@
 //! renewed before it expires: five minutes early, or at half its life for short-lived tokens.
 //! A caller that got a 401 asks for a renewal once. This module never logs, formats or returns
 //! the secret or a token's text; [`AccessToken`] prints as `<redacted>`.
+//!
+//! The server's `expires_in` is untrusted input: it is clamped to [`MAX_TOKEN_LIFETIME`], so a
+//! huge value can neither overflow the clock nor keep a token cached for ever. The cache reads
+//! time through a [`Clock`], so tests can move time on without sleeping.
 
 use super::config::ClientConfig;
 use super::error::{auth_error, DataverseError, Result};
@@ -16,6 +20,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
+/// The longest a token is kept, whatever the server says. Entra issues tokens for 60 to 90
+/// minutes; a day leaves room for any real server while bounding a bogus `expires_in`.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Where the token cache reads the time: the monotonic clock, or a test's own.
+pub type Clock = Arc<dyn Fn() -> Instant + Send + Sync>;
+
+/// The monotonic clock.
+pub fn system_clock() -> Clock {
+    Arc::new(Instant::now)
+}
+
 /// A bearer token and when to stop using it.
 #[derive(Clone)]
 pub struct AccessToken {
@@ -25,11 +41,22 @@ pub struct AccessToken {
 }
 
 impl AccessToken {
-    /// A token valid for `lifetime`, renewed at the margin [`renew_margin`] before its end.
+    /// A token valid for `lifetime` from now, renewed at the margin [`renew_margin`] before its
+    /// end.
     pub fn new(value: impl Into<String>, lifetime: Duration) -> Self {
+        Self::issued_at(value, lifetime, Instant::now())
+    }
+
+    /// A token issued at `now` and valid for `lifetime`, which is clamped to
+    /// [`MAX_TOKEN_LIFETIME`]: never panics, whatever the lifetime.
+    pub fn issued_at(value: impl Into<String>, lifetime: Duration, now: Instant) -> Self {
+        let lifetime = lifetime.min(MAX_TOKEN_LIFETIME);
+        let usable = lifetime.saturating_sub(renew_margin(lifetime));
         AccessToken {
             value: value.into(),
-            renew_at: Instant::now() + lifetime.saturating_sub(renew_margin(lifetime)),
+            // NOTE: a day always fits in an Instant in practice; should it not, renewing on
+            // every request is the safe failure.
+            renew_at: now.checked_add(usable).unwrap_or(now),
         }
     }
 
@@ -77,17 +104,24 @@ pub struct ClientCredentials {
     config: Arc<ClientConfig>,
     cached: Mutex<Option<AccessToken>>,
     sign_ins: std::sync::atomic::AtomicU64,
+    clock: Clock,
 }
 
 impl ClientCredentials {
     /// A source over `http` (which must not follow redirects: a redirected token request could
     /// carry the secret elsewhere).
     pub fn new(http: reqwest::Client, config: Arc<ClientConfig>) -> Self {
+        Self::with_clock(http, config, system_clock())
+    }
+
+    /// Like [`ClientCredentials::new`], reading the time from `clock` (tests move it on).
+    pub fn with_clock(http: reqwest::Client, config: Arc<ClientConfig>, clock: Clock) -> Self {
         ClientCredentials {
             http,
             config,
             cached: Mutex::new(None),
             sign_ins: std::sync::atomic::AtomicU64::new(0),
+            clock,
         }
     }
 
@@ -140,18 +174,24 @@ impl ClientCredentials {
         let reply: TokenReply = serde_json::from_slice(&body).map_err(|_| {
             DataverseError::Protocol("the sign-in reply has no access token".into())
         })?;
-        // NOTE: v2.0 sends a number, v1 a string; accept both.
-        let secs = match &reply.expires_in {
-            serde_json::Value::Number(n) => n.as_u64(),
-            serde_json::Value::String(s) => s.parse().ok(),
-            _ => None,
-        }
-        .unwrap_or(3599);
-        Ok(AccessToken::new(
+        Ok(AccessToken::issued_at(
             reply.access_token,
-            Duration::from_secs(secs),
+            token_lifetime(&reply.expires_in),
+            (self.clock)(),
         ))
     }
+}
+
+/// The lifetime a token reply announces in `expires_in`: v2.0 sends a number, v1 a string.
+/// Anything else (missing, negative, fractional, absurd) counts as Entra's usual hour, and
+/// what is left is clamped by [`AccessToken::issued_at`].
+pub fn token_lifetime(expires_in: &serde_json::Value) -> Duration {
+    let secs = match expires_in {
+        serde_json::Value::Number(n) => n.as_u64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    };
+    Duration::from_secs(secs.unwrap_or(3599))
 }
 
 impl TokenSource for ClientCredentials {
@@ -161,7 +201,7 @@ impl TokenSource for ClientCredentials {
             // sign-in instead of each starting their own.
             let mut cached = self.cached.lock().await;
             if let Some(t) = cached.as_ref() {
-                if !renew && Instant::now() < t.renew_at {
+                if !renew && (self.clock)() < t.renew_at {
                     return Ok(t.clone());
                 }
             }
@@ -187,6 +227,25 @@ mod tests {
             renew_margin(Duration::from_secs(60)),
             Duration::from_secs(30),
             "a one-minute token renews at half-life"
+        );
+    }
+
+    #[test]
+    fn a_huge_expires_in_is_clamped_instead_of_overflowing_the_clock() {
+        let now = Instant::now();
+        for secs in [u64::MAX, u64::MAX / 2, u64::MAX / 1_000_000_000] {
+            let lifetime = token_lifetime(&serde_json::json!(secs));
+            let t = AccessToken::issued_at("t", lifetime, now);
+            assert!(
+                t.renew_at > now && t.renew_at <= now + MAX_TOKEN_LIFETIME,
+                "expires_in {secs} is kept at most a day, without panicking"
+            );
+        }
+        let t = AccessToken::issued_at("t", token_lifetime(&serde_json::json!("1e400")), now);
+        assert_eq!(
+            t.renew_at,
+            now + Duration::from_secs(3599 - 300),
+            "an expires_in that is no whole number counts as an hour"
         );
     }
 

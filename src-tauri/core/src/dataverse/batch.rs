@@ -129,11 +129,20 @@ pub fn parse(content_type: &str, body: &[u8]) -> Result<Vec<PartResponse>> {
     })?;
     let text = String::from_utf8_lossy(body);
     let mut parts = Vec::new();
-    parse_into(&text, &boundary, &mut parts)?;
+    parse_into(&text, &boundary, &mut parts, 0)?;
     Ok(parts)
 }
 
-fn parse_into(text: &str, boundary: &str, out: &mut Vec<PartResponse>) -> Result<()> {
+/// How deep multipart parts may nest: a batch holds change sets, which hold requests. Deeper
+/// nesting is no Dataverse answer, and unbounded recursion could exhaust the stack.
+const MAX_NESTING: usize = 2;
+
+fn parse_into(text: &str, boundary: &str, out: &mut Vec<PartResponse>, depth: usize) -> Result<()> {
+    if depth > MAX_NESTING {
+        return Err(DataverseError::Protocol(
+            "the batch response nests multipart parts deeper than change sets".into(),
+        ));
+    }
     let delim = format!("--{boundary}");
     for chunk in text.split(delim.as_str()).skip(1) {
         if chunk.starts_with("--") {
@@ -142,7 +151,7 @@ fn parse_into(text: &str, boundary: &str, out: &mut Vec<PartResponse>) -> Result
         let chunk = chunk.trim_start_matches(['\r', '\n']);
         let (mime, rest) = head_and_rest(chunk);
         if let Some(inner) = header_value(&mime, "content-type").and_then(boundary_of) {
-            parse_into(rest, &inner, out)?;
+            parse_into(rest, &inner, out, depth + 1)?;
             continue;
         }
         let (http_head, body) = head_and_rest(rest);
@@ -258,5 +267,22 @@ mod tests {
         let parts = parse("multipart/mixed; boundary=\"b\"", resp.as_bytes()).unwrap();
         let statuses: Vec<u16> = parts.iter().map(|p| p.status).collect();
         assert_eq!(statuses, vec![204, 201], "nested parts come out in order");
+    }
+
+    #[test]
+    fn deeply_nested_parts_are_refused_instead_of_recursing_without_end() {
+        let depth = 10_000;
+        let mut resp = String::new();
+        for i in 0..depth {
+            resp.push_str(&format!(
+                "--b{i}\r\nContent-Type: multipart/mixed; boundary=b{}\r\n\r\n",
+                i + 1
+            ));
+        }
+        let e = parse("multipart/mixed; boundary=b0", resp.as_bytes()).unwrap_err();
+        assert!(
+            e.to_string().contains("nests multipart parts deeper"),
+            "a nesting no server sends is a protocol error: {e}"
+        );
     }
 }

@@ -9,6 +9,7 @@ use super::auth::{ClientCredentials, TokenSource};
 use super::config::ClientConfig;
 use super::error::{forbidden, ApiError, DataverseError, Result};
 use super::retry::{self, Action, Attempt};
+use super::tls::LoopbackScopedVerifier;
 pub use super::transport::{network_error, standard_headers};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -109,9 +110,10 @@ pub struct DataverseClient {
     pub stats: Stats,
 }
 
-/// Builds the reqwest client: rustls on ring with the platform's roots plus the configured CA,
-/// no redirects (a redirected token request could carry the secret elsewhere), no cookies (so
-/// parallel requests are not pinned to one web server).
+/// Builds the reqwest client: rustls on ring with the platform's roots, plus the configured CA
+/// for loopback servers only (see [`super::tls`]), no redirects (a redirected token request
+/// could carry the secret elsewhere), no cookies (so parallel requests are not pinned to one
+/// web server).
 pub fn http_client(config: &ClientConfig) -> Result<reqwest::Client> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::CertificateDer;
@@ -124,9 +126,8 @@ pub fn http_client(config: &ClientConfig) -> Result<reqwest::Client> {
             })?);
         }
     }
-    let verifier =
-        rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone())
-            .map_err(|e| DataverseError::Config(format!("TLS roots could not be loaded: {e}")))?;
+    let verifier = LoopbackScopedVerifier::new(extra, provider.clone())
+        .map_err(|e| DataverseError::Config(format!("TLS roots could not be loaded: {e}")))?;
     let tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| DataverseError::Config(format!("TLS could not be set up: {e}")))?

@@ -35,7 +35,8 @@ pub struct ClientConfig {
     pub token_url: String,
     /// `<org_url>/.default`.
     pub scope: String,
-    /// An extra trusted CA (PEM), e.g. the sandbox's in HTTPS mode.
+    /// An extra trusted CA (PEM), e.g. the sandbox's in HTTPS mode. It vouches for loopback
+    /// servers only; other hosts are verified against the platform's roots alone.
     pub extra_ca_pem: Option<String>,
     /// Per-request timeout.
     pub timeout: Duration,

@@ -17,6 +17,7 @@ pub mod metadata;
 pub mod records;
 pub mod retry;
 pub mod rows;
+pub mod tls;
 pub mod transport;
 
 pub use client::{DataverseClient, Request, Response, WhoAmI};

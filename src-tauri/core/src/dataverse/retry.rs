@@ -83,14 +83,15 @@ pub fn classify_rows(rows: &[(usize, u16)]) -> Action {
     }
 }
 
-/// Parses `Retry-After` (delta seconds; HTTP dates are not used by Dataverse).
+/// The longest `Retry-After` honoured: Dataverse's service-protection window is five minutes,
+/// so a longer wait is a broken or hostile answer, not a reason to stall (or overflow the clock).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
+
+/// Parses `Retry-After` (delta seconds; HTTP dates are not used by Dataverse), clamped to
+/// [`MAX_RETRY_AFTER`]. Never panics, whatever the header says.
 pub fn parse_retry_after(value: &str) -> Option<Duration> {
-    value
-        .trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|s| *s >= 0.0)
-        .map(Duration::from_secs_f64)
+    let secs = value.trim().parse::<f64>().ok().filter(|s| *s >= 0.0)?;
+    Some(Duration::try_from_secs_f64(secs).map_or(MAX_RETRY_AFTER, |d| d.min(MAX_RETRY_AFTER)))
 }
 
 /// The wait before attempt `attempt + 1` (attempt counts from 0 for the first retry).
@@ -211,5 +212,21 @@ mod tests {
             "integer seconds"
         );
         assert_eq!(parse_retry_after("soon"), None, "garbage is ignored");
+    }
+
+    #[test]
+    fn an_absurd_retry_after_is_clamped_instead_of_panicking() {
+        for huge in ["1e30", "1e400", "18446744073709551615", "inf"] {
+            assert_eq!(
+                parse_retry_after(huge),
+                Some(MAX_RETRY_AFTER),
+                "Retry-After {huge} waits at most five minutes"
+            );
+        }
+        assert_eq!(
+            parse_retry_after("NaN"),
+            None,
+            "NaN is no number of seconds"
+        );
     }
 }

@@ -85,6 +85,19 @@ pub fn delivered(outcomes: &[bulk::RowOutcome]) -> usize {
 /// roles): the token endpoint signs anyone in; every Web API request gets `api_status` and
 /// `api_body`. Each connection answers one request and closes.
 pub fn canned_server(api_status: u16, api_body: &'static str) -> String {
+    canned_server_with_token(
+        r#"{"token_type":"Bearer","expires_in":3599,"access_token":"canned"}"#,
+        api_status,
+        api_body,
+    )
+}
+
+/// Like [`canned_server`], with `token_reply` as the token endpoint's answer.
+pub fn canned_server_with_token(
+    token_reply: &'static str,
+    api_status: u16,
+    api_body: &'static str,
+) -> String {
     use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -106,10 +119,7 @@ pub fn canned_server(api_status: u16, api_body: &'static str) -> String {
             let mut body = vec![0; length];
             let _ = reader.read_exact(&mut body);
             let (status, reply) = if first.contains("/oauth2/v2.0/token") {
-                (
-                    200,
-                    r#"{"token_type":"Bearer","expires_in":3599,"access_token":"canned"}"#,
-                )
+                (200, token_reply)
             } else {
                 (api_status, api_body)
             };
