@@ -38,8 +38,7 @@ test('a new user sees the empty state with what to do next', async () => {
 });
 
 test('adding a destination with a new credential, through the form', async () => {
-  await s.click('[data-testid="add-destination"]');
-  await s.find('[data-testid="destination-dialog"]');
+  await s.open('[data-testid="add-destination"]', '[data-testid="destination-dialog"]');
   await s.type('#dest-name', 'Dynamics EU');
   await s.type('#dest-description', 'Contacts for the EU marketing team');
 

@@ -30,8 +30,7 @@ after(async () => {
 });
 
 test('editing a destination keeps what was not changed', async () => {
-  await s.click(`${dest('Manage me')} [data-testid="destination-edit"]`);
-  await s.find('[data-testid="destination-dialog"]');
+  await s.open(`${dest('Manage me')} [data-testid="destination-edit"]`, '[data-testid="destination-dialog"]');
   await s.waitAttr('#dest-name', 'value', 'Manage me');
   await s.replace('#dest-name', 'Managed');
   await s.replace('#dest-url', 'https://manage.crm4.dynamics.com');
@@ -44,7 +43,7 @@ test('editing a destination keeps what was not changed', async () => {
 
 test('a credential in use cannot be deleted, and the app says which destination uses it', async () => {
   await s.click('[data-testid="tab-credentials"]');
-  await s.click(`${cred('Manage app')} [data-testid="credential-delete"]`);
+  await s.open(`${cred('Manage app')} [data-testid="credential-delete"]`, '[data-testid="confirm-dialog"]');
   await s.click('[data-testid="confirm-delete"]');
   const refusal = await s.waitText('[data-testid="delete-error"]', (t) => t.length > 0);
   assert.match(refusal, /"Managed"/, 'the refusal names the destination');
@@ -54,8 +53,8 @@ test('a credential in use cannot be deleted, and the app says which destination 
 });
 
 test('rotating a secret replaces it in the keychain and records the new expiry', async () => {
-  await s.click(`${cred('Manage app')} [data-testid="credential-rotate"]`);
-  await s.find('[data-testid="credential-dialog"][data-mode="rotate"]');
+  await s.open(`${cred('Manage app')} [data-testid="credential-rotate"]`,
+    '[data-testid="credential-dialog"][data-mode="rotate"]');
   await s.type('#cred-secret', 'manage-new-secret');
   await s.click('[data-testid="expiry-2y"]');
   await s.click('[data-testid="credential-save"]');
@@ -68,14 +67,14 @@ test('rotating a secret replaces it in the keychain and records the new expiry',
 
 test('deleting asks first, then removes the destination and then its credential', async () => {
   await s.click('[data-testid="tab-destinations"]');
-  await s.click(`${dest('Managed')} [data-testid="destination-delete"]`);
+  await s.open(`${dest('Managed')} [data-testid="destination-delete"]`, '[data-testid="confirm-dialog"]');
   const confirm = await s.waitText('[data-testid="confirm-dialog"]', (t) => t.includes('Managed'));
   assert.match(confirm, /Managed/, 'the confirmation names what will be deleted');
   await s.click('[data-testid="confirm-delete"]');
   await s.gone(dest('Managed'));
   await s.gone('[data-testid="confirm-dialog"]');
   await s.click('[data-testid="tab-credentials"]');
-  await s.click(`${cred('Manage app')} [data-testid="credential-delete"]`);
+  await s.open(`${cred('Manage app')} [data-testid="credential-delete"]`, '[data-testid="confirm-dialog"]');
   await s.click('[data-testid="confirm-delete"]');
   await s.gone(cred('Manage app'));
   await s.gone('[data-testid="confirm-dialog"]');

@@ -19,8 +19,7 @@ test('without a keychain the app says so and saves no credential', async () => {
   const banner = await s.waitText('[data-testid="keychain-banner"]', (t) => t.length > 0);
   assert.match(banner, /keychain/i, 'the banner names the keychain');
   await s.click('[data-testid="tab-credentials"]');
-  await s.click('[data-testid="add-credential"]');
-  await s.find('[data-testid="credential-dialog"]');
+  await s.open('[data-testid="add-credential"]', '[data-testid="credential-dialog"]');
   await s.type('#cred-name', 'Would be lost');
   await s.type('#cred-client-id', '0f6e2a4c-1b3d-4e5f-8a9b-c0d1e2f3a4b5');
   await s.type('#cred-secret', 'no-keychain-secret');

@@ -10,13 +10,17 @@ export FERRY_DATA_DIR="${FERRY_DATA_DIR:-$(mktemp -d -t ferry-e2e-data.XXXXXX)}"
 export FERRY_KEYCHAIN_SERVICE="${FERRY_KEYCHAIN_SERVICE:-ferry-e2e-$$}"
 # The embedded sandbox adds a ready-made destination; tests that want it say FERRY_SANDBOX=on.
 export FERRY_SANDBOX="${FERRY_SANDBOX:-off}"
-tauri-driver --port 4444 >"$log" 2>&1 &
+# E2E_PORT lets two checkouts run their end-to-end tests side by side (the driver's own
+# WebKitWebDriver listens on the next port).
+port="${E2E_PORT:-4444}"
+export TAURI_DRIVER_URL="http://127.0.0.1:$port"
+tauri-driver --port "$port" --native-port "$((port + 1))" >"$log" 2>&1 &
 driver=$!
 for _ in $(seq 1 100); do
-  curl -sf http://127.0.0.1:4444/status >/dev/null 2>&1 && break
+  curl -sf "$TAURI_DRIVER_URL/status" >/dev/null 2>&1 && break
   sleep 0.1
 done
-if ! curl -sf http://127.0.0.1:4444/status >/dev/null 2>&1; then
+if ! curl -sf "$TAURI_DRIVER_URL/status" >/dev/null 2>&1; then
   echo "tauri-driver did not start; its log:" >&2
   cat "$log" >&2
   kill "$driver" 2>/dev/null

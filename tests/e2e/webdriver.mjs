@@ -109,6 +109,23 @@ export class Session {
     }
   }
 
+  /**
+   * Clicks `css` to open something, and returns the id of `shown` once it appears. Under
+   * WebDriver a click sent just as the window settles (a banner arriving after start-up) is now
+   * and then never delivered; the app is not at fault, so the click is sent again, at most
+   * three times in all, and only while `shown` is still absent (so nothing opens twice).
+   */
+  async open(css, shown, ms = 4000) {
+    for (let attempt = 1; ; attempt++) {
+      await this.click(css);
+      try {
+        return await this.find(shown, ms);
+      } catch (e) {
+        if (attempt >= 3) throw e;
+      }
+    }
+  }
+
   // Waits until the element is enabled and has stopped moving, then clicks it. A click on a
   // disabled control is silently lost, and one aimed where an element was a moment ago (a
   // banner appearing above it, a popup being positioned) lands on something else.

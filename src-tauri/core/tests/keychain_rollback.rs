@@ -6,6 +6,8 @@
 //! that breaks it, and SQLite only checks deferred keys at COMMIT. That stands in for the
 //! other late failures (a full disk, a page found corrupt while committing).
 
+mod keychain_support;
+
 use ferry_core::catalog::{NewCredential, SecretRotation};
 use ferry_core::date::Date;
 use ferry_core::secrets::{Secret, SecretStore};
@@ -48,20 +50,6 @@ fn new_credential(secret: &str) -> NewCredential {
     }
 }
 
-/// Every keychain account under `service`, via libsecret's `secret-tool` (the keyring crate
-/// cannot list).
-fn accounts(service: &str) -> Vec<String> {
-    let out = std::process::Command::new("secret-tool")
-        .args(["search", "--all", "service", service])
-        .output()
-        .expect("secret-tool is installed (libsecret-tools) to look into the keychain");
-    String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .filter_map(|l| l.strip_prefix("attribute.username = "))
-        .map(str::to_string)
-        .collect()
-}
-
 #[test]
 fn a_credential_whose_row_fails_at_commit_leaves_no_secret_behind() {
     let (_dir, catalog) = open();
@@ -74,7 +62,7 @@ fn a_credential_whose_row_fails_at_commit_leaves_no_secret_behind() {
         "the commit failure names the file: {err}"
     );
     assert!(
-        accounts(catalog.secrets().service()).is_empty(),
+        keychain_support::accounts(catalog.secrets().service()).is_empty(),
         "the secret stored before the failed commit was removed again"
     );
 }

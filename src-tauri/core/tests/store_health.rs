@@ -3,6 +3,8 @@
 //! the real keychain (the test command runs these under dbus-run-session with an unlocked
 //! gnome-keyring), and `secret-tool` to look into it.
 
+mod keychain_support;
+
 use ferry_core::catalog::NewCredential;
 use ferry_core::date::Date;
 use ferry_core::secrets::{Secret, SecretStore};
@@ -39,20 +41,6 @@ fn opts(now: i64) -> OpenOptions {
         now,
         read_only: false,
     }
-}
-
-/// The keychain accounts filed under `service`, read with `secret-tool` (libsecret's CLI),
-/// because the keyring crate cannot list entries.
-fn keychain_accounts(service: &str) -> Vec<String> {
-    let out = std::process::Command::new("secret-tool")
-        .args(["search", "--all", "service", service])
-        .output()
-        .expect("secret-tool is installed (libsecret-tools) to look into the keychain");
-    String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .filter_map(|l| l.strip_prefix("attribute.username = "))
-        .map(str::to_string)
-        .collect()
 }
 
 /// A data folder holding one credential "Kept", with every connection closed (so the WAL is
@@ -104,7 +92,7 @@ fn a_damaged_database_refuses_a_new_credential_names_the_file_and_leaves_no_secr
         damage(&db);
         let before = std::fs::read(&db).unwrap();
         assert_eq!(
-            keychain_accounts(&service).len(),
+            keychain_support::accounts(&service).len(),
             1,
             "{how}: the keychain holds the one secret added before the damage"
         );
@@ -133,7 +121,7 @@ fn a_damaged_database_refuses_a_new_credential_names_the_file_and_leaves_no_secr
             "{how}: not one byte of the damaged file changed"
         );
         assert_eq!(
-            keychain_accounts(&service).len(),
+            keychain_support::accounts(&service).len(),
             1,
             "{how}: the refused credential left no secret in the keychain"
         );
@@ -154,7 +142,7 @@ fn a_damaged_database_refuses_a_new_credential_names_the_file_and_leaves_no_secr
             );
         }
         SecretStore::new(&service)
-            .delete(&keychain_accounts(&service)[0])
+            .delete(&keychain_support::accounts(&service)[0])
             .unwrap();
     }
 }
@@ -179,10 +167,10 @@ fn damage_found_mid_session_stops_later_writes() {
         "once damage was seen, writes are refused up front: {err}"
     );
     assert!(
-        keychain_accounts(&service).len() == 1,
+        keychain_support::accounts(&service).len() == 1,
         "and the refused write left no secret behind"
     );
-    let id = &keychain_accounts(&service)[0];
+    let id = &keychain_support::accounts(&service)[0];
     SecretStore::new(&service).delete(id).unwrap();
 }
 
@@ -200,7 +188,7 @@ fn opening_a_damaged_database_neither_migrates_nor_backs_it_up() {
         before,
         "no daily backup of a damaged file (it would push good ones out)"
     );
-    let id = &keychain_accounts(&service)[0];
+    let id = &keychain_support::accounts(&service)[0];
     SecretStore::new(&service).delete(id).unwrap();
 }
 
@@ -252,12 +240,12 @@ fn a_read_only_folder_lists_but_refuses_changes_and_says_why() {
         "opening and reading wrote nothing"
     );
     assert_eq!(
-        keychain_accounts(&service).len(),
+        keychain_support::accounts(&service).len(),
         1,
         "the refused credential left no secret in the keychain"
     );
     SecretStore::new(&service)
-        .delete(&keychain_accounts(&service)[0])
+        .delete(&keychain_support::accounts(&service)[0])
         .unwrap();
 }
 
@@ -328,6 +316,6 @@ fn reopening_a_current_database_changes_no_byte_of_it() {
         "an open with nothing to migrate writes nothing (so a read-only folder can be read)"
     );
     SecretStore::new(&service)
-        .delete(&keychain_accounts(&service)[0])
+        .delete(&keychain_support::accounts(&service)[0])
         .unwrap();
 }

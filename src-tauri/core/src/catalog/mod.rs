@@ -121,67 +121,98 @@ pub(crate) fn name_conflict(e: Error, what: &str, name: &str) -> Error {
     }
 }
 
-/// Whether another credential (not `except_id`) has a name that folds to the same text as
-/// `name` (see [`validate::fold`]).
+/// A stored row that users name: credentials and destinations.
+pub(crate) trait NamedRow {
+    fn id(&self) -> &str;
+    fn name(&self) -> &str;
+}
+
+impl NamedRow for crate::store::credentials::CredentialRow {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl NamedRow for crate::store::destinations::DestinationRow {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Whether a row other than `except_id` has a name that folds to the same text as `name`
+/// (see [`validate::fold`]).
 ///
-/// NOTE: the table's UNIQUE index only folds ASCII case, so the comparison is made here. Writers
-/// run this inside an IMMEDIATE transaction, so two of them cannot both pass it.
+/// NOTE: the tables' UNIQUE indexes only fold ASCII case, so the comparison is made here.
+/// Writers run this inside an IMMEDIATE transaction, so two of them cannot both pass it.
+fn name_taken<R: NamedRow>(rows: &[R], name: &str, except_id: Option<&str>) -> bool {
+    rows.iter()
+        .any(|r| Some(r.id()) != except_id && validate::same_name(r.name(), name))
+}
+
+/// The row with id `key`, else the one whose name matches `key` in any case or presentation,
+/// as uniqueness does.
+fn by_id_or_name<R: NamedRow>(
+    by_id: Option<R>,
+    rows: impl FnOnce() -> Result<Vec<R>>,
+    key: &str,
+    what: &'static str,
+) -> Result<R> {
+    if let Some(row) = by_id {
+        return Ok(row);
+    }
+    rows()?
+        .into_iter()
+        .find(|r| validate::same_name(r.name(), key))
+        .ok_or_else(|| Error::NotFound {
+            what,
+            key: key.to_string(),
+        })
+}
+
+/// Whether another credential already has this name (see [`name_taken`]).
 pub(crate) fn credential_name_taken(
     conn: &rusqlite::Connection,
     name: &str,
     except_id: Option<&str>,
 ) -> Result<bool> {
-    Ok(crate::store::credentials::list(conn)?
-        .iter()
-        .any(|r| Some(r.id.as_str()) != except_id && validate::same_name(&r.name, name)))
+    let rows = crate::store::credentials::list(conn)?;
+    Ok(name_taken(&rows, name, except_id))
 }
 
-/// Like [`credential_name_taken`], for destinations.
+/// Whether another destination already has this name (see [`name_taken`]).
 pub(crate) fn destination_name_taken(
     conn: &rusqlite::Connection,
     name: &str,
     except_id: Option<&str>,
 ) -> Result<bool> {
-    Ok(crate::store::destinations::list(conn)?
-        .iter()
-        .any(|r| Some(r.id.as_str()) != except_id && validate::same_name(&r.name, name)))
+    let rows = crate::store::destinations::list(conn)?;
+    Ok(name_taken(&rows, name, except_id))
 }
 
-/// The credential with this id or name; a name matches in any case or presentation
-/// ([`validate::fold`]), as uniqueness does.
+/// The credential with this id or name.
 pub(crate) fn require_credential(
     conn: &rusqlite::Connection,
     id_or_name: &str,
 ) -> Result<crate::store::credentials::CredentialRow> {
     use crate::store::credentials as table;
-    if let Some(row) = table::get(conn, id_or_name)? {
-        return Ok(row);
-    }
-    table::list(conn)?
-        .into_iter()
-        .find(|r| validate::same_name(&r.name, id_or_name))
-        .ok_or_else(|| Error::NotFound {
-            what: "credential",
-            key: id_or_name.to_string(),
-        })
+    let by_id = table::get(conn, id_or_name)?;
+    by_id_or_name(by_id, || table::list(conn), id_or_name, "credential")
 }
 
-/// Like [`require_credential`], for destinations.
+/// The destination with this id or name.
 pub(crate) fn require_destination(
     conn: &rusqlite::Connection,
     id_or_name: &str,
 ) -> Result<crate::store::destinations::DestinationRow> {
     use crate::store::destinations as table;
-    if let Some(row) = table::get(conn, id_or_name)? {
-        return Ok(row);
-    }
-    table::list(conn)?
-        .into_iter()
-        .find(|r| validate::same_name(&r.name, id_or_name))
-        .ok_or_else(|| Error::NotFound {
-            what: "destination",
-            key: id_or_name.to_string(),
-        })
+    let by_id = table::get(conn, id_or_name)?;
+    by_id_or_name(by_id, || table::list(conn), id_or_name, "destination")
 }
 
 pub(crate) fn default_plugin() -> String {
