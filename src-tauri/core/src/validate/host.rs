@@ -67,9 +67,9 @@ fn onmicrosoft_problem(v: &str) -> Option<String> {
         "contoso".to_string()
     };
     Some(format!(
-        "\"{v}\" is not a complete tenant domain: an initial domain ends in .onmicrosoft.com \
-         (.onmicrosoft.us in US Government clouds), as in {org}.onmicrosoft.com. Enter that \
-         domain, another verified domain of the tenant, or its GUID."
+        "\"{v}\" is not a tenant domain: an initial domain ends in .onmicrosoft.com \
+         (.onmicrosoft.us in US Government clouds). Enter {org}.onmicrosoft.com, another \
+         verified domain, or the tenant's GUID."
     ))
 }
 
