@@ -200,6 +200,32 @@ describe('the form behaviour every dialog shares', () => {
   });
 });
 
+describe('a rule that joins two fields', () => {
+  it('speaks under the credential when the address it cannot sign in at is left', async () => {
+    const refusal = 'The Local sandbox’s credential signs in only to the sandbox on this computer.';
+    commands.listCredentials.mockResolvedValue([credential({ id: 'cred_localsandbox', name: 'Local sandbox app' })]);
+    commands.checkDestination.mockImplementation((form) =>
+      Promise.resolve({
+        fields:
+          form.credentialId === 'cred_localsandbox' && form.dynamicsUrl.startsWith('https://')
+            ? [{ field: 'credentialId', message: refusal }]
+            : [],
+        dynamicsUrl: null,
+      }),
+    );
+    const { user } = renderApp();
+    await openAddDestination(user);
+    await user.selectOptions(byId('dest-credential'), 'cred_localsandbox');
+    await fill(user, byId('dest-url'), 'https://contoso.crm.dynamics.com');
+    await settled(commands.checkDestination, commands.checkDestination.mock.calls.length - 1);
+    expect(screen.queryByTestId('error-credentialId'), 'nothing while the address is being typed').not.toBeInTheDocument();
+
+    await user.click(byId('dest-name'));
+
+    expect(await screen.findByTestId('error-credentialId')).toHaveTextContent(refusal);
+  });
+});
+
 describe('plugin and credential in the destination dialog', () => {
   const other: Plugin = { ...dynamics, id: 'other-crm', name: 'Other CRM', keywords: [] };
 
