@@ -20,7 +20,7 @@
 //! would cross the loopback interface unencrypted. Saving a destination refuses the mix, and
 //! connecting refuses it again for rows saved before that rule.
 
-use crate::catalog::destinations::plain_http_refusal;
+use crate::catalog::destinations::{plain_http_refusal, sandbox_credential_refusal};
 use crate::catalog::{CredentialView, DestinationInput, DestinationView};
 use crate::cloud::Cloud;
 use crate::dataverse::metadata::{self, TableDetails, TableInfo};
@@ -166,6 +166,9 @@ impl Catalog {
         // NOTE: saving already refuses this; checked again for rows saved by older versions.
         if let Some(message) = plain_http_refusal(target.url, &cred.id) {
             return Err(Error::field("dynamicsUrl", message));
+        }
+        if let Some(message) = sandbox_credential_refusal(target.url, target.cloud, &cred.id) {
+            return Err(Error::field("credentialId", message));
         }
         if cred.expiry.level == ExpiryLevel::Expired {
             return Err(Error::AuthFailed(format!(

@@ -530,3 +530,91 @@ fn the_sandbox_destination_is_created_once_and_follows_the_sandbox() {
         "the current secret is stored"
     );
 }
+
+#[test]
+fn the_sandbox_credential_is_refused_for_an_address_outside_this_computer() {
+    use ferry_core::catalog::{DemoTarget, DEMO_CREDENTIAL_ID};
+    let f = fixture();
+    let demo = f
+        .catalog
+        .ensure_demo_destination(
+            &DemoTarget {
+                base_url: "http://127.0.0.1:41003".into(),
+                tenant: "3c7a1d2e-0000-4000-8000-00000000000a".into(),
+                client_id: CLIENT_ID.into(),
+                client_secret: Secret::new("sandbox-secret"),
+            },
+            today(),
+        )
+        .unwrap();
+    assert_eq!(
+        demo.credential.id, DEMO_CREDENTIAL_ID,
+        "the demo's credential"
+    );
+
+    // A real tenant's address with the sandbox's credential: refused, naming the credential.
+    let real = destination("Real with sandbox app", DEMO_CREDENTIAL_ID);
+    let check = f.catalog.check_destination(&real, None, today()).unwrap();
+    let blamed: Vec<_> = check.fields.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(
+        blamed,
+        ["credentialId"],
+        "only the credential is blamed: {:?}",
+        check.fields
+    );
+    assert!(
+        check.fields[0].message.contains("only to the sandbox")
+            && check.fields[0]
+                .message
+                .contains("https://contoso.crm4.dynamics.com"),
+        "the message says where the credential works and names the address: {}",
+        check.fields[0].message
+    );
+    let e = f.catalog.create_destination(real, today()).unwrap_err();
+    assert_eq!(
+        e.code(),
+        ErrorCode::Validation,
+        "saving is refused too: {e}"
+    );
+
+    // Editing the sandbox destination to point at a real address is refused the same way.
+    let mut moved = destination("Local sandbox", DEMO_CREDENTIAL_ID);
+    moved.dynamics_url = "https://contoso.crm.dynamics.com".into();
+    let e = f
+        .catalog
+        .update_destination(&demo.id, moved, today())
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("Local sandbox's credential"),
+        "an edit cannot move the sandbox's credential to a tenant: {e}"
+    );
+
+    // On this computer it stays usable, whatever else the form says.
+    let mut local = destination("Second sandbox", DEMO_CREDENTIAL_ID);
+    local.dynamics_url = "http://localhost:41003".into();
+    local.tenant_id = demo.tenant_id.clone();
+    f.catalog
+        .create_destination(local, today())
+        .expect("the sandbox's credential works with a loopback address");
+}
+
+#[test]
+fn a_tenant_without_its_top_level_domain_is_refused_when_saving() {
+    let f = fixture();
+    let cred = f
+        .catalog
+        .create_credential(new_credential("Contoso app", "s3cret"), today())
+        .unwrap();
+    let mut input = destination("Contoso", &cred.id);
+    input.tenant_id = "contoso.onmicrosoft".into();
+    let Err(Error::Validation(fields)) = f.catalog.create_destination(input, today()) else {
+        panic!("a tenant without .com is refused")
+    };
+    assert_eq!(fields.len(), 1, "one message: {fields:?}");
+    assert_eq!(fields[0].field, "tenantId", "on the tenant field");
+    assert!(
+        fields[0].message.contains("contoso.onmicrosoft.com"),
+        "the message shows the expected domain: {}",
+        fields[0].message
+    );
+}

@@ -19,16 +19,13 @@ import {
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo, useState, type FormEvent } from 'react';
 import { commands } from '../api/ipc';
 import { keys, useAppStatus, usePlugins, useSaveCredential, type CredentialSave } from '../api/queries';
-import type { AppError, CredentialView, NewCredential } from '../api/types';
+import type { AppError, CredentialView, FieldError, NewCredential } from '../api/types';
 import { FormField } from '../components/FormField';
-import { focusFirstInvalid } from '../lib/focusField';
 import { formatDate, localTodayIso } from '../lib/format';
-import { useDebouncedValue } from '../lib/useDebouncedValue';
-import { useFieldMessages } from '../lib/useFieldMessages';
+import { hasValue, useFormCheck } from '../lib/useFormCheck';
 import { ExpiryFields, toExpiryInput, type ExpiryValue } from './ExpiryFields';
 
 export type CredentialDialogMode = 'create' | 'edit' | 'rotate';
@@ -63,14 +60,8 @@ const INTRO: Record<CredentialDialogMode, string> = {
     'Paste the value of the secret you just created in Azure. Every destination using this credential switches to it straight away.',
 };
 
-const FIELDS_BY_MODE: Record<CredentialDialogMode, readonly string[]> = {
-  create: ['name', 'description', 'plugin', 'clientId', 'clientSecret', 'expiry'],
-  edit: ['name', 'description', 'clientId', 'expiry'],
-  rotate: ['clientSecret', 'expiry'],
-};
-const EDIT_WITHOUT_EXPIRY = ['name', 'description', 'clientId'] as const;
-
-const FOCUS_ORDER = [
+/** Every input the form can have, in screen order; each mode shows some of them. */
+const INPUTS = [
   ['name', 'cred-name'],
   ['description', 'cred-description'],
   ['plugin', 'cred-plugin'],
@@ -78,6 +69,15 @@ const FOCUS_ORDER = [
   ['clientSecret', 'cred-secret'],
   ['expiry', 'cred-expiry-date'],
 ] as const;
+
+const FIELDS_BY_MODE: Record<CredentialDialogMode, readonly string[]> = {
+  create: ['name', 'description', 'plugin', 'clientId', 'clientSecret', 'expiry'],
+  edit: ['name', 'description', 'clientId', 'expiry'],
+  rotate: ['clientSecret', 'expiry'],
+};
+const EDIT_WITHOUT_EXPIRY = ['name', 'description', 'clientId'] as const;
+
+const fieldsOf = (fields: FieldError[]) => fields;
 
 const useStyles = makeStyles({
   surface: { width: '600px', maxWidth: 'calc(100vw - 48px)' },
@@ -129,10 +129,14 @@ export function CredentialDialog({ open, mode, credential, pluginId, onClose, on
   const plugin = form.plugin || (pluginChoices.length === 1 ? pluginChoices[0].id : '');
   const askPlugin = mode === 'create' && !pluginId && pluginChoices.length > 1;
 
-  const known = useMemo(() => {
-    if (mode === 'edit' && !form.correctExpiry) return EDIT_WITHOUT_EXPIRY;
-    if (mode === 'create' && !askPlugin) return FIELDS_BY_MODE.create.filter((f) => f !== 'plugin');
-    return FIELDS_BY_MODE[mode];
+  const inputs = useMemo(() => {
+    const known: readonly string[] =
+      mode === 'edit' && !form.correctExpiry
+        ? EDIT_WITHOUT_EXPIRY
+        : mode === 'create' && !askPlugin
+          ? FIELDS_BY_MODE.create.filter((f) => f !== 'plugin')
+          : FIELDS_BY_MODE[mode];
+    return INPUTS.filter(([field]) => known.includes(field));
   }, [mode, form.correctExpiry, askPlugin]);
 
   // The backend's check command judges the whole form; fields this mode does not show are ignored.
@@ -147,26 +151,26 @@ export function CredentialDialog({ open, mode, credential, pluginId, onClose, on
     }),
     [form, plugin, mode],
   );
-  const [settled, flush] = useDebouncedValue(checkInput, 250);
-  const check = useQuery({
-    queryKey: keys.credentialCheck(settled, credential?.id),
-    queryFn: () => commands.checkCredential(settled, credential?.id),
+  const fm = useFormCheck({
+    value: checkInput,
     enabled: open,
-    placeholderData: keepPreviousData,
-    // Each answer is for one moment of typing; none is worth keeping once the dialog moves on.
-    gcTime: 0,
+    queryKey: (settled) => keys.credentialCheck(settled, credential?.id),
+    check: (settled) => commands.checkCredential(settled, credential?.id),
+    fieldsOf,
+    inputs,
+    // An expiry chosen as a preset is always filled in; one given as a date once it is typed.
+    filled: (field) =>
+      field === 'expiry'
+        ? form.expiry.choice !== 'date' || hasValue(form.expiry.date)
+        : hasValue(form[field as 'name' | 'description' | 'plugin' | 'clientId' | 'clientSecret']),
   });
-  const fm = useFieldMessages(check.data, known);
   const msg = fm.messages;
 
   const update = <K extends keyof CredentialForm>(key: K, value: CredentialForm[K]) => {
     setForm((f) => ({ ...f, [key]: value }));
     fm.edited();
   };
-  const leave = (field: string) => () => {
-    fm.touch(field);
-    flush();
-  };
+  const leave = (field: string) => () => fm.leave(field);
 
   const toSave = (): CredentialSave => {
     const expiry = toExpiryInput(form.expiry);
@@ -189,13 +193,7 @@ export function CredentialDialog({ open, mode, credential, pluginId, onClose, on
     save.mutate(toSave(), {
       onSuccess: (saved) => onSaved(saved),
       onError: (err) => {
-        if (err.code === 'validation') {
-          fm.saveRejected(err.fields ?? []);
-          focusFirstInvalid(err.fields ?? [], FOCUS_ORDER);
-        } else {
-          fm.saveRejected(null);
-          setFailure(err);
-        }
+        if (!fm.refused(err)) setFailure(err);
       },
     });
   };

@@ -18,30 +18,24 @@ import {
   Textarea,
   makeStyles,
   tokens,
-  useRestoreFocusTarget,
 } from '@fluentui/react-components';
 import { AddRegular, PlugConnectedRegular } from '@fluentui/react-icons';
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useMemo, useState, type FormEvent } from 'react';
+import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { commands } from '../api/ipc';
 import { keys, useCredentials, usePlugins, useSaveDestination, useTestConnectionInput } from '../api/queries';
-import type { AppError, CredentialView, DestinationInput, DestinationView, Plugin } from '../api/types';
+import type { AppError, CredentialView, DestinationInput, DestinationView, FormCheck, Plugin } from '../api/types';
 import { FormField } from '../components/FormField';
 import { CredentialDialog } from '../credentials/CredentialDialog';
-import { focusFirstInvalid } from '../lib/focusField';
 import { recognisedUrlText } from '../lib/format';
 import { useNotify } from '../lib/notify';
-import { useDebouncedValue } from '../lib/useDebouncedValue';
-import { useFieldMessages } from '../lib/useFieldMessages';
+import { hasValue, useFormCheck } from '../lib/useFormCheck';
 import { ConnectionResult, type ConnectionOutcome } from './ConnectionResult';
 import { PluginCombobox } from './PluginCombobox';
 
 /** The credential select's last option: opens the credential dialog instead of selecting. */
 export const NEW_CREDENTIAL = '__new__';
 
-const KNOWN_FIELDS = ['name', 'description', 'plugin', 'credentialId', 'tenantId', 'dynamicsUrl', 'apiVersion'] as const;
-
-const FOCUS_ORDER = [
+const INPUTS = [
   ['name', 'dest-name'],
   ['description', 'dest-description'],
   ['plugin', 'dest-plugin'],
@@ -50,6 +44,11 @@ const FOCUS_ORDER = [
   ['dynamicsUrl', 'dest-url'],
   ['apiVersion', 'dest-api-version'],
 ] as const;
+
+// The backend's rules that join two fields: which credential may sign in at which address.
+const RELATED = { credentialId: ['dynamicsUrl'], dynamicsUrl: ['credentialId'] } as const;
+
+const fieldsOf = (check: FormCheck) => check.fields;
 
 const useStyles = makeStyles({
   surface: { width: '680px', maxWidth: 'calc(100vw - 48px)' },
@@ -118,8 +117,8 @@ function fromView(d: DestinationView): DestinationInput {
   };
 }
 
-function credentialLabel(c: CredentialView): string {
-  const base = `${c.name} — ${c.expiry.summary}`;
+function credentialLabel(c: CredentialView, withPlugin: boolean): string {
+  const base = `${c.name}${withPlugin ? ` (${c.plugin.name})` : ''} — ${c.expiry.summary}`;
   if (c.expiry.level === 'expired') return `${base} (expired)`;
   return c.secretStored === false ? `${base} (secret missing)` : base;
 }
@@ -144,37 +143,39 @@ export function DestinationDialog({ open, destination, onClose, onSaved }: Desti
   const [form, setForm] = useState<DestinationInput>(() => (destination ? fromView(destination) : emptyInput()));
   const [pluginText, setPluginText] = useState(destination?.plugin.name ?? '');
   const [failure, setFailure] = useState<AppError | null>(null);
+  // The credential dialog is opened from code (a select option or a button), so this form
+  // remembers which control opened it and gives focus back to it when it closes.
   const [credentialDialog, setCredentialDialog] = useState({ open: false, key: 0 });
-  // The credential dialog opens from code; focus goes back to whichever of these opened it.
-  const restoreFocus = useRestoreFocusTarget();
+  const credentialOpener = useRef<HTMLElement | null>(null);
 
-  const [settled, flush] = useDebouncedValue(form, 250);
-  const check = useQuery({
-    queryKey: keys.destinationCheck(settled, destination?.id),
-    queryFn: () => commands.checkDestination(settled, destination?.id),
+  const fm = useFormCheck({
+    value: form,
     enabled: open,
-    placeholderData: keepPreviousData,
-    // Each answer is for one moment of typing; none is worth keeping once the dialog moves on.
-    gcTime: 0,
+    queryKey: (settled) => keys.destinationCheck(settled, destination?.id),
+    check: (settled) => commands.checkDestination(settled, destination?.id),
+    fieldsOf,
+    inputs: INPUTS,
+    // The plugin box counts as filled once something is typed in it, even if nothing matched.
+    filled: (field) => (field === 'plugin' ? hasValue(pluginText) : hasValue(form[field as keyof DestinationInput])),
+    related: RELATED,
   });
-  const fm = useFieldMessages(check.data?.fields, KNOWN_FIELDS);
   const msg = fm.messages;
-  const url = check.data?.dynamicsUrl ?? null;
+  const url = fm.answer?.dynamicsUrl ?? null;
 
   const plugin = plugins.data?.find((p) => p.id === form.plugin);
-  const pluginCredentials = useMemo(
-    () => (credentials.data ?? []).filter((c) => c.plugin.id === form.plugin),
-    [credentials.data, form.plugin],
-  );
+  // Every credential can be chosen whatever the plugin box says (choosing one sets its plugin);
+  // with a plugin chosen, that plugin's credentials come first.
+  const choosable = useMemo(() => {
+    const all = credentials.data ?? [];
+    return [...all.filter((c) => c.plugin.id === form.plugin), ...all.filter((c) => c.plugin.id !== form.plugin)];
+  }, [credentials.data, form.plugin]);
+  const severalPlugins = new Set(choosable.map((c) => c.plugin.id)).size > 1;
 
   const update = <K extends keyof DestinationInput>(key: K, value: DestinationInput[K]) => {
     setForm((f) => ({ ...f, [key]: value }));
     fm.edited();
   };
-  const leave = (field: string) => () => {
-    fm.touch(field);
-    flush();
-  };
+  const leave = (field: string) => () => fm.leave(field);
 
   const choosePlugin = (p: Plugin | null) => {
     setForm((f) => {
@@ -189,8 +190,39 @@ export function DestinationDialog({ open, destination, onClose, onSaved }: Desti
     fm.edited();
   };
 
-  const openCredentialDialog = () => setCredentialDialog((s) => ({ open: true, key: s.key + 1 }));
-  const closeCredentialDialog = () => setCredentialDialog((s) => ({ ...s, open: false }));
+  // With a single plugin there is nothing to choose: a new destination starts with it.
+  const onlyPlugin = plugins.data?.length === 1 ? plugins.data[0] : undefined;
+  const [preselected, setPreselected] = useState(false);
+  if (!destination && onlyPlugin && !preselected) {
+    setPreselected(true);
+    if (!form.plugin) {
+      choosePlugin(onlyPlugin);
+      setPluginText(onlyPlugin.name);
+    }
+  }
+
+  /** `known` is a credential just created, which the list may not hold yet. */
+  const chooseCredential = (id: string, known?: CredentialView) => {
+    const c = known ?? credentials.data?.find((x) => x.id === id);
+    const p = c && c.plugin.id !== form.plugin ? plugins.data?.find((x) => x.id === c.plugin.id) : undefined;
+    if (p) {
+      choosePlugin(p);
+      setPluginText(p.name);
+    }
+    update('credentialId', id);
+  };
+
+  const openCredentialDialog = (opener: HTMLElement) => {
+    credentialOpener.current = opener;
+    setCredentialDialog((s) => ({ open: true, key: s.key + 1 }));
+  };
+  /** `focusId` names where focus goes next; by default back to the control that opened it. */
+  const closeCredentialDialog = (focusId?: string) => {
+    setCredentialDialog((s) => ({ ...s, open: false }));
+    const target = focusId ? document.getElementById(focusId) : credentialOpener.current;
+    // After the credential dialog has left the page: until then its focus trap holds focus.
+    setTimeout(() => target?.focus(), 0);
+  };
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
@@ -203,13 +235,7 @@ export function DestinationDialog({ open, destination, onClose, onSaved }: Desti
         onClose();
       },
       onError: (err) => {
-        if (err.code === 'validation') {
-          fm.saveRejected(err.fields ?? []);
-          focusFirstInvalid(err.fields ?? [], FOCUS_ORDER);
-        } else {
-          fm.saveRejected(null);
-          setFailure(err);
-        }
+        if (!fm.refused(err)) setFailure(err);
       },
     });
   };
@@ -223,10 +249,8 @@ export function DestinationDialog({ open, destination, onClose, onSaved }: Desti
     test.mutate(settings, {
       onSuccess: (report) => setTested({ key: connectionKey(settings), outcome: { ok: true, report } }),
       onError: (err) => {
-        if (err.code === 'validation') {
-          // Exactly as a refused save: messages under their fields, focus on the first.
-          fm.saveRejected(err.fields ?? []);
-          focusFirstInvalid(err.fields ?? [], FOCUS_ORDER);
+        // A validation refusal is shown exactly as a refused save's: under the fields, focus on the first.
+        if (fm.refused(err)) {
           setTested({ key: JSON.stringify(settings), outcome: { ok: false, error: { code: err.code, message: err.message } } });
         } else {
           setTested({ key: connectionKey(settings), outcome: { ok: false, error: err } });
@@ -320,35 +344,29 @@ export function DestinationDialog({ open, destination, onClose, onSaved }: Desti
                   controlId="dest-credential"
                   required
                   error={msg.credentialId}
-                  hint={
-                    form.plugin
-                      ? 'The app registration Ferry signs in as. Several destinations can share one.'
-                      : 'Choose a plugin first: each credential belongs to one.'
-                  }
+                  hint="The app registration Ferry signs in as. Several destinations can share one."
                 >
                   <div className={styles.row}>
                     <Select
                       id="dest-credential"
                       className={styles.grow}
                       value={form.credentialId}
-                      disabled={!form.plugin}
-                      onChange={(_, d) => {
-                        if (d.value === NEW_CREDENTIAL) openCredentialDialog();
-                        else update('credentialId', d.value);
+                      onChange={(e, d) => {
+                        if (d.value === NEW_CREDENTIAL) openCredentialDialog(e.currentTarget);
+                        else chooseCredential(d.value);
                       }}
                       onBlur={leave('credentialId')}
-                      {...restoreFocus}
                     >
                       <option value="">
                         {credentials.isPending
                           ? 'Loading credentials…'
-                          : pluginCredentials.length
+                          : choosable.length
                             ? 'Choose a credential'
                             : 'No credentials yet'}
                       </option>
-                      {pluginCredentials.map((c) => (
+                      {choosable.map((c) => (
                         <option key={c.id} value={c.id} disabled={c.expiry.level === 'expired'}>
-                          {credentialLabel(c)}
+                          {credentialLabel(c, severalPlugins)}
                         </option>
                       ))}
                       <option value={NEW_CREDENTIAL}>Create a new credential…</option>
@@ -356,9 +374,7 @@ export function DestinationDialog({ open, destination, onClose, onSaved }: Desti
                     <Button
                       data-testid="new-credential"
                       icon={<AddRegular />}
-                      disabled={!form.plugin}
-                      onClick={openCredentialDialog}
-                      {...restoreFocus}
+                      onClick={(e) => openCredentialDialog(e.currentTarget)}
                     >
                       New credential
                     </Button>
@@ -504,19 +520,20 @@ export function DestinationDialog({ open, destination, onClose, onSaved }: Desti
             </DialogActions>
           </DialogBody>
         </form>
-        {credentialDialog.key > 0 && (
+        {/* Rendered only while open: closing removes it at once, with its focus trap, so focus
+            can go back into this dialog (an exit animation would hold it a moment longer). */}
+        {credentialDialog.open && (
           <CredentialDialog
             key={credentialDialog.key}
-            open={credentialDialog.open}
+            open
             mode="create"
-            pluginId={form.plugin}
-            onClose={closeCredentialDialog}
+            pluginId={form.plugin || undefined}
+            onClose={() => closeCredentialDialog()}
             onSaved={(saved) => {
-              update('credentialId', saved.id);
-              closeCredentialDialog();
+              chooseCredential(saved.id, saved);
               notify('Credential saved');
               // Land on the select that now shows the new credential, whichever control opened the dialog.
-              setTimeout(() => document.getElementById('dest-credential')?.focus(), 0);
+              closeCredentialDialog('dest-credential');
             }}
           />
         )}

@@ -42,9 +42,9 @@ describe('Destinations tab', () => {
     const dialog = await openAddDialog(user);
     expect(within(dialog).getByText('Add destination')).toBeInTheDocument();
     expect(input('dest-name')).toHaveValue('');
-    expect(input('dest-plugin')).toHaveValue('');
-    // Nothing is chosen for the user: credentials wait for a plugin.
-    expect(input('dest-credential')).toBeDisabled();
+    // The only plugin there is starts chosen, and the credential can be picked at once.
+    expect(input('dest-plugin')).toHaveValue('Microsoft Dynamics 365');
+    expect(input('dest-credential')).toBeEnabled();
   });
 
   it('lists destinations with their credential, cloud, audience and expiry', async () => {
@@ -111,21 +111,24 @@ describe('Destinations tab', () => {
     expect(screen.queryByTestId('error-name')).not.toBeInTheDocument();
   });
 
-  it('shows a live check message only once the user has left that field', async () => {
-    commands.checkDestination.mockResolvedValue({
-      fields: [{ field: 'name', message: 'Enter a name for the destination.' }],
-      dynamicsUrl: null,
-    });
+  it('shows a live check message only once the user has left that field with a value', async () => {
+    commands.checkDestination.mockImplementation((form) =>
+      Promise.resolve({
+        fields: form.name === 'cred_x' ? [{ field: 'name', message: 'Names shaped like record ids are refused.' }] : [],
+        dynamicsUrl: null,
+      }),
+    );
     const { user } = renderApp();
     await openAddDialog(user);
-    await waitFor(() => expect(commands.checkDestination).toHaveBeenCalled());
+
+    await fill(user, input('dest-name'), 'cred_x');
+    await waitFor(() => expect(commands.checkDestination).toHaveBeenCalledWith(expect.objectContaining({ name: 'cred_x' }), undefined));
     expect(screen.queryByTestId('error-name')).not.toBeInTheDocument();
 
     // Moving on by clicking: jsdom has no layout, so the dialog's focus trap cannot compute a Tab order.
-    await user.click(input('dest-name'));
     await user.click(input('dest-description'));
 
-    expect(await screen.findByTestId('error-name')).toHaveTextContent('Enter a name for the destination.');
+    expect(await screen.findByTestId('error-name')).toHaveTextContent('Names shaped like record ids are refused.');
   });
 
   it('says which cloud a recognised Dynamics URL belongs to and where it signs in', async () => {

@@ -1,6 +1,6 @@
 // The plugin picker: a combobox that filters plugins by name, id or keyword as the user types.
 import { Caption1, Combobox, Option, makeStyles, tokens } from '@fluentui/react-components';
-import { useMemo } from 'react';
+import { useMemo, useRef } from 'react';
 import type { Plugin } from '../api/types';
 
 const useStyles = makeStyles({
@@ -38,6 +38,8 @@ export function PluginCombobox({ id, plugins, value, text, onTextChange, onSelec
   // Once a plugin is chosen the box shows its full name; list everything again so it can be changed.
   const filter = selected && text === selected.name ? '' : text;
   const shown = useMemo(() => plugins.filter((p) => matchesPlugin(p, filter)), [plugins, filter]);
+  // Set between a click's focus and its mouseup, which would otherwise undo the selection below.
+  const focusedByPointer = useRef(false);
 
   return (
     <Combobox
@@ -55,9 +57,23 @@ export function PluginCombobox({ id, plugins, value, text, onTextChange, onSelec
       onOptionSelect={(_, data) => {
         const picked = plugins.find((p) => p.id === data.optionValue) ?? null;
         onSelect(picked);
-        onTextChange(picked ? picked.name : '');
+        // Typing over a chosen plugin deselects it too; the typed text then stays as it is.
+        if (picked) onTextChange(picked.name);
       }}
       onBlur={onBlur}
+      // Entering the box selects a chosen plugin's name, so typing starts a new filter rather than
+      // appending to "Microsoft Dynamics 365" (which matches nothing).
+      onFocus={(e) => e.currentTarget.select()}
+      onMouseDown={(e) => {
+        focusedByPointer.current = document.activeElement !== e.currentTarget;
+      }}
+      onMouseUp={(e) => {
+        if (focusedByPointer.current) e.preventDefault();
+        focusedByPointer.current = false;
+      }}
+      // The arrow opens the list for the mouse; from the keyboard the box itself does (Alt+Down or
+      // typing), so the arrow is no second tab stop announced as a bare "Open".
+      expandIcon={{ tabIndex: -1, 'aria-hidden': true, role: undefined }}
     >
       {shown.map((p) => (
         <Option key={p.id} value={p.id} text={p.name} data-testid={`plugin-option-${p.id}`}>

@@ -118,6 +118,24 @@ pub(crate) fn plain_http_refusal(url: &str, credential_id: &str) -> Option<Strin
     })
 }
 
+/// Why `credential_id` may not sign in at `url`, when it is the Local sandbox's own credential
+/// and `url` is not on this computer. That credential exists only in the sandbox, so no real
+/// tenant can accept it: a destination pairing it with a Microsoft address could only fail at
+/// its first test or send, after sending the sandbox's secret to a real sign-in host.
+/// Refused rather than warned about, since no use of the pair can work.
+pub(crate) fn sandbox_credential_refusal(
+    url: &str,
+    cloud: Cloud,
+    credential_id: &str,
+) -> Option<String> {
+    (credential_id == super::DEMO_CREDENTIAL_ID && cloud != Cloud::LocalSandbox).then(|| {
+        format!(
+            "The Local sandbox's credential signs in only to the sandbox on this computer, not \
+             to {url}. Choose the credential of your app registration in Azure, or create one."
+        )
+    })
+}
+
 impl Catalog {
     fn destination_view(
         &self,
@@ -259,6 +277,9 @@ impl Catalog {
         if let (Some(c), Some(u)) = (&credential, &url) {
             if let Some(message) = plain_http_refusal(&u.url, &c.id) {
                 errors.push(FieldError::new("dynamicsUrl", message));
+            }
+            if let Some(message) = sandbox_credential_refusal(&u.url, u.host.cloud, &c.id) {
+                errors.push(FieldError::new("credentialId", message));
             }
         }
         let api_version = match plugin {

@@ -48,6 +48,31 @@ fn is_domain(v: &str) -> bool {
             .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
 }
 
+/// Top-level domains that follow `onmicrosoft` in a tenant's initial domain: `.com` in the
+/// commercial cloud and US GCC, `.us` in GCC High and DoD, `.de` in the former German cloud.
+const ONMICROSOFT_TLDS: [&str; 3] = ["com", "us", "de"];
+
+/// What is wrong with an `onmicrosoft` domain missing its ending (`contoso.onmicrosoft`) or
+/// carrying a wrong one: such a name passes as a domain, yet no tenant can ever have it.
+fn onmicrosoft_problem(v: &str) -> Option<String> {
+    let labels: Vec<&str> = v.split('.').collect();
+    let at = labels.iter().position(|l| *l == "onmicrosoft")?;
+    let tail = &labels[at + 1..];
+    if tail.len() == 1 && ONMICROSOFT_TLDS.contains(&tail[0]) && at > 0 {
+        return None;
+    }
+    let org = if at > 0 {
+        labels[..at].join(".")
+    } else {
+        "contoso".to_string()
+    };
+    Some(format!(
+        "\"{v}\" is not a tenant domain: an initial domain ends in .onmicrosoft.com \
+         (.onmicrosoft.us in US Government clouds). Enter {org}.onmicrosoft.com, another \
+         verified domain, or the tenant's GUID."
+    ))
+}
+
 /// The Active Directory (tenant) ID: a GUID, or a verified domain such as
 /// `contoso.onmicrosoft.com`. Lower-cased.
 pub fn tenant(raw: &str) -> Result<String, String> {
@@ -72,6 +97,9 @@ pub fn tenant(raw: &str) -> Result<String, String> {
         return Err("Enter just the tenant ID or domain, not a URL.".into());
     }
     if let Some(problem) = dns_length_problem(&v, "tenant domain") {
+        return Err(problem);
+    }
+    if let Some(problem) = onmicrosoft_problem(&v) {
         return Err(problem);
     }
     if is_domain(&v) {
@@ -223,6 +251,11 @@ mod tests {
         ] {
             assert!(tenant(bad).is_err(), "{bad:?} is refused");
         }
+        assert_eq!(
+            tenant("contoso.onmicrosoft.us").unwrap(),
+            "contoso.onmicrosoft.us",
+            "the US Government clouds' initial domain"
+        );
         assert!(
             tenant("common").unwrap_err().contains("not a tenant"),
             "multi-tenant alias"
@@ -232,6 +265,28 @@ mod tests {
                 .unwrap_err()
                 .contains("not a URL"),
             "pasted URLs get their own hint"
+        );
+    }
+
+    #[test]
+    fn an_onmicrosoft_domain_without_its_ending_is_refused_with_the_expected_form() {
+        for bad in [
+            "contoso.onmicrosoft",
+            "Contoso.OnMicrosoft",
+            "contoso.onmicrosoft.co",
+            "contoso.onmicrosoft.com.au",
+            "onmicrosoft.com",
+        ] {
+            let e = tenant(bad).expect_err(bad);
+            assert!(
+                e.contains(".onmicrosoft.com") && e.contains("GUID"),
+                "{bad:?} is refused with what is expected: {e}"
+            );
+        }
+        let e = tenant("contoso.onmicrosoft").unwrap_err();
+        assert!(
+            e.contains("contoso.onmicrosoft.com"),
+            "the message shows the complete domain for this organisation: {e}"
         );
     }
 
