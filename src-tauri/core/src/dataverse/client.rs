@@ -366,3 +366,32 @@ impl DataverseClient {
         }
     }
 }
+
+/// `RetrieveCurrentOrganization`'s answer, the part Ferry shows: the names the organisation
+/// goes by (WhoAmI gives only its id).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrganizationDetail {
+    /// The environment's display name, e.g. "Contoso Sales".
+    #[serde(default)]
+    pub friendly_name: String,
+    /// Its unique name, e.g. `unq1234…` or `contoso`.
+    #[serde(default)]
+    pub unique_name: String,
+}
+
+impl DataverseClient {
+    /// Calls `RetrieveCurrentOrganization`: the organisation's names, for people who do not
+    /// recognise it by its id.
+    pub async fn current_organization(&self) -> Result<OrganizationDetail> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Reply {
+            detail: OrganizationDetail,
+        }
+        let path = "RetrieveCurrentOrganization(AccessType=@p1)\
+                    ?@p1=Microsoft.Dynamics.CRM.EndpointAccessType'Default'";
+        let r = self.send(&Request::new(reqwest::Method::GET, path)).await?;
+        Ok(r.json::<Reply>()?.detail)
+    }
+}
