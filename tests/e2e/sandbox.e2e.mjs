@@ -28,9 +28,8 @@ test('testing the connection signs in to the sandbox and reports who Ferry is th
   const row = '[data-testid="destination-row"][data-name="Local sandbox"]';
   await s.click(`${row} [data-testid="destination-test"]`);
   const result = '[data-testid="connection-result"][data-outcome]';
-  const text = await s.waitText(result, (t) => /Connected|failed|refused|could not/i.test(t), 20000);
-  assert.match(text, /Connected to http:\/\/127\.0\.0\.1:\d+\/api\/data\/v9\.2/, text);
-  assert.match(text, /organisation [0-9a-f-]{36}/, 'WhoAmI organisation id is shown');
+  const text = await s.waitText(result, (t) => /works|failed|refused|could not/i.test(t), 20000);
+  assert.match(text, /Ferry sandbox \(127\.0\.0\.1:\d+\) accepted/, text);
   await s.screenshot('10-connection-tested.png');
 });
 
@@ -39,8 +38,8 @@ test('the dialog tests the settings as they stand, before saving', async () => {
   await s.open(`${row} [data-testid="destination-edit"]`, '[data-testid="destination-dialog"]');
   await s.click('[data-testid="test-connection"]');
   const ok = await s.waitText('[data-testid="destination-dialog"] [data-testid="connection-result"][data-outcome="ok"]',
-    (t) => t.includes('Connected'), 20000);
-  assert.match(ok, /organisation [0-9a-f-]{36}/, 'the unsaved settings signed in');
+    (t) => t.includes('works'), 20000);
+  assert.match(ok, /Ferry sandbox/, 'the unsaved settings signed in');
   // A wrong tenant is a sign-in failure that says what to check, and nothing is saved.
   await s.replace('#dest-tenant', 'fabrikam.onmicrosoft.com');
   await s.click('[data-testid="test-connection"]');

@@ -75,6 +75,9 @@ fn print_report(r: &ConnectionReport) {
         "  Web API:           {} (v{})",
         r.web_api_url, r.api_version
     );
+    if let Some(name) = &r.organization_name {
+        println!("  Organisation:      {name}");
+    }
     println!("  Organisation ID:   {}", r.organization_id);
     println!("  User ID:           {}", r.user_id);
     println!("  Business unit ID:  {}", r.business_unit_id);

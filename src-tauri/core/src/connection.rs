@@ -54,6 +54,9 @@ pub struct ConnectionReport {
     pub api_version: String,
     /// From `WhoAmI`: the environment's organisation id.
     pub organization_id: String,
+    /// From `RetrieveCurrentOrganization`: the organisation's display name (its unique name if
+    /// it has none); `None` when the environment did not say (the test still passed).
+    pub organization_name: Option<String>,
     /// From `WhoAmI`: the application user's id.
     pub user_id: String,
     /// From `WhoAmI`: the application user's business unit.
@@ -125,16 +128,26 @@ struct Target<'a> {
 async fn who_am_i_report(client: &DataverseClient) -> Result<ConnectionReport> {
     let started = Instant::now();
     let who = client.who_am_i().await?;
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    // NOTE: best effort: WhoAmI has proved the connection; a name that cannot be read (an
+    // older server, a role without read access to the organisation) leaves only the id.
+    let organization_name = client.current_organization().await.ok().and_then(|o| {
+        [o.friendly_name, o.unique_name]
+            .into_iter()
+            .map(|n| n.trim().to_string())
+            .find(|n| !n.is_empty())
+    });
     Ok(ConnectionReport {
         destination_id: String::new(),
         destination_name: String::new(),
         web_api_url: client.config().api_base(),
         api_version: client.config().api_version.clone(),
         organization_id: who.organization_id,
+        organization_name,
         user_id: who.user_id,
         business_unit_id: who.business_unit_id,
         dop_hint: client.dop_hint(),
-        elapsed_ms: started.elapsed().as_millis() as u64,
+        elapsed_ms,
     })
 }
 

@@ -63,9 +63,14 @@ pub enum Error {
     /// Dataverse's service protection limits kept refusing requests after every retry.
     #[error("{0}")]
     Throttled(String),
-    /// Dataverse could not be reached: DNS, TLS, timeout or a dropped connection.
-    #[error("{0}")]
-    Network(String),
+    /// Dataverse or its sign-in could not be reached: offline, DNS, TLS, timeout or a dropped
+    /// connection. `field` names the input the message blames, when it blames one (a Dynamics
+    /// URL whose host does not exist); an offline computer blames none.
+    #[error("{message}")]
+    Network {
+        message: String,
+        field: Option<&'static str>,
+    },
     /// Dataverse refused the request, or answered something Ferry cannot read.
     #[error("{0}")]
     Remote(String),
@@ -81,7 +86,7 @@ impl From<crate::dataverse::DataverseError> for Error {
             D::Auth { .. } => Error::AuthFailed(message),
             D::Forbidden { .. } => Error::Forbidden(message),
             D::Throttled(_) => Error::Throttled(message),
-            D::Network { .. } => Error::Network(message),
+            D::Network { field, .. } => Error::Network { message, field },
             D::Api(_) | D::Protocol(_) => Error::Remote(message),
         }
     }
@@ -124,7 +129,7 @@ impl Error {
             Error::AuthFailed(_) => ErrorCode::AuthFailed,
             Error::Forbidden(_) => ErrorCode::Forbidden,
             Error::Throttled(_) => ErrorCode::Throttled,
-            Error::Network(_) => ErrorCode::Network,
+            Error::Network { .. } => ErrorCode::Network,
             Error::Remote(_) => ErrorCode::Remote,
         }
     }
@@ -149,6 +154,12 @@ impl From<&Error> for ErrorReply {
     fn from(e: &Error) -> Self {
         let fields = match e {
             Error::Validation(f) => f.clone(),
+            // NOTE: the message is the field's message too, so the form can show it under the
+            // input it blames without saying it twice.
+            Error::Network {
+                message,
+                field: Some(field),
+            } => vec![FieldError::new(field, message.clone())],
             _ => Vec::new(),
         };
         ErrorReply {

@@ -87,6 +87,11 @@ fn a_connection_test_reports_the_identity_parallelism_and_version() {
         36,
         "organisation id from WhoAmI"
     );
+    assert_eq!(
+        report.organization_name.as_deref(),
+        Some("Ferry sandbox"),
+        "the organisation's name, from RetrieveCurrentOrganization"
+    );
     assert_eq!(report.user_id.len(), 36, "user id from WhoAmI");
     assert_eq!(
         report.business_unit_id.len(),

@@ -311,6 +311,9 @@ pub fn execute_in_tx(
     match first.as_str() {
         "$metadata" => Ok((csdl::document(ctx), 0)),
         "WhoAmI" | "WhoAmI()" => Ok((who_am_i(ctx), 0)),
+        f if f.starts_with("RetrieveCurrentOrganization(") => {
+            Ok((current_organization(ctx, f)?, 0))
+        }
         "$batch" => Err(ApiError::bad_request("Batch requests cannot be nested.")),
         "AddListMembersList" if req.method == "POST" => lists::add_list_members_list(ctx, tx, req),
         f if f.starts_with("EntityDefinitions") => {
@@ -331,6 +334,49 @@ fn who_am_i(ctx: &Ctx) -> ApiResponse {
             "OrganizationId": id.organization_id,
         }),
     )
+}
+
+/// The name the sandbox's organisation goes by, as `RetrieveCurrentOrganization` reports it.
+pub const FRIENDLY_NAME: &str = "Ferry sandbox";
+
+/// `RetrieveCurrentOrganization(AccessType=…)`: the organisation's names and endpoints, as a
+/// real environment describes itself (clients show its `FriendlyName`). Like Dataverse, it
+/// refuses a call without the `AccessType` parameter.
+fn current_organization(ctx: &Ctx, segment: &str) -> Result<ApiResponse, ApiError> {
+    if !segment.contains("AccessType=") {
+        return Err(ApiError::bad_request(
+            "The parameter 'AccessType' in the request payload is not a valid parameter for the \
+             operation 'RetrieveCurrentOrganization'.",
+        ));
+    }
+    let id = ctx.svc.auth.identity();
+    let base = ctx.api_base();
+    let web = base.split("/api/data/").next().unwrap_or(&base).to_string();
+    Ok(ApiResponse::json(
+        200,
+        &json!({
+            "@odata.context": format!("{base}/$metadata#Microsoft.Dynamics.CRM.RetrieveCurrentOrganizationResponse"),
+            "Detail": {
+                "OrganizationId": id.organization_id,
+                "FriendlyName": FRIENDLY_NAME,
+                "OrganizationVersion": "9.2.0.0",
+                "EnvironmentId": "",
+                "DatacenterId": "00000000-0000-0000-0000-000000000000",
+                "Geo": "Local",
+                "TenantId": id.tenant,
+                "UrlName": "sandbox",
+                "UniqueName": "ferrysandbox",
+                "Endpoints": {
+                    "Count": 2,
+                    "IsReadOnly": false,
+                    "Keys": ["WebApplication", "OrganizationService"],
+                    "Values": [web.clone(), format!("{web}/XRMServices/2011/Organization.svc")],
+                },
+                "State": "Enabled",
+                "OrganizationType": "Customer",
+            },
+        }),
+    ))
 }
 
 fn service_document(ctx: &Ctx) -> ApiResponse {

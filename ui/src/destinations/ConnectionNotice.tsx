@@ -8,7 +8,7 @@ import {
   Spinner,
 } from '@fluentui/react-components';
 import { DismissRegular } from '@fluentui/react-icons';
-import { type ConnectionOutcome, OutcomeText, outcomeTitle } from './ConnectionResult';
+import { type ConnectionOutcome, NEXT_SAVED, OutcomeText, outcomeTitle } from './ConnectionResult';
 
 export interface NoticeState {
   destinationId: string;
@@ -24,13 +24,15 @@ export interface ConnectionNoticeProps {
   notice: NoticeState;
   onTest: () => void;
   onDismiss: () => void;
+  /** After a successful test, opens the destination's tables: the next step, offered as a button when given. */
+  onBrowseTables?: () => void;
 }
 
 /**
  * One MessageBar whose words change as the test goes, with its action button kept in place, so the
  * button someone pressed keeps keyboard focus while it turns into "Testing…" and then "Test again".
  */
-export function ConnectionNotice({ notice, onTest, onDismiss }: ConnectionNoticeProps) {
+export function ConnectionNotice({ notice, onTest, onDismiss, onBrowseTables }: ConnectionNoticeProps) {
   const { destinationName: name, saved, testing, outcome } = notice;
   const state = testing ? 'testing' : outcome ? 'result' : 'saved';
   const intent = state === 'testing' ? 'info' : state === 'saved' || outcome?.ok ? 'success' : 'error';
@@ -63,7 +65,7 @@ export function ConnectionNotice({ notice, onTest, onDismiss }: ConnectionNotice
         {state === 'result' && outcome && (
           <>
             <MessageBarTitle>{`${name}: ${outcomeTitle(outcome)}`}</MessageBarTitle>
-            <OutcomeText outcome={outcome} />
+            <OutcomeText outcome={outcome} next={NEXT_SAVED} />
           </>
         )}
       </MessageBarBody>
@@ -77,6 +79,11 @@ export function ConnectionNotice({ notice, onTest, onDismiss }: ConnectionNotice
           />
         }
       >
+        {state === 'result' && outcome?.ok && onBrowseTables && (
+          <Button data-testid="connection-browse-tables" appearance="primary" onClick={onBrowseTables}>
+            Browse tables
+          </Button>
+        )}
         {showButton && (
           <Button
             data-testid={buttonTestId}

@@ -5,6 +5,7 @@ import type { ConnectionReport } from '../api/types';
 import { connectionReport, credential, destination } from '../test/fixtures';
 import { commands, resetCommands } from '../test/ipcMock';
 import { fill, renderApp } from '../test/render';
+import { ConnectionNotice, type NoticeState } from './ConnectionNotice';
 
 vi.mock('../api/ipc', () => import('../test/ipcMock'));
 
@@ -55,7 +56,7 @@ describe('Test connection in the destination dialog', () => {
     expect(screen.getByTestId('test-connection')).toBeEnabled();
   });
 
-  it('shows who Ferry signed in as, the organisation id and the advised parallelism when the test succeeds', async () => {
+  it('leads a success with the organisation’s name and what to do next, with the ids behind a toggle', async () => {
     const answer = deferred<ConnectionReport>();
     commands.testConnectionInput.mockReturnValue(answer.promise);
     const { user } = renderApp();
@@ -71,22 +72,47 @@ describe('Test connection in the destination dialog', () => {
 
     const result = await screen.findByTestId('connection-result');
     expect(result).toHaveAttribute('data-outcome', 'ok');
-    expect(result).toHaveTextContent(
-      'Connected to https://contoso.crm4.dynamics.com/api/data/v9.2 as application user 9f8e7d6c-aaaa-bbbb-cccc-ddddeeeeffff (organisation 0a1b2c3d-1111-2222-3333-444455556666) in 412 ms.',
-    );
-    expect(result).toHaveTextContent('Dataverse recommends 4 parallel requests.');
+    const summary = within(result).getByTestId('connection-summary');
+    expect(summary.textContent, 'the organisation’s name comes first').toMatch(/^Contoso Sales \(contoso\.crm4\.dynamics\.com\)/);
+    expect(result, 'unsaved settings: save, then browse').toHaveTextContent('Save the destination, then browse its tables');
+    expect(result, 'no ids until asked for').not.toHaveTextContent('0a1b2c3d-1111-2222-3333-444455556666');
+
+    const toggle = within(result).getByRole('button', { name: 'Show ids and details' });
+    expect(toggle).toHaveAttribute('aria-expanded', 'false');
+    await user.click(toggle);
+    expect(toggle).toHaveAttribute('aria-expanded', 'true');
+    const details = within(result).getByTestId('connection-details');
+    expect(details).toHaveTextContent('Organisation ID0a1b2c3d-1111-2222-3333-444455556666');
+    expect(details).toHaveTextContent('Application user ID9f8e7d6c-aaaa-bbbb-cccc-ddddeeeeffff');
+    expect(details).toHaveTextContent('Parallel requests advised4');
     expect(screen.getByTestId('test-connection')).toHaveTextContent('Test connection');
   });
 
-  it('leaves out the parallelism advice when Dynamics sent none', async () => {
-    commands.testConnectionInput.mockResolvedValue(connectionReport({ dopHint: 0 }));
+  it('names the host when the organisation gave no name, and leaves out parallelism Dynamics did not advise', async () => {
+    commands.testConnectionInput.mockResolvedValue(connectionReport({ dopHint: 0, organizationName: null }));
     const { user } = renderApp();
     await openEditDialog(user);
 
     await user.click(screen.getByTestId('test-connection'));
     const result = await screen.findByTestId('connection-result');
-    expect(result).toHaveTextContent('organisation 0a1b2c3d-1111-2222-3333-444455556666');
-    expect(result).not.toHaveTextContent('parallel');
+    expect(within(result).getByTestId('connection-summary')).toHaveTextContent(
+      'contoso.crm4.dynamics.com accepted Ferry’s sign-in in 412 ms.',
+    );
+    await user.click(within(result).getByRole('button', { name: 'Show ids and details' }));
+    expect(within(result).getByTestId('connection-details')).toHaveTextContent('0a1b2c3d-1111-2222-3333-444455556666');
+    expect(result).not.toHaveTextContent('Parallel');
+  });
+
+  it('says a network failure once, even when it names the field it blames', async () => {
+    const message = 'no-such-org.crm4.dynamics.com does not exist. Check the Dynamics URL (organisation name and region).';
+    commands.testConnectionInput.mockRejectedValue({ code: 'network', message, fields: [{ field: 'dynamicsUrl', message }] });
+    const { user } = renderApp();
+    await openEditDialog(user);
+
+    await user.click(screen.getByTestId('test-connection'));
+    const result = await screen.findByTestId('connection-result');
+    expect(result).toHaveTextContent('Could not connect');
+    expect(result.textContent?.split('does not exist').length, 'the message appears once').toBe(2);
   });
 
   it('says “Sign-in failed” with the backend’s message when the credential is refused', async () => {
@@ -164,7 +190,8 @@ describe('Test connection from the Destinations table', () => {
     const result = await screen.findByTestId('connection-result');
     expect(result).toHaveAttribute('data-outcome', 'ok');
     expect(result).toHaveTextContent('Sales EU: Connection works');
-    expect(result).toHaveTextContent('organisation 0a1b2c3d-1111-2222-3333-444455556666');
+    expect(within(result).getByTestId('connection-summary')).toHaveTextContent('Contoso Sales');
+    expect(result, 'saved: browsing its tables is next').toHaveTextContent('Next, browse its tables');
     // The pressed button stays in place (now “Test again”), so keyboard focus is not lost.
     expect(within(result).getByTestId('connection-retest')).toHaveFocus();
   });
@@ -199,10 +226,30 @@ describe('Test connection from the Destinations table', () => {
 
     const result = await screen.findByTestId('connection-result');
     expect(result).toHaveAttribute('data-outcome', 'error');
-    expect(result).toHaveTextContent('Sales EU: Dynamics could not be reached');
+    expect(result).toHaveTextContent('Sales EU: Could not connect');
     expect(result).toHaveTextContent(message);
 
     await user.click(within(result).getByRole('button', { name: 'Dismiss the notice about Sales EU' }));
     expect(screen.queryByTestId('connection-result')).not.toBeInTheDocument();
+  });
+});
+
+describe('The connection notice', () => {
+  it('offers Browse tables as the next step after a successful test when it can open them', async () => {
+    const onBrowseTables = vi.fn();
+    const notice: NoticeState = {
+      destinationId: 'dest_1',
+      destinationName: 'Sales EU',
+      saved: false,
+      testing: false,
+      outcome: { ok: true, report: connectionReport() },
+    };
+    const { user } = renderApp(
+      <ConnectionNotice notice={notice} onTest={() => {}} onDismiss={() => {}} onBrowseTables={onBrowseTables} />,
+    );
+    const summary = screen.getByTestId('connection-summary');
+    expect(summary.textContent, 'the organisation’s name leads').toMatch(/^Contoso Sales/);
+    await user.click(screen.getByRole('button', { name: 'Browse tables' }));
+    expect(onBrowseTables).toHaveBeenCalledTimes(1);
   });
 });

@@ -54,7 +54,7 @@ describe('Tables browser', () => {
     expect(contact).toHaveTextContent('Contact');
     expect(contact).toHaveTextContent('contact');
     expect(contact).toHaveTextContent('/contacts');
-    expect(screen.getByTestId('tables-fetched')).toHaveTextContent('Fetched 5 minutes ago — from the local cache');
+    expect(screen.getByTestId('tables-fetched')).toHaveTextContent('From the local cache, fetched 5 minutes ago');
   });
 
   it('filters the tables by logical or display name and says when none matches', async () => {
@@ -137,8 +137,12 @@ describe('Tables browser', () => {
 
     expect(commands.listTables).toHaveBeenCalledWith('dest_1', true);
     expect(commands.tableColumns).toHaveBeenCalledWith('dest_1', 'contact', true);
-    await waitFor(() => expect(screen.getByTestId('tables-fetched')).toHaveTextContent('Fetched just now — just fetched'));
-    expect(screen.getByTestId('columns-fetched')).toHaveTextContent('just fetched');
+    await waitFor(() => expect(screen.getByTestId('tables-fetched')).toHaveTextContent('Fetched from Dynamics just now'));
+    expect(screen.getByTestId('columns-fetched')).toHaveTextContent('Fetched from Dynamics just now');
+    for (const id of ['tables-fetched', 'columns-fetched']) {
+      const said = screen.getByTestId(id).textContent ?? '';
+      expect(said.match(/fetched/gi), `“${said}” says “fetched” once`).toHaveLength(1);
+    }
   });
 
   it('shows the backend’s message when the tables cannot be loaded', async () => {
@@ -150,5 +154,43 @@ describe('Tables browser', () => {
     const error = await screen.findByTestId('tables-error');
     expect(error).toHaveTextContent('Signed in, but Dynamics refused access');
     expect(error).toHaveTextContent(message);
+  });
+
+  it('offers one action, Try again, when the tables cannot be loaded, and nothing to choose from', async () => {
+    const message = 'No host name can be looked up: this computer seems to be offline.';
+    commands.listTables.mockRejectedValueOnce({ code: 'network', message });
+    const { user } = renderApp();
+    const dialog = await openTables(user);
+
+    const error = await screen.findByTestId('tables-error');
+    expect(error).toHaveTextContent(message);
+    const actions = within(dialog)
+      .getAllByRole('button')
+      .map((b) => b.textContent?.trim())
+      .filter((t) => t && t !== 'Close');
+    expect(actions, 'one way to ask again, not Refresh beside Try again').toEqual(['Try again']);
+    expect(screen.queryByTestId('tables-refresh'), 'nothing is listed, so nothing can be refreshed').not.toBeInTheDocument();
+    expect(screen.queryByTestId('tables-choose'), 'no “Choose a table” without tables').not.toBeInTheDocument();
+
+    await user.click(within(error).getByRole('button', { name: 'Try again' }));
+    await waitFor(() => expect(names()).toHaveLength(4));
+    expect(screen.queryByTestId('tables-error')).not.toBeInTheDocument();
+    expect(screen.getByTestId('tables-refresh'), 'with a list, Refresh is the action').toBeInTheDocument();
+    expect(screen.getByTestId('tables-choose')).toBeInTheDocument();
+  });
+
+  it('keeps the columns’ header in view while the columns scroll', async () => {
+    const { user } = renderApp();
+    await openTables(user);
+    await user.click(await screen.findByRole('button', { name: /Contact/ }));
+    const head = await screen.findByTestId('columns-head');
+
+    const cells = within(head).getAllByRole('columnheader');
+    expect(cells.length).toBeGreaterThan(0);
+    for (const cell of cells) {
+      const style = getComputedStyle(cell);
+      expect(style.position, `${cell.textContent} sticks`).toBe('sticky');
+      expect(style.top, `${cell.textContent} sticks to the top of the pane`).toBe('0px');
+    }
   });
 });

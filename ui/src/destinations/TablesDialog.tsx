@@ -28,7 +28,7 @@ import {
   useArrowNavigationGroup,
 } from '@fluentui/react-components';
 import { ArrowClockwiseRegular, DismissRegular } from '@fluentui/react-icons';
-import { useDeferredValue, useEffect, useMemo, useState } from 'react';
+import { type CSSProperties, useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { useRefreshTables, useTableColumns, useTables } from '../api/queries';
 import type { AppError, ColumnInfo, TableDetails, TableInfo } from '../api/types';
 import { formatAgo, formatDateTime } from '../lib/format';
@@ -134,9 +134,10 @@ function useNow(intervalMs: number): number {
   return now;
 }
 
-/** "Fetched 5 minutes ago — from the local cache" / "Fetched just now — just fetched from Dynamics". */
-function fetchedText(fetchedAt: number, fromCache: boolean, now: number): string {
-  return `Fetched ${formatAgo(fetchedAt, now)} — ${fromCache ? 'from the local cache' : 'just fetched from Dynamics'}`;
+/** "From the local cache, fetched 5 minutes ago" / "Fetched from Dynamics just now": says "fetched" once. */
+export function fetchedText(fetchedAt: number, fromCache: boolean, now: number): string {
+  const ago = formatAgo(fetchedAt, now);
+  return fromCache ? `From the local cache, fetched ${ago}` : `Fetched from Dynamics ${ago}`;
 }
 
 const REQUIRED_TEXT: Record<string, string> = {
@@ -154,6 +155,18 @@ const KEY_STATUS_COLOR: Record<string, 'success' | 'warning' | 'danger' | 'infor
 };
 
 const CHOICES_SHOWN = 4;
+
+/**
+ * The details pane scrolls; the columns' header cells stay in view at its top. Sticky is set on the cells, where every
+ * engine honours it, and inline, so it holds whatever order the style sheets load in.
+ */
+const STICKY_HEAD: CSSProperties = {
+  position: 'sticky',
+  top: 0,
+  zIndex: 1,
+  backgroundColor: tokens.colorNeutralBackground1,
+  boxShadow: `inset 0 -1px 0 ${tokens.colorNeutralStroke2}`,
+};
 
 function ChoiceList({ options }: { options: readonly ChoiceOption[] }) {
   const styles = useStyles();
@@ -228,14 +241,14 @@ function ColumnsTable({ details }: { details: TableDetails }) {
         </Caption1>
       ) : (
         <Table size="extra-small" aria-label={`Columns of ${details.table.displayName}`} data-testid="columns-table">
-          <TableHeader>
+          <TableHeader data-testid="columns-head">
             <TableRow>
-              <TableHeaderCell style={{ width: '27%' }}>Column</TableHeaderCell>
-              <TableHeaderCell style={{ width: '12%' }}>Type</TableHeaderCell>
-              <TableHeaderCell style={{ width: '8%' }}>Max length</TableHeaderCell>
-              <TableHeaderCell style={{ width: '12%' }}>Required</TableHeaderCell>
-              <TableHeaderCell style={{ width: '12%' }}>Can set on</TableHeaderCell>
-              <TableHeaderCell>Choices</TableHeaderCell>
+              <TableHeaderCell style={{ ...STICKY_HEAD, width: '27%' }}>Column</TableHeaderCell>
+              <TableHeaderCell style={{ ...STICKY_HEAD, width: '12%' }}>Type</TableHeaderCell>
+              <TableHeaderCell style={{ ...STICKY_HEAD, width: '8%' }}>Max length</TableHeaderCell>
+              <TableHeaderCell style={{ ...STICKY_HEAD, width: '12%' }}>Required</TableHeaderCell>
+              <TableHeaderCell style={{ ...STICKY_HEAD, width: '12%' }}>Can set on</TableHeaderCell>
+              <TableHeaderCell style={STICKY_HEAD}>Choices</TableHeaderCell>
             </TableRow>
           </TableHeader>
           <TableBody>
@@ -336,9 +349,11 @@ interface LoadErrorProps {
   title: string;
   error: AppError;
   onRetry?: () => void;
+  /** A retry is under way: the button waits. */
+  retrying?: boolean;
 }
 
-function LoadError({ testId, title, error, onRetry }: LoadErrorProps) {
+function LoadError({ testId, title, error, onRetry, retrying = false }: LoadErrorProps) {
   return (
     <MessageBar intent="error" layout="multiline" data-testid={testId} data-code={error.code} style={{ flexShrink: 0 }}>
       <MessageBarBody>
@@ -347,7 +362,14 @@ function LoadError({ testId, title, error, onRetry }: LoadErrorProps) {
       </MessageBarBody>
       {onRetry && (
         <MessageBarActions>
-          <Button onClick={onRetry}>Try again</Button>
+          <Button
+            data-testid={`${testId}-retry`}
+            disabledFocusable={retrying}
+            icon={retrying ? <Spinner size="tiny" /> : undefined}
+            onClick={onRetry}
+          >
+            {retrying ? 'Trying again…' : 'Try again'}
+          </Button>
         </MessageBarActions>
       )}
     </MessageBar>
@@ -402,15 +424,18 @@ export function TablesDialog({ open, destination, onClose }: TablesDialogProps) 
                   'Asking Dynamics for its tables…'
                 ) : null}
               </Text>
-              <Button
-                data-testid="tables-refresh"
-                icon={refreshing ? <Spinner size="tiny" /> : <ArrowClockwiseRegular />}
-                disabledFocusable={refreshing || tables.isPending}
-                onClick={() => refresh.mutate(selected)}
-                title="Ask Dynamics again for the tables (and the chosen table's columns)"
-              >
-                {refreshing ? 'Refreshing…' : 'Refresh'}
-              </Button>
+              {/* Only a list can be refreshed: before one has loaded, the error's own "Try again" is the one action. */}
+              {list && (
+                <Button
+                  data-testid="tables-refresh"
+                  icon={refreshing ? <Spinner size="tiny" /> : <ArrowClockwiseRegular />}
+                  disabledFocusable={refreshing}
+                  onClick={() => refresh.mutate(selected)}
+                  title="Ask Dynamics again for the tables (and the chosen table's columns)"
+                >
+                  {refreshing ? 'Refreshing…' : 'Refresh'}
+                </Button>
+              )}
             </div>
             {refresh.isError && <LoadError testId="refresh-error" title="Refresh failed" error={refresh.error} />}
 
@@ -428,7 +453,7 @@ export function TablesDialog({ open, destination, onClose }: TablesDialogProps) 
                 />
                 {tables.isPending && <Spinner className={styles.spinner} label="Loading tables…" data-testid="tables-loading" />}
                 {tables.isError && (
-                  <LoadError testId="tables-error" title="Could not load the tables" error={tables.error} onRetry={() => void tables.refetch()} />
+                  <LoadError testId="tables-error" title="Could not load the tables" error={tables.error} onRetry={() => void tables.refetch()} retrying={tables.isFetching} />
                 )}
                 {all && (
                   <Caption1 className={styles.muted} aria-live="polite" data-testid="tables-count">
@@ -469,8 +494,10 @@ export function TablesDialog({ open, destination, onClose }: TablesDialogProps) 
               </div>
 
               <div className={styles.right} data-testid="table-details">
-                {selected === null && (
-                  <div className={styles.placeholder}>Choose a table to see its columns, alternate keys and lookups.</div>
+                {selected === null && all && all.length > 0 && (
+                  <div className={styles.placeholder} data-testid="tables-choose">
+                    Choose a table to see its columns, alternate keys and lookups.
+                  </div>
                 )}
                 {selected !== null && columns.isPending && (
                   <Spinner
@@ -485,6 +512,7 @@ export function TablesDialog({ open, destination, onClose }: TablesDialogProps) 
                     title="Could not load the columns"
                     error={columns.error}
                     onRetry={() => void columns.refetch()}
+                    retrying={columns.isFetching}
                   />
                 )}
                 {selected !== null && details && columns.data && (

@@ -63,6 +63,7 @@ export function connectionReport(over: Partial<ConnectionReport> = {}): Connecti
     webApiUrl: 'https://contoso.crm4.dynamics.com/api/data/v9.2',
     apiVersion: '9.2',
     organizationId: '0a1b2c3d-1111-2222-3333-444455556666',
+    organizationName: 'Contoso Sales',
     userId: '9f8e7d6c-aaaa-bbbb-cccc-ddddeeeeffff',
     businessUnitId: '12121212-3434-5656-7878-909090909090',
     dopHint: 4,

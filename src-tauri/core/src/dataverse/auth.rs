@@ -12,7 +12,7 @@
 
 use super::config::ClientConfig;
 use super::error::{auth_error, DataverseError, Result};
-use super::transport::network_error;
+use super::transport::{network_failure, Endpoint};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -147,20 +147,23 @@ impl ClientCredentials {
             .finish();
         self.sign_ins
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let response = self
+        let sent = self
             .http
             .post(&c.token_url)
             .header("Content-Type", "application/x-www-form-urlencoded")
             .header("Accept", "application/json")
             .body(form)
             .send()
-            .await
-            .map_err(|e| network_error(&e, &c.token_url))?;
+            .await;
+        let response = match sent {
+            Ok(r) => r,
+            Err(e) => return Err(network_failure(&e, &c.token_url, Endpoint::SignIn, c).await),
+        };
         let status = response.status().as_u16();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| network_error(&e, &c.token_url))?;
+        let body = match response.bytes().await {
+            Ok(b) => b,
+            Err(e) => return Err(network_failure(&e, &c.token_url, Endpoint::SignIn, c).await),
+        };
         if !(200..300).contains(&status) {
             if (300..400).contains(&status) || status == 404 {
                 return Err(DataverseError::Config(format!(

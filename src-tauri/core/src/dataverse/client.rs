@@ -10,7 +10,7 @@ use super::config::ClientConfig;
 use super::error::{forbidden, ApiError, DataverseError, Result};
 use super::retry::{self, Action, Attempt};
 use super::tls::LoopbackScopedVerifier;
-pub use super::transport::{network_error, standard_headers};
+pub use super::transport::{network_failure, standard_headers, Endpoint};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -137,6 +137,7 @@ pub fn http_client(config: &ClientConfig) -> Result<reqwest::Client> {
     reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(config.resolver.shared())
         .timeout(config.timeout)
         .connect_timeout(Duration::from_secs(20))
         .pool_max_idle_per_host(MAX_PARALLELISM as usize)
@@ -248,14 +249,17 @@ impl DataverseClient {
                 .acquire()
                 .await
                 .map_err(|_| DataverseError::Protocol("the client is shutting down".into()))?;
-            let r = b.send().await.map_err(|e| network_error(&e, &url))?;
+            let org = Endpoint::Organisation;
+            let r = match b.send().await {
+                Ok(r) => r,
+                Err(e) => return Err(network_failure(&e, &url, org, &self.config).await),
+            };
             let status = r.status().as_u16();
             let headers = r.headers().clone();
-            let body = r
-                .bytes()
-                .await
-                .map_err(|e| network_error(&e, &url))?
-                .to_vec();
+            let body = match r.bytes().await {
+                Ok(b) => b.to_vec(),
+                Err(e) => return Err(network_failure(&e, &url, org, &self.config).await),
+            };
             if let Some(hint) = headers
                 .get("x-ms-dop-hint")
                 .and_then(|v| v.to_str().ok())
@@ -360,5 +364,34 @@ impl DataverseClient {
             }
             Err(e) => Err(e),
         }
+    }
+}
+
+/// `RetrieveCurrentOrganization`'s answer, the part Ferry shows: the names the organisation
+/// goes by (WhoAmI gives only its id).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OrganizationDetail {
+    /// The environment's display name, e.g. "Contoso Sales".
+    #[serde(default)]
+    pub friendly_name: String,
+    /// Its unique name, e.g. `unq1234…` or `contoso`.
+    #[serde(default)]
+    pub unique_name: String,
+}
+
+impl DataverseClient {
+    /// Calls `RetrieveCurrentOrganization`: the organisation's names, for people who do not
+    /// recognise it by its id.
+    pub async fn current_organization(&self) -> Result<OrganizationDetail> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Reply {
+            detail: OrganizationDetail,
+        }
+        let path = "RetrieveCurrentOrganization(AccessType=@p1)\
+                    ?@p1=Microsoft.Dynamics.CRM.EndpointAccessType'Default'";
+        let r = self.send(&Request::new(reqwest::Method::GET, path)).await?;
+        Ok(r.json::<Reply>()?.detail)
     }
 }

@@ -44,6 +44,8 @@ pub struct ClientConfig {
     pub max_attempts: u32,
     /// Write headers.
     pub write: WriteOptions,
+    /// Where host names are looked up: the system's resolver, or a test's.
+    pub resolver: super::dns::Resolver,
 }
 
 /// Host of `url` (`scheme://host[:port]/…`), without the port.
@@ -92,6 +94,7 @@ impl ClientConfig {
             timeout: Duration::from_secs(240),
             max_attempts: 6,
             write: WriteOptions::default(),
+            resolver: super::dns::Resolver::system(),
         };
         config.check()?;
         Ok(config)

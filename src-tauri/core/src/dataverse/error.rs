@@ -137,6 +137,9 @@ pub enum DataverseError {
         kind: NetworkFailure,
         /// What to fix.
         message: String,
+        /// The input the message blames (`dynamicsUrl`), when it blames one: a name that does
+        /// not exist does, an offline computer does not.
+        field: Option<&'static str>,
     },
     /// A response we could not read.
     #[error("Dataverse sent a response Ferry cannot read: {0}")]
@@ -146,8 +149,10 @@ pub enum DataverseError {
 /// Transport failures, told apart where the fix differs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NetworkFailure {
-    /// The host name does not resolve.
+    /// The host name does not resolve, although other names do.
     Dns,
+    /// No host name resolves: the computer is offline or its DNS server cannot be reached.
+    Offline,
     /// The certificate was not trusted or the handshake failed.
     Tls,
     /// The request took too long.

@@ -11,6 +11,7 @@ pub mod batch;
 pub mod bulk;
 pub mod client;
 pub mod config;
+pub mod dns;
 pub mod error;
 pub mod keys;
 pub mod metadata;

@@ -58,6 +58,11 @@ pub fn classify(attempt: Attempt) -> Action {
         Attempt::Transport(NetworkFailure::Dns) => {
             Action::DontRetry("the host name does not resolve".into())
         }
+        // NOTE: an offline machine may come back, but not within a request's backoff; the
+        // person retries once the network is back.
+        Attempt::Transport(NetworkFailure::Offline) => {
+            Action::DontRetry("no host name resolves: the network is down".into())
+        }
         Attempt::Transport(NetworkFailure::Tls) => {
             Action::DontRetry("the TLS handshake failed".into())
         }

@@ -2,7 +2,8 @@
 //! options, and how a transport failure is told apart (DNS, TLS, timeout, connection) so the
 //! message says what to fix. No request is sent from here.
 
-use super::config::ClientConfig;
+use super::config::{host_of, ClientConfig};
+use super::dns::LookupFailed;
 use super::error::{DataverseError, NetworkFailure};
 
 /// Headers every Web API request carries: OData versions, JSON, and the write options.
@@ -21,13 +22,28 @@ pub fn standard_headers(config: &ClientConfig) -> Vec<(&'static str, &'static st
     h
 }
 
+/// Which host a failed request was addressed to. It decides what a message may blame: the
+/// sign-in host is fixed by the cloud, so failing to reach it is the network's doing (a proxy,
+/// a firewall, no connection), never the Dynamics URL's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoint {
+    /// Entra ID's token endpoint (login.microsoftonline.com and its sovereign twins).
+    SignIn,
+    /// The organisation's own host, from the Dynamics URL (also the local sandbox's sign-in,
+    /// which lives on the same host).
+    Organisation,
+}
+
 /// What a transport failure came down to, found from the error's type rather than its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cause {
     /// The request took too long.
     Timeout,
-    /// The host name did not resolve.
+    /// The host name did not resolve. Whether the name does not exist or no name resolves at
+    /// all is decided afterwards, by [`network_failure`]'s probe.
     Dns,
+    /// No name resolves: the computer is offline or its DNS server cannot be reached.
+    Offline,
     /// The server's certificate was not accepted; the detail says why.
     Untrusted(String),
     /// TLS failed for another reason (an alert, no common protocol); the detail says which.
@@ -47,14 +63,17 @@ fn tls_cause(e: &rustls::Error) -> Cause {
 }
 
 /// Classifies a transport error by walking its source chain and looking at the types in it:
-/// `rustls::Error` (also inside an `io::Error`) and `io::Error` kinds. `None` when nothing in
-/// the chain says more than "the connection failed".
+/// Ferry's own [`LookupFailed`], `rustls::Error` (also inside an `io::Error`) and `io::Error`
+/// kinds. `None` when nothing in the chain says more than "the connection failed".
 pub fn classify(top: &(dyn std::error::Error + 'static)) -> Option<Cause> {
     let mut text = String::new();
     let mut next = Some(top);
     // NOTE: bounded, in case a chain ever loops back on itself.
     for _ in 0..64 {
         let Some(e) = next else { break };
+        if e.downcast_ref::<LookupFailed>().is_some() {
+            return Some(Cause::Dns);
+        }
         if let Some(tls) = e.downcast_ref::<rustls::Error>() {
             return Some(tls_cause(tls));
         }
@@ -79,40 +98,142 @@ pub fn classify(top: &(dyn std::error::Error + 'static)) -> Option<Cause> {
         text.push_str(&e.to_string().to_ascii_lowercase());
         text.push(' ');
     }
-    // NOTE: the resolver's failure reaches us as text only (hyper-util's private error type
-    // around getaddrinfo's message), so DNS is the one cause still recognised by its words.
+    // NOTE: Ferry's client resolves through [`super::dns::Resolver`], whose failures are typed
+    // (above). A resolver of reqwest's own reaches us as hyper-util's private error around
+    // getaddrinfo's message, so its words are still recognised, as a fallback.
     if text.contains("dns error") || text.contains("failed to lookup address") {
         return Some(Cause::Dns);
     }
     None
 }
 
-/// Maps a transport error to an actionable [`DataverseError::Network`]. Never includes a body.
-pub fn network_error(e: &reqwest::Error, url: &str) -> DataverseError {
-    let cause = if e.is_timeout() {
+/// Maps a transport error on a request to `url` (addressed to `endpoint`) to an actionable
+/// [`DataverseError::Network`]. A failed lookup is followed by a second one, of the other host
+/// of the same destination, to tell a name that does not exist from a network where no name
+/// resolves. Never includes a body.
+pub async fn network_failure(
+    e: &reqwest::Error,
+    url: &str,
+    endpoint: Endpoint,
+    config: &ClientConfig,
+) -> DataverseError {
+    let mut cause = if e.is_timeout() {
         Some(Cause::Timeout)
     } else {
         classify(e)
     };
-    describe(cause, url)
+    let endpoint = effective_endpoint(endpoint, config);
+    if cause == Some(Cause::Dns) {
+        let other = match endpoint {
+            Endpoint::SignIn => &config.org_url,
+            Endpoint::Organisation => &config.token_url,
+        };
+        // NOTE: with one host for both (the sandbox) there is no second name to ask.
+        let other = host_of(other);
+        if other != host_of(url) && !config.resolver.resolves(other).await {
+            cause = Some(Cause::Offline);
+        }
+    }
+    describe(cause, url, endpoint)
 }
 
-/// The error and message for a classified failure talking to `url`.
-pub fn describe(cause: Option<Cause>, url: &str) -> DataverseError {
-    let host = super::config::host_of(url).to_string();
-    let (kind, message) = match cause {
-        Some(Cause::Timeout) => (
-            NetworkFailure::Timeout,
-            format!("{host} did not answer in time."),
-        ),
-        Some(Cause::Dns) => (
+/// The local sandbox signs in on the organisation's own host: there a sign-in failure is
+/// about the Dynamics URL as much as any other request to it.
+fn effective_endpoint(endpoint: Endpoint, config: &ClientConfig) -> Endpoint {
+    if host_of(&config.token_url) == host_of(&config.org_url) {
+        Endpoint::Organisation
+    } else {
+        endpoint
+    }
+}
+
+/// The input a message blames, as the UI names it; marked on the form as that field's error.
+const DYNAMICS_URL: &str = "dynamicsUrl";
+
+/// The error and message for a classified failure talking to `url`, which went to `endpoint`.
+pub fn describe(cause: Option<Cause>, url: &str, endpoint: Endpoint) -> DataverseError {
+    let host = host_of(url).to_string();
+    let network = |kind, message: String| DataverseError::Network {
+        kind,
+        message,
+        field: None,
+    };
+    let blames_url = |kind, message: String| DataverseError::Network {
+        kind,
+        message,
+        field: Some(DYNAMICS_URL),
+    };
+    let offline = || {
+        network(
+            NetworkFailure::Offline,
+            format!(
+                "No host name can be looked up, so {host} could not be reached: this computer \
+                 seems to be offline, or its DNS server cannot be reached. Check the network \
+                 connection (and any VPN or proxy), then try again."
+            ),
+        )
+    };
+    match (endpoint, cause) {
+        (_, Some(Cause::Offline)) => offline(),
+        (Endpoint::SignIn, Some(Cause::Dns)) => network(
             NetworkFailure::Dns,
             format!(
-                "{host} does not exist. Check the Dynamics URL (organisation name and region), \
-                 or your network's DNS."
+                "The sign-in host {host} could not be looked up, although other names can. A \
+                 DNS filter, proxy or firewall on this network may block it: ask the network's \
+                 administrator to allow {host}."
             ),
         ),
-        Some(Cause::Untrusted(detail)) => (
+        (Endpoint::SignIn, Some(Cause::Timeout)) => network(
+            NetworkFailure::Timeout,
+            format!(
+                "The sign-in host {host} did not answer in time. Check the network connection, \
+                 and any proxy or firewall between this computer and {host}."
+            ),
+        ),
+        (Endpoint::SignIn, Some(Cause::Refused)) => network(
+            NetworkFailure::Connection,
+            format!(
+                "The sign-in host {host} refused the connection. A proxy or firewall on this \
+                 network may be in the way."
+            ),
+        ),
+        (Endpoint::SignIn, Some(Cause::Untrusted(detail))) => network(
+            NetworkFailure::Tls,
+            format!(
+                "The secure connection to the sign-in host {host} failed: its certificate is \
+                 not trusted here ({detail}). If a proxy on your network inspects HTTPS, its CA \
+                 must be in the operating system's trust store."
+            ),
+        ),
+        (Endpoint::SignIn, Some(Cause::Handshake(detail))) => network(
+            NetworkFailure::Tls,
+            format!(
+                "The secure connection to the sign-in host {host} could not be set up \
+                 ({detail}). Check any proxy between this computer and {host}."
+            ),
+        ),
+        (Endpoint::SignIn, Some(Cause::Closed) | None) => network(
+            NetworkFailure::Connection,
+            format!(
+                "The connection to the sign-in host {host} failed or was closed before it \
+                 answered. Check the network connection, proxy or firewall, and try again."
+            ),
+        ),
+        (Endpoint::Organisation, Some(Cause::Timeout)) => network(
+            NetworkFailure::Timeout,
+            format!(
+                "{host} did not answer in time. Check the network connection; if other sites \
+                 work, check the Dynamics URL."
+            ),
+        ),
+        (Endpoint::Organisation, Some(Cause::Dns)) => blames_url(
+            NetworkFailure::Dns,
+            format!(
+                "{host} does not exist: no such name is registered, although other names \
+                 resolve. Check the Dynamics URL (organisation name and region)."
+            ),
+        ),
+        (Endpoint::Organisation, Some(Cause::Untrusted(detail))) => network(
             NetworkFailure::Tls,
             format!(
                 "The secure connection to {host} failed: its certificate is not trusted here \
@@ -120,28 +241,28 @@ pub fn describe(cause: Option<Cause>, url: &str) -> DataverseError {
                  operating system's trust store; otherwise check the Dynamics URL."
             ),
         ),
-        Some(Cause::Handshake(detail)) => (
+        (Endpoint::Organisation, Some(Cause::Handshake(detail))) => network(
             NetworkFailure::Tls,
             format!(
                 "The secure connection to {host} could not be set up ({detail}). Check the \
                  Dynamics URL, and any proxy between this computer and {host}."
             ),
         ),
-        Some(Cause::Refused) => (
+        (Endpoint::Organisation, Some(Cause::Refused)) => blames_url(
             NetworkFailure::Connection,
             format!(
-                "{host} refused the connection: nothing answers there. Check the URL and port."
+                "{host} refused the connection: nothing answers there. Check the Dynamics URL \
+                 and its port."
             ),
         ),
-        Some(Cause::Closed) | None => (
+        (Endpoint::Organisation, Some(Cause::Closed) | None) => network(
             NetworkFailure::Connection,
             format!(
                 "The connection to {host} failed or was closed before it answered. Check the \
                  network and retry."
             ),
         ),
-    };
-    DataverseError::Network { kind, message }
+    }
 }
 
 #[cfg(test)]
@@ -221,7 +342,11 @@ mod tests {
             Some(Cause::Closed),
             "a reset too"
         );
-        let e = describe(Some(Cause::Closed), "https://org.crm.dynamics.com/x");
+        let e = describe(
+            Some(Cause::Closed),
+            "https://org.crm.dynamics.com/x",
+            Endpoint::Organisation,
+        );
         assert!(
             matches!(
                 e,
@@ -252,6 +377,7 @@ mod tests {
         let untrusted = describe(
             Some(Cause::Untrusted("UnknownIssuer".into())),
             "https://org.crm.dynamics.com",
+            Endpoint::Organisation,
         );
         assert!(
             untrusted
@@ -280,6 +406,47 @@ mod tests {
             classify(&wrapped(vague)),
             None,
             "words in a message no longer decide the cause"
+        );
+    }
+
+    #[test]
+    fn no_failure_of_the_sign_in_host_blames_the_dynamics_url() {
+        let causes = [
+            Cause::Timeout,
+            Cause::Dns,
+            Cause::Offline,
+            Cause::Untrusted("UnknownIssuer".into()),
+            Cause::Handshake("alert".into()),
+            Cause::Refused,
+            Cause::Closed,
+        ];
+        let url = "https://login.microsoftonline.com/t/oauth2/v2.0/token";
+        for cause in causes {
+            let e = describe(Some(cause.clone()), url, Endpoint::SignIn);
+            assert!(
+                matches!(e, DataverseError::Network { field: None, .. }),
+                "{cause:?} at the sign-in host marks no field: {e:?}"
+            );
+            assert!(
+                !e.to_string().contains("Dynamics URL"),
+                "{cause:?} at the sign-in host does not send the user to the URL: {e}"
+            );
+        }
+        let offline = describe(
+            Some(Cause::Offline),
+            "https://x.crm.dynamics.com",
+            Endpoint::Organisation,
+        );
+        assert!(
+            matches!(
+                offline,
+                DataverseError::Network {
+                    field: None,
+                    kind: NetworkFailure::Offline,
+                    ..
+                }
+            ),
+            "offline, the organisation's host is not blamed either: {offline:?}"
         );
     }
 }

@@ -27,6 +27,38 @@ async fn client_credentials_yield_a_bearer_token_that_opens_who_am_i() {
 }
 
 #[tokio::test]
+async fn retrieve_current_organization_names_the_organisation_who_am_i_reports() {
+    let env = Env::fast().await;
+    let who = env.send("GET", "WhoAmI", None, &[]).await.json();
+    let r = env
+        .send(
+            "GET",
+            "RetrieveCurrentOrganization(AccessType=@p1)?@p1=Microsoft.Dynamics.CRM.EndpointAccessType'Default'",
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "the function answers: {}", r.text);
+    let detail = &r.json()["Detail"];
+    assert_eq!(
+        detail["OrganizationId"], who["OrganizationId"],
+        "the same organisation as WhoAmI's: {detail}"
+    );
+    assert_eq!(
+        detail["FriendlyName"], "Ferry sandbox",
+        "the organisation has a friendly name: {detail}"
+    );
+    let bare = env
+        .send("GET", "RetrieveCurrentOrganization()", None, &[])
+        .await;
+    assert_eq!(
+        bare.status, 400,
+        "AccessType is required, as in Dataverse: {}",
+        bare.text
+    );
+}
+
+#[tokio::test]
 async fn a_wrong_secret_gets_aadsts7000215_with_401() {
     let sb = Sandbox::start(SandboxConfig::for_profile(Profile::Fast)).expect("starts");
     let http = client(&sb);

@@ -17,6 +17,11 @@ apiVersion: string,
  */
 organizationId: string, 
 /**
+ * From `RetrieveCurrentOrganization`: the organisation's display name (its unique name if
+ * it has none); `None` when the environment did not say (the test still passed).
+ */
+organizationName: string | null, 
+/**
  * From `WhoAmI`: the application user's id.
  */
 userId: string, 
