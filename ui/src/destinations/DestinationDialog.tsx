@@ -29,7 +29,7 @@ import type { AppError, CredentialView, DestinationInput, DestinationView, Plugi
 import { FormField } from '../components/FormField';
 import { CredentialDialog } from '../credentials/CredentialDialog';
 import { focusFirstInvalid } from '../lib/focusField';
-import { recognisedUrlText } from '../lib/format';
+import { expiryText, recognisedUrlText } from '../lib/format';
 import { useNotify } from '../lib/notify';
 import { useDebouncedValue } from '../lib/useDebouncedValue';
 import { useFieldMessages } from '../lib/useFieldMessages';
@@ -119,7 +119,7 @@ function fromView(d: DestinationView): DestinationInput {
 }
 
 function credentialLabel(c: CredentialView): string {
-  const base = `${c.name} — ${c.expiry.summary}`;
+  const base = `${c.name} — ${expiryText(c.expiry)}`;
   if (c.expiry.level === 'expired') return `${base} (expired)`;
   return c.secretStored === false ? `${base} (secret missing)` : base;
 }
