@@ -85,9 +85,9 @@ pub fn status(expires_on: Option<Date>, today: Date) -> ExpiryStatus {
         -1 => "Expired yesterday".to_string(),
         0 => "Expires today".to_string(),
         1 => "Expires tomorrow".to_string(),
-        // Past two years a day count stops meaning anything to a reader (secrets made through
-        // Graph can run for decades); whole years say it.
-        d if d > 2 * 365 => format!("Expires in {} years", d / 365),
+        // Past two years (with a leap day) a day count stops meaning anything to a reader
+        // (secrets made through Graph can run for decades); whole years say it.
+        d if d > 2 * 366 => format!("Expires in {} years", d / 365),
         d => format!("Expires in {d} days"),
     };
     ExpiryStatus {

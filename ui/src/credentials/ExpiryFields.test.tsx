@@ -54,6 +54,15 @@ describe('Expiry date box', () => {
     expect(dialog, 'the hint names the format').toHaveTextContent('YYYY-MM-DD');
 
     await user.click(box);
+    // Once the backend has judged the still-empty date, the choice alone must not show a message.
+    await waitFor(() =>
+      expect(commands.checkCredential).toHaveBeenCalledWith(
+        expect.objectContaining({ expiry: { kind: 'date', date: '' } }),
+        undefined,
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    expect(screen.queryByTestId('error-expiry'), 'choosing "On a date" is not yet a wrong date').not.toBeInTheDocument();
     await user.keyboard('2027-06-15');
     // Leaving the box is what reads it (Tab in a real window; jsdom's focus trap keeps Tab in place).
     await user.click(byId('cred-name'));
@@ -169,6 +178,7 @@ describe('Reading and showing dates', () => {
     expect(expiryBadgeText(neverExpires()), 'never').toBe('Never expires');
     expect(expiryText(neverExpires()), 'never, in sentences').toBe('Never expires');
     expect(expiryBadgeText(expiry(12)), 'days').toBe('12 days left');
+    expect(expiryBadgeText(expiry(731)), 'a 2-year secret over a leap day still counts days').toBe('731 days left');
     expect(expiryBadgeText(expiry(365 * 30)), 'decades read as years').toBe('30 years left');
     expect(expiryText(expiry(12, '2026-12-09')), 'the date in the locale form').toBe(
       `Expires in 12 days (${formatDate('2026-12-09')})`,

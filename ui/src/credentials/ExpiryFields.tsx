@@ -27,7 +27,9 @@ export function expiryValueOf(expiry: Pick<ExpiryStatus, 'expiresOn'>): ExpiryVa
 }
 
 const useStyles = makeStyles({
-  date: { marginLeft: tokens.spacingHorizontalXXL, maxWidth: '240px' },
+  // Indented under "On a date"; the hint and messages use the dialog's width, the box only what a date needs.
+  date: { marginLeft: tokens.spacingHorizontalXXL },
+  picker: { width: '220px', maxWidth: '100%' },
 });
 
 const DATE_HINT = 'Type the date Azure shows under Certificates & secrets as YYYY-MM-DD, or pick it from the calendar.';
@@ -89,6 +91,7 @@ function ExpiryDate({ value, onChange, onBlur, error, minDate }: ExpiryDateProps
     >
       <DatePicker
         id="cred-expiry-date"
+        className={styles.picker}
         data-testid="expiry-date-input"
         allowTextInput
         // Clicking into the box is for typing; the calendar opens from its button, Alt+Down or Enter.
@@ -148,7 +151,8 @@ export function ExpiryFields({ value, onChange, onBlur, error, minDate, label = 
           value={value.choice}
           layout="horizontal"
           onChange={(_, data) => onChange({ ...value, choice: data.value as ExpiryChoice })}
-          onBlur={onBlur}
+          // Moving on from "On a date" leads into the empty date box: judge the date when that box is left.
+          onBlur={onDate ? undefined : onBlur}
         >
           <Radio value="1y" label="In 1 year" data-testid="expiry-1y" />
           <Radio value="2y" label="In 2 years" data-testid="expiry-2y" />

@@ -55,8 +55,8 @@ export function expiryBadgeText(expiry: ExpiryStatus): string {
   if (expiry.level === 'expired') return 'Expired';
   if (expiry.daysLeft === 0) return 'Last day';
   if (expiry.daysLeft === 1) return '1 day left';
-  // Beyond two years (secrets made through Graph can run for decades) whole years read better.
-  return expiry.daysLeft > 730 ? `${Math.floor(expiry.daysLeft / 365)} years left` : `${expiry.daysLeft} days left`;
+  // Beyond two years, leap day included (secrets made through Graph can run for decades), whole years read better.
+  return expiry.daysLeft > 732 ? `${Math.floor(expiry.daysLeft / 365)} years left` : `${expiry.daysLeft} days left`;
 }
 
 /** Whether a credential list or banner should treat this as urgent rather than a heads-up. */
