@@ -235,7 +235,9 @@ mod tests {
 
         apply(&mut conn, Path::new("db")).unwrap();
 
-        let rows: Vec<(String, String, String, Option<String>, i64, i64, i64)> = conn
+        // id, name, description, expiry, secret set, created, updated.
+        type Row = (String, String, String, Option<String>, i64, i64, i64);
+        let rows: Vec<Row> = conn
             .prepare(
                 "SELECT id, name, description, secret_expires_on, secret_set_at, created_at,
                         updated_at FROM credentials ORDER BY id",
