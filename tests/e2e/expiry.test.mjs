@@ -88,6 +88,8 @@ test('a date the box cannot read gets one message that says the format', async (
   await s.click('#cred-expiry-date ~ [role="button"]');
   const calendar = await s.find('[role="dialog"][aria-label="Calendar"]');
   assert.ok(calendar, 'the calendar opens from its button');
+  // Let the calendar's opening animation finish, so the picture shows it whole.
+  await new Promise((r) => setTimeout(r, 600));
   await s.screenshot('expiry-03-calendar.png');
   await s.click('[role="dialog"][aria-label="Calendar"] button[aria-label="16, June, 2027"]');
   await s.gone('[role="dialog"][aria-label="Calendar"]');
