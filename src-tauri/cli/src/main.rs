@@ -83,7 +83,7 @@ enum CredentialCmd {
         /// Application (client) ID of the app registration.
         #[arg(long)]
         client_id: String,
-        /// When the secret expires: 1y, 2y, or YYYY-MM-DD.
+        /// When the secret expires: 1y, 2y, YYYY-MM-DD (any later date too), or never.
         #[arg(long, default_value = "1y")]
         expires: String,
     },
@@ -96,13 +96,14 @@ enum CredentialCmd {
         description: Option<String>,
         #[arg(long)]
         client_id: Option<String>,
+        /// Correct the recorded expiry: 1y, 2y, YYYY-MM-DD, or never.
         #[arg(long)]
         expires: Option<String>,
     },
     /// Replace a credential's secret (read from standard input).
     Rotate {
         credential: String,
-        /// When the new secret expires: 1y, 2y, or YYYY-MM-DD.
+        /// When the new secret expires: 1y, 2y, YYYY-MM-DD (any later date too), or never.
         #[arg(long, default_value = "1y")]
         expires: String,
     },

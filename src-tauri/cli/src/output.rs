@@ -2,6 +2,7 @@
 //! flag to fix.
 
 use ferry_core::catalog::{AppStatus, CredentialView, DestinationView};
+use ferry_core::expiry::date_text;
 use ferry_core::plugins::Plugin;
 use ferry_core::{Error, ErrorCode, ErrorReply};
 use serde::Serialize;
@@ -65,7 +66,10 @@ impl Printer {
         for c in &s.expiring {
             println!(
                 "Credential \"{}\": {} ({}). Rotate with: ferry credentials rotate \"{}\" --expires 1y",
-                c.name, c.expiry.summary, c.expiry.expires_on, c.name
+                c.name,
+                c.expiry.summary,
+                date_text(c.expiry.expires_on),
+                c.name
             );
         }
     }
@@ -97,7 +101,7 @@ impl Printer {
                     vec![
                         c.name.clone(),
                         c.client_id.clone(),
-                        c.expiry.expires_on.to_string(),
+                        date_text(c.expiry.expires_on),
                         c.expiry.summary.clone(),
                         c.used_by
                             .iter()
@@ -122,10 +126,10 @@ impl Printer {
             None => "keychain unavailable",
         };
         println!("  Secret:     {stored}");
-        println!(
-            "  Expires:    {} ({})",
-            c.expiry.expires_on, c.expiry.summary
-        );
+        match c.expiry.expires_on {
+            Some(d) => println!("  Expires:    {d} ({})", c.expiry.summary),
+            None => println!("  Expires:    never"),
+        }
         if !c.used_by.is_empty() {
             let names: Vec<_> = c.used_by.iter().map(|u| u.name.as_str()).collect();
             println!("  Used by:    {}", names.join(", "));

@@ -328,3 +328,91 @@ fn a_secret_that_is_not_utf8_text_is_refused_as_bad_input() {
         "nothing was saved: {listed}"
     );
 }
+
+#[test]
+fn a_secret_that_never_expires_round_trips_through_add_rotate_and_json() {
+    let c = cli();
+    let added = c.json(
+        &[
+            "--json",
+            "credentials",
+            "add",
+            "--name",
+            "Graph app",
+            "--client-id",
+            CLIENT_ID,
+            "--expires",
+            "never",
+        ],
+        "never-secret\n",
+    );
+    assert_eq!(
+        added["expiry"]["expiresOn"],
+        Value::Null,
+        "JSON has no date for it"
+    );
+    assert_eq!(added["expiry"]["level"], "never", "and says never");
+    assert_eq!(
+        added["expiry"]["daysLeft"],
+        Value::Null,
+        "with no countdown"
+    );
+
+    let shown = c.run(&["credentials", "show", "Graph app"], "");
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        text.contains("Expires:    never"),
+        "people read it plainly: {text}"
+    );
+    let status = c.run(&["status"], "");
+    assert!(
+        String::from_utf8_lossy(&status.stdout).contains("No credential expires within 30 days"),
+        "no warning for it"
+    );
+
+    let dated = c.json(
+        &[
+            "--json",
+            "credentials",
+            "rotate",
+            "Graph app",
+            "--expires",
+            "2299-12-31",
+        ],
+        "dated-secret\n",
+    );
+    assert_eq!(
+        dated["expiry"]["expiresOn"], "2299-12-31",
+        "a date decades out is accepted"
+    );
+    let back = c.json(
+        &[
+            "--json",
+            "credentials",
+            "rotate",
+            "Graph app",
+            "--expires",
+            "never",
+        ],
+        "forever-secret\n",
+    );
+    assert_eq!(
+        back["expiry"]["expiresOn"],
+        Value::Null,
+        "rotate takes never too"
+    );
+    let listed = c.json(&["--json", "credentials", "list"], "");
+    assert_eq!(listed[0]["expiry"]["level"], "never", "the list keeps it");
+}
+
+#[test]
+fn the_help_names_never_as_an_expiry() {
+    let c = cli();
+    for sub in ["add", "rotate"] {
+        let out = c.run(&["credentials", sub, "--help"], "");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("or never"),
+            "`credentials {sub} --help` offers never"
+        );
+    }
+}

@@ -188,7 +188,7 @@ impl Catalog {
                 "The secret of credential \"{}\" expired on {} ({}). Create a new secret in the \
                  app registration and rotate it in Ferry before connecting.",
                 cred.name,
-                cred.expiry.expires_on,
+                crate::expiry::date_text(cred.expiry.expires_on),
                 cred.expiry.summary.to_lowercase()
             )));
         }

@@ -1,7 +1,7 @@
 // A secret's expiry as a coloured badge with its date underneath, used in both tables.
 import { Badge, Caption1, makeStyles, tokens } from '@fluentui/react-components';
 import type { ExpiryStatus } from '../api/types';
-import { expiryBadgeColor, expiryBadgeText, formatDate } from '../lib/format';
+import { expiryBadgeColor, expiryBadgeText, expiryText, formatDate } from '../lib/format';
 
 const useStyles = makeStyles({
   root: { display: 'flex', flexDirection: 'column', alignItems: 'flex-start', gap: tokens.spacingVerticalXXS },
@@ -24,10 +24,8 @@ export function ExpiryBadge({ expiry, showDate = true }: { expiry: ExpiryStatus;
       >
         {expiryBadgeText(expiry)}
       </Badge>
-      {showDate && (
-        <Caption1 className={styles.muted}>
-          {expired ? `${expiry.summary} (${formatDate(expiry.expiresOn)})` : formatDate(expiry.expiresOn)}
-        </Caption1>
+      {showDate && expiry.expiresOn !== null && (
+        <Caption1 className={styles.muted}>{expired ? expiryText(expiry) : formatDate(expiry.expiresOn)}</Caption1>
       )}
     </div>
   );

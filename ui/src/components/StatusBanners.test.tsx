@@ -1,6 +1,7 @@
 // The start-up banners: keychain trouble and expiring secrets.
 import { screen, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { formatDate } from '../lib/format';
 import { expiry } from '../test/fixtures';
 import { commands, healthyStatus, resetCommands } from '../test/ipcMock';
 import { renderApp } from '../test/render';
@@ -53,8 +54,11 @@ describe('Start-up banners', () => {
 
     const banner = await screen.findByTestId('expiring-banner');
     const items = within(banner).getAllByTestId('expiring-credential');
-    expect(items[0]).toHaveTextContent('Contoso app: Expired 3 days ago, used by Sales EU.');
-    expect(items[1]).toHaveTextContent('Fabrikam app: Expires in 5 days, used by Service US and Marketing.');
+    // Each date as the user's locale writes it.
+    expect(items[0]).toHaveTextContent(`Contoso app: Expired 3 days ago (${formatDate('2026-11-24')}), used by Sales EU.`);
+    expect(items[1]).toHaveTextContent(
+      `Fabrikam app: Expires in 5 days (${formatDate('2026-12-02')}), used by Service US and Marketing.`,
+    );
     expect(banner).toHaveTextContent('App registrations → Certificates & secrets');
     expect(banner).toHaveTextContent('Rotate secret');
     // An expired secret makes the whole notice an error, not a warning.

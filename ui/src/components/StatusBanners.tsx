@@ -14,7 +14,7 @@ import { DismissRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import { useAppStatus } from '../api/queries';
 import type { ExpiringCredential } from '../api/types';
-import { isUrgent, listNames } from '../lib/format';
+import { expiryText, isUrgent, listNames } from '../lib/format';
 
 const useStyles = makeStyles({
   stack: {
@@ -89,7 +89,7 @@ export function StatusBanners({ onOpenCredentials }: { onOpenCredentials: () => 
             <ul className={styles.list}>
               {expiring.map((c) => (
                 <li key={c.id} data-testid="expiring-credential">
-                  <strong>{c.name}</strong>: {c.expiry.summary}, {usedByText(c)}.
+                  <strong>{c.name}</strong>: {expiryText(c.expiry)}, {usedByText(c)}.
                 </li>
               ))}
             </ul>

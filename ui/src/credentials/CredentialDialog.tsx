@@ -24,9 +24,9 @@ import { commands } from '../api/ipc';
 import { keys, useAppStatus, usePlugins, useSaveCredential, type CredentialSave } from '../api/queries';
 import type { AppError, CredentialView, FieldError, NewCredential } from '../api/types';
 import { FormField } from '../components/FormField';
-import { formatDate, localTodayIso } from '../lib/format';
+import { expiryDateText, localTodayIso } from '../lib/format';
 import { hasValue, useFormCheck } from '../lib/useFormCheck';
-import { ExpiryFields, toExpiryInput, type ExpiryValue } from './ExpiryFields';
+import { ExpiryFields, expiryValueOf, toExpiryInput, type ExpiryValue } from './ExpiryFields';
 
 export type CredentialDialogMode = 'create' | 'edit' | 'rotate';
 
@@ -106,7 +106,7 @@ function initialForm(mode: CredentialDialogMode, credential: CredentialView | un
     plugin: credential.plugin.id,
     clientId: credential.clientId,
     // Correcting an expiry usually means copying the date Azure shows, so start from the recorded one.
-    expiry: mode === 'edit' ? { choice: 'date', date: credential.expiry.expiresOn } : base.expiry,
+    expiry: mode === 'edit' ? expiryValueOf(credential.expiry) : base.expiry,
   };
 }
 
@@ -320,7 +320,7 @@ export function CredentialDialog({ open, mode, credential, pluginId, onClose, on
                   id="cred-correct-expiry"
                   checked={form.correctExpiry}
                   onChange={(_, d) => update('correctExpiry', d.checked === true)}
-                  label={`Correct the recorded expiry (now ${formatDate(credential.expiry.expiresOn)})`}
+                  label={`Correct the recorded expiry (now ${expiryDateText(credential.expiry)})`}
                 />
               )}
               {(mode !== 'edit' || form.correctExpiry) && (

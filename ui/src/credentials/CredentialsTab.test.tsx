@@ -78,7 +78,6 @@ describe('Credentials tab', () => {
     await fill(user, byId('cred-client-id'), '11111111-2222-3333-4444-555555555555');
     await fill(user, byId('cred-secret'), 'abc~123');
     await user.click(within(dialog).getByTestId('expiry-date'));
-    expect(byId('cred-expiry-date')).toHaveAttribute('min', '2026-11-27');
     await fill(user, byId('cred-expiry-date'), '2027-06-30');
     await waitFor(() =>
       expect(commands.checkCredential).toHaveBeenCalledWith(expect.objectContaining({ clientSecret: 'abc~123' }), undefined),

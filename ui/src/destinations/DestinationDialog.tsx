@@ -26,7 +26,7 @@ import { keys, useCredentials, usePlugins, useSaveDestination, useTestConnection
 import type { AppError, CredentialView, DestinationInput, DestinationView, FormCheck, Plugin } from '../api/types';
 import { FormField } from '../components/FormField';
 import { CredentialDialog } from '../credentials/CredentialDialog';
-import { recognisedUrlText } from '../lib/format';
+import { expiryText, recognisedUrlText } from '../lib/format';
 import { useNotify } from '../lib/notify';
 import { hasValue, useFormCheck } from '../lib/useFormCheck';
 import { ConnectionResult, type ConnectionOutcome } from './ConnectionResult';
@@ -118,7 +118,7 @@ function fromView(d: DestinationView): DestinationInput {
 }
 
 function credentialLabel(c: CredentialView, withPlugin: boolean): string {
-  const base = `${c.name}${withPlugin ? ` (${c.plugin.name})` : ''} — ${c.expiry.summary}`;
+  const base = `${c.name}${withPlugin ? ` (${c.plugin.name})` : ''} — ${expiryText(c.expiry)}`;
   if (c.expiry.level === 'expired') return `${base} (expired)`;
   return c.secretStored === false ? `${base} (secret missing)` : base;
 }

@@ -10,7 +10,10 @@ const dateFormat = new Intl.DateTimeFormat(undefined, {
   timeZone: 'UTC',
 });
 
-/** "2027-11-27" → "27 Nov 2027" (in the user's locale); anything unparseable is shown as given. */
+/**
+ * "2027-11-27" → "27 Nov 2027" or "Nov 27, 2027", as the user's locale writes dates. The one way every
+ * screen shows a calendar date; the backend and the CLI keep ISO. Anything unparseable is shown as given.
+ */
 export function formatDate(iso: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
   if (!m) return iso;
@@ -23,11 +26,22 @@ export function localTodayIso(now = new Date()): string {
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
 
+/** The expiry date in the user's form, or "never expires" for a secret without an end date. */
+export function expiryDateText(expiry: Pick<ExpiryStatus, 'expiresOn'>): string {
+  return expiry.expiresOn === null ? 'never expires' : formatDate(expiry.expiresOn);
+}
+
+/** A sentence for banners and pickers: "Expires in 12 days (9 Dec 2026)", or "Never expires". */
+export function expiryText(expiry: ExpiryStatus): string {
+  return expiry.expiresOn === null ? expiry.summary : `${expiry.summary} (${formatDate(expiry.expiresOn)})`;
+}
+
 const levelColor: Record<ExpiryLevel, NonNullable<BadgeProps['color']>> = {
   ok: 'success',
   warning: 'warning',
   critical: 'danger',
   expired: 'danger',
+  never: 'informative',
 };
 
 export function expiryBadgeColor(level: ExpiryLevel): NonNullable<BadgeProps['color']> {
@@ -37,9 +51,12 @@ export function expiryBadgeColor(level: ExpiryLevel): NonNullable<BadgeProps['co
 /** The badge text: the backend's summary, except an expired secret just says so. */
 export function expiryBadgeText(expiry: ExpiryStatus): string {
   // Short enough to sit on one line in a table column; the full sentence is the summary.
+  if (expiry.level === 'never' || expiry.daysLeft === null) return 'Never expires';
   if (expiry.level === 'expired') return 'Expired';
   if (expiry.daysLeft === 0) return 'Last day';
-  return expiry.daysLeft === 1 ? '1 day left' : `${expiry.daysLeft} days left`;
+  if (expiry.daysLeft === 1) return '1 day left';
+  // Beyond two years, leap day included (secrets made through Graph can run for decades), whole years read better.
+  return expiry.daysLeft > 732 ? `${Math.floor(expiry.daysLeft / 365)} years left` : `${expiry.daysLeft} days left`;
 }
 
 /** Whether a credential list or banner should treat this as urgent rather than a heads-up. */

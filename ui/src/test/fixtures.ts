@@ -17,6 +17,11 @@ export function expiry(daysLeft: number, expiresOn = '2027-11-27'): ExpiryStatus
   return { expiresOn, daysLeft, level, summary };
 }
 
+/** The expiry of a secret without an end date, as the backend reports it. */
+export function neverExpires(): ExpiryStatus {
+  return { expiresOn: null, daysLeft: null, level: 'never', summary: 'Never expires' };
+}
+
 export function credential(over: Partial<CredentialView> = {}): CredentialView {
   return {
     id: 'cred_1',

@@ -66,8 +66,8 @@ impl Catalog {
             let cred = match cred_table::get(tx, DEMO_CREDENTIAL_ID)? {
                 Some(mut c) => {
                     c.client_id = client_id.clone();
-                    // The sandbox's secret never expires; keep the warning quiet for the demo.
-                    c.secret_expires_on = today.add_years(validate::SECRET_MAX_YEARS);
+                    // The sandbox's secret never expires, and the list says so.
+                    c.secret_expires_on = None;
                     c.secret_set_at = now;
                     c.updated_at = now;
                     c
@@ -78,7 +78,7 @@ impl Catalog {
                     description: "Signs in to the sandbox that runs inside Ferry.".into(),
                     plugin: plugins::DYNAMICS.into(),
                     client_id: client_id.clone(),
-                    secret_expires_on: today.add_years(validate::SECRET_MAX_YEARS),
+                    secret_expires_on: None,
                     secret_set_at: now,
                     created_at: now,
                     updated_at: now,

@@ -260,7 +260,8 @@ impl Catalog {
                         format!(
                             "The secret of \"{}\" expired on {}. Create a new secret in Azure and \
                              rotate it under Credentials, or choose another credential.",
-                            c.name, c.secret_expires_on
+                            c.name,
+                            expiry::date_text(c.secret_expires_on)
                         ),
                     ));
                     None

@@ -18,7 +18,7 @@ pub use destinations::{CredentialRef, DestinationInput, DestinationView, FormChe
 
 use crate::date::Date;
 use crate::error::{Error, FieldError, Result};
-use crate::expiry::{ExpiryLevel, ExpiryStatus};
+use crate::expiry::ExpiryStatus;
 use crate::plugins;
 use crate::secrets::{KeychainStatus, Secret, SecretStore};
 use crate::store::{is_unique_violation, OpenOptions, Store};
@@ -312,7 +312,8 @@ impl Catalog {
         };
         let mut expiring: Vec<ExpiringCredential> = credentials
             .into_iter()
-            .filter(|c| c.expiry.level != ExpiryLevel::Ok)
+            // A secret without an end date never needs replacing for age.
+            .filter(|c| c.expiry.level.needs_attention())
             .map(|c| ExpiringCredential {
                 id: c.id,
                 name: c.name,

@@ -13,7 +13,9 @@ pub struct CredentialRow {
     pub description: String,
     pub plugin: String,
     pub client_id: String,
-    pub secret_expires_on: Date,
+    /// The last day the secret works; `None` for a secret that never expires (NULL, see
+    /// migration 0003).
+    pub secret_expires_on: Option<Date>,
     pub secret_set_at: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -23,20 +25,23 @@ const COLUMNS: &str = "id, name, description, plugin, client_id, secret_expires_
                        secret_set_at, created_at, updated_at";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<CredentialRow> {
-    let expires: String = r.get(5)?;
+    let expires: Option<String> = r.get(5)?;
     Ok(CredentialRow {
         id: r.get(0)?,
         name: r.get(1)?,
         description: r.get(2)?,
         plugin: r.get(3)?,
         client_id: r.get(4)?,
-        secret_expires_on: Date::parse(&expires).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                5,
-                rusqlite::types::Type::Text,
-                expires.into(),
-            )
-        })?,
+        secret_expires_on: match expires {
+            None => None,
+            Some(text) => Some(Date::parse(&text).ok_or_else(|| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    5,
+                    rusqlite::types::Type::Text,
+                    text.into(),
+                )
+            })?),
+        },
         secret_set_at: r.get(6)?,
         created_at: r.get(7)?,
         updated_at: r.get(8)?,
@@ -93,7 +98,7 @@ pub fn upsert(conn: &Connection, c: &CredentialRow) -> Result<()> {
             c.description,
             c.plugin,
             c.client_id,
-            c.secret_expires_on.to_string(),
+            c.secret_expires_on.map(|d| d.to_string()),
             c.secret_set_at,
             c.created_at,
             c.updated_at

@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 
 /// Longest accepted description, in characters.
 pub const DESCRIPTION_MAX: usize = 1000;
-/// Azure caps a client secret's lifetime at two years in its portal (market.md §5, MS13).
+/// The longest preset lifetime: Azure's portal offers new secrets for at most two years
+/// (market.md §5, MS13). Dates later than that, and no end date, are accepted too: such
+/// secrets exist, made before the cap or through Microsoft Graph or PowerShell.
 pub const SECRET_MAX_YEARS: i32 = 2;
 
 /// An optional free-text description: trimmed, bounded.
@@ -80,7 +82,7 @@ pub fn client_secret(raw: &str) -> Result<String, String> {
     Ok(v.to_string())
 }
 
-/// How a person gives a secret's expiry: a preset lifetime or the date Azure shows.
+/// How a person gives a secret's expiry: a preset lifetime, the date Azure shows, or none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 #[ts(export)]
@@ -89,14 +91,17 @@ pub enum ExpiryInput {
     Years { years: i32 },
     /// Expires on this date (`YYYY-MM-DD`), as shown under "Certificates & secrets".
     Date { date: String },
+    /// The secret has no end date.
+    Never,
 }
 
 impl ExpiryInput {
-    /// Parses the CLI's form: `1y`, `2y`, or `YYYY-MM-DD`.
+    /// Parses the CLI's form: `1y`, `2y`, `never`, or `YYYY-MM-DD`.
     pub fn from_cli(s: &str) -> ExpiryInput {
         match s.trim() {
             "1y" | "1" => ExpiryInput::Years { years: 1 },
             "2y" | "2" => ExpiryInput::Years { years: 2 },
+            n if n.eq_ignore_ascii_case("never") => ExpiryInput::Never,
             other => ExpiryInput::Date {
                 date: other.to_string(),
             },
@@ -104,38 +109,54 @@ impl ExpiryInput {
     }
 }
 
-/// Resolves an expiry to a date. Past dates are refused; so are lifetimes Azure cannot issue.
-pub fn expiry(input: &ExpiryInput, today: Date) -> Result<Date, String> {
-    let latest = today.add_years(SECRET_MAX_YEARS);
+/// Resolves an expiry to a date, or `None` for a secret that never expires. Past dates are
+/// refused; far-future ones are not (see [`SECRET_MAX_YEARS`]).
+pub fn expiry(input: &ExpiryInput, today: Date) -> Result<Option<Date>, String> {
     match input {
         ExpiryInput::Years { years } if (1..=SECRET_MAX_YEARS).contains(years) => {
-            Ok(today.add_years(*years))
+            Ok(Some(today.add_years(*years)))
         }
         ExpiryInput::Years { .. } => {
-            Err("Choose 1 year or 2 years, or enter the expiry date shown in Azure.".into())
+            Err("Choose 1 year, 2 years or never, or enter the expiry date shown in Azure.".into())
         }
+        ExpiryInput::Never => Ok(None),
         ExpiryInput::Date { date } => {
-            let d = Date::parse(date).ok_or_else(|| {
-                format!(
-                    "Enter the expiry date as YYYY-MM-DD, for example {}.",
-                    today.add_years(1)
-                )
-            })?;
+            let example = today.add_years(1);
+            let d = match Date::parse(date) {
+                Some(d) => d,
+                None if date.trim().is_empty() => {
+                    return Err(format!(
+                        "Enter the expiry date as YYYY-MM-DD, for example {example}."
+                    ))
+                }
+                // NOTE: the refused text is quoted (bounded, so a pasted essay stays out of
+                // the message) because the app's date box may no longer show it.
+                None => {
+                    return Err(format!(
+                        "\"{}\" is not a date: enter it as YYYY-MM-DD, for example {example}.",
+                        shorten(date.trim(), 24)
+                    ))
+                }
+            };
             if d < today {
                 return Err(format!(
                     "{d} has passed: a secret that has expired cannot sign in. Create a new \
                      secret in Azure and enter its expiry date."
                 ));
             }
-            if d > latest {
-                return Err(format!(
-                    "Azure issues client secrets for at most two years, so the expiry can be no \
-                     later than {latest}. Check the date under Certificates & secrets."
-                ));
-            }
-            Ok(d)
+            Ok(Some(d))
         }
     }
+}
+
+/// At most `max` characters of `s`, with an ellipsis when cut.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max - 1).collect();
+    out.push('…');
+    out
 }
 
 #[cfg(test)]
@@ -170,10 +191,11 @@ mod tests {
     }
 
     #[test]
-    fn expiry_accepts_presets_and_future_dates_within_two_years() {
+    fn expiry_accepts_presets_future_dates_and_never() {
         let t = today();
         assert_eq!(
             expiry(&ExpiryInput::Years { years: 1 }, t)
+                .unwrap()
                 .unwrap()
                 .to_string(),
             "2027-11-27",
@@ -181,6 +203,7 @@ mod tests {
         );
         assert_eq!(
             expiry(&ExpiryInput::Years { years: 2 }, t)
+                .unwrap()
                 .unwrap()
                 .to_string(),
             "2028-11-27",
@@ -198,17 +221,35 @@ mod tests {
                 .contains("has passed"),
             "yesterday"
         );
-        assert!(
-            expiry(&d("2028-11-28"), t)
-                .unwrap_err()
-                .contains("two years"),
-            "beyond the cap"
+        assert_eq!(
+            expiry(&d("2028-11-28"), t).unwrap().unwrap().to_string(),
+            "2028-11-28",
+            "past the portal's two years: such secrets exist"
         );
+        assert_eq!(
+            expiry(&d("2299-12-31"), t).unwrap().unwrap().to_string(),
+            "2299-12-31",
+            "decades out, as Graph and PowerShell can set"
+        );
+        assert_eq!(
+            expiry(&ExpiryInput::Never, t),
+            Ok(None),
+            "a secret with no end date"
+        );
+        let bad = expiry(&d("2027-13-45"), t).unwrap_err();
         assert!(
-            expiry(&d("next year"), t)
-                .unwrap_err()
-                .contains("YYYY-MM-DD"),
-            "not a date"
+            bad.contains("\"2027-13-45\"") && bad.matches("YYYY-MM-DD").count() == 1,
+            "an impossible date is quoted and the format said once: {bad}"
+        );
+        let blank = expiry(&d(" "), t).unwrap_err();
+        assert_eq!(
+            blank, "Enter the expiry date as YYYY-MM-DD, for example 2027-11-27.",
+            "an empty box asks for the date"
+        );
+        let long = expiry(&d(&"9".repeat(500)), t).unwrap_err();
+        assert!(
+            long.len() < 120,
+            "a pasted essay is not echoed whole: {long}"
         );
     }
 
@@ -225,6 +266,11 @@ mod tests {
                 date: "2027-01-31".into()
             },
             "dates pass through"
+        );
+        assert_eq!(
+            ExpiryInput::from_cli("Never"),
+            ExpiryInput::Never,
+            "never, in any case"
         );
     }
 

@@ -3,4 +3,4 @@
 /**
  * How close a secret is to expiring.
  */
-export type ExpiryLevel = "ok" | "warning" | "critical" | "expired";
+export type ExpiryLevel = "ok" | "warning" | "critical" | "expired" | "never";

@@ -4,11 +4,16 @@ import type { ExpiryLevel } from "./ExpiryLevel";
 /**
  * A secret's expiry as the lists show it.
  */
-export type ExpiryStatus = { expiresOn: string, 
+export type ExpiryStatus = { 
 /**
- * Days from today to the expiry date; 0 on the last day, negative once expired.
+ * `YYYY-MM-DD`, valid through that day; `null` for a secret that never expires.
  */
-daysLeft: number, level: ExpiryLevel, 
+expiresOn: string | null, 
+/**
+ * Days from today to the expiry date; 0 on the last day, negative once expired; `null`
+ * for a secret that never expires.
+ */
+daysLeft: number | null, level: ExpiryLevel, 
 /**
  * A sentence for people, e.g. "Expires in 12 days".
  */
