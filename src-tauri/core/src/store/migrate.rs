@@ -19,6 +19,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_metadata_cache",
         include_str!("migrations/0002_metadata_cache.sql"),
     ),
+    (
+        "0004_destination_checks_and_settings",
+        include_str!("migrations/0004_destination_checks_and_settings.sql"),
+    ),
 ];
 
 /// Where a database stands against the migrations this build knows, read without writing.
