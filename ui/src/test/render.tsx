@@ -28,3 +28,19 @@ export function renderApp(ui: ReactElement = <App />) {
     ),
   };
 }
+
+/**
+ * Clicks a row action that lives in the row's "More actions" menu: opens the menu (of the first
+ * row, or of `row`), then clicks the item.
+ */
+export async function clickRowAction(
+  user: ReturnType<typeof userEvent.setup>,
+  itemTestId: string,
+  row?: HTMLElement,
+) {
+  const { screen, within } = await import('@testing-library/react');
+  const scope = row ? within(row) : screen;
+  const [more] = await scope.findAllByTestId(/-more$/);
+  await user.click(more);
+  await user.click(await screen.findByTestId(itemTestId));
+}
