@@ -56,6 +56,7 @@ export const usePageStyles = makeStyles({
   mono: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200 },
   cellStack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXXS, paddingBlock: tokens.spacingVerticalS, minWidth: 0 },
   wrap: { overflowWrap: 'anywhere' },
+  stretch: { alignSelf: 'stretch', minWidth: 0 },
   actions: { display: 'flex', gap: tokens.spacingHorizontalXS, justifyContent: 'flex-end', alignItems: 'center', whiteSpace: 'nowrap' },
   actionsHeader: { width: '100%', textAlign: 'end', color: tokens.colorNeutralForeground3 },
   badges: { display: 'flex', flexWrap: 'wrap', gap: tokens.spacingHorizontalXS, alignItems: 'center' },
@@ -207,7 +208,7 @@ export function NoMatches({ what, query, hint, onClear }: { what: string; query:
   const styles = usePageStyles();
   return (
     <div className={styles.noMatches} data-testid="no-matches" role="status">
-      <Text weight="semibold" className={styles.wrap}>
+      <Text weight="semibold" className={styles.stretch}>
         <Truncate text={`No ${what} match “${query.trim()}”`} />
       </Text>
       <Text>{hint}</Text>
@@ -284,7 +285,7 @@ export function RowActions({
       </Button>
       <Menu positioning={{ autoSize: true }}>
         <MenuTrigger disableButtonEnhancement>
-          <Tooltip content="More actions" relationship="description">
+          <Tooltip content="More actions" relationship="inaccessible">
             <Button
               size="small"
               appearance="subtle"

@@ -73,7 +73,8 @@ export function StatusDisplay({ status, testId }: { status: StatusInfo; testId?:
     </span>
   );
   return tip ? (
-    <Tooltip content={tip} relationship="description">
+    // The accessible name already carries the message; the tooltip is for eyes.
+    <Tooltip content={tip} relationship="inaccessible">
       {body}
     </Tooltip>
   ) : (

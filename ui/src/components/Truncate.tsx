@@ -5,8 +5,10 @@ import { Tooltip, makeStyles, mergeClasses } from '@fluentui/react-components';
 import { useRef, useState } from 'react';
 
 const useStyles = makeStyles({
-  // Block-level so it takes its cell's width; min-width 0 lets a flex or grid parent shrink it.
-  base: { display: 'block', minWidth: 0, maxWidth: '100%', overflow: 'hidden' },
+  // Block-level so it takes its parent's width. Inline-size containment keeps the whole text out
+  // of the parent's minimum width, so a grid or flex parent (a dialog's title row) shrinks to the
+  // window instead of growing to the text; the parent must stretch it (not size it to content).
+  base: { display: 'block', minWidth: 0, maxWidth: '100%', overflow: 'hidden', contain: 'inline-size' },
   line: { whiteSpace: 'nowrap', textOverflow: 'ellipsis' },
   clamp: {
     display: '-webkit-box',

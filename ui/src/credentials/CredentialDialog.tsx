@@ -30,6 +30,7 @@ import { formatDate, localTodayIso } from '../lib/format';
 import { useDebouncedValue } from '../lib/useDebouncedValue';
 import { useFieldMessages } from '../lib/useFieldMessages';
 import { ExpiryFields, toExpiryInput, type ExpiryValue } from './ExpiryFields';
+import { Truncate } from '../components/Truncate';
 
 export type CredentialDialogMode = 'create' | 'edit' | 'rotate';
 
@@ -213,7 +214,7 @@ export function CredentialDialog({ open, mode, credential, pluginId, onClose, on
       <DialogSurface className={styles.surface} data-testid="credential-dialog" data-mode={mode}>
         <form onSubmit={onSubmit} noValidate>
           <DialogBody>
-            <DialogTitle>{titleFor(mode, credential)}</DialogTitle>
+            <DialogTitle><Truncate text={titleFor(mode, credential)} /></DialogTitle>
             <DialogContent className={styles.form}>
               <Text className={styles.intro}>
                 {INTRO[mode]}

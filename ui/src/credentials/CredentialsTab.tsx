@@ -89,7 +89,7 @@ function SecretState({ stored }: { stored: boolean | null }) {
   return (
     <span className={styles.secret}>
       <Icon className={tone} aria-hidden />
-      <Truncate text={secretStateText(stored)} />
+      {secretStateText(stored)}
     </span>
   );
 }
