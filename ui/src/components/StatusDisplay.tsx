@@ -32,8 +32,9 @@ const useStyles = makeStyles({
   error: { color: tokens.colorPaletteRedForeground1 },
   warning: { color: tokens.colorPaletteMarigoldForeground1 },
   none: { color: tokens.colorNeutralForeground3 },
-  label: { whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' },
-  when: { gridColumn: 2, color: tokens.colorNeutralForeground3, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' },
+  // `clip` as in Truncate, so WebDriver reads the text.
+  label: { whiteSpace: 'nowrap', overflow: 'clip', textOverflow: 'ellipsis' },
+  when: { gridColumn: 2, color: tokens.colorNeutralForeground3, whiteSpace: 'nowrap', overflow: 'clip', textOverflow: 'ellipsis' },
 });
 
 function Icon({ tone }: { tone: StatusTone }) {

@@ -8,7 +8,9 @@ const useStyles = makeStyles({
   // Block-level so it takes its parent's width. Inline-size containment keeps the whole text out
   // of the parent's minimum width, so a grid or flex parent (a dialog's title row) shrinks to the
   // window instead of growing to the text; the parent must stretch it (not size it to content).
-  base: { display: 'block', minWidth: 0, maxWidth: '100%', overflow: 'hidden', contain: 'inline-size' },
+  // NOTE: `clip`, not `hidden`: the ellipsis and the clamp look the same, but WebDriver counts
+  // text inside `overflow: hidden` as not shown, and the end-to-end tests read row texts.
+  base: { display: 'block', minWidth: 0, maxWidth: '100%', overflow: 'clip', contain: 'inline-size' },
   line: { whiteSpace: 'nowrap', textOverflow: 'ellipsis' },
   clamp: {
     display: '-webkit-box',

@@ -164,7 +164,7 @@ export function CredentialsTab() {
       {list && list.length > 0 && (
         <ListToolbar
           label="Search credentials"
-          placeholder="Search by name, description, client ID or destination"
+          placeholder="Search by name or client ID"
           query={view.query}
           onQuery={view.setQuery}
           shown={view.rows.length}

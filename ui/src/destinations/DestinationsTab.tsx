@@ -267,7 +267,7 @@ export function DestinationsTab() {
       {list && list.length > 0 && (
         <ListToolbar
           label="Search destinations"
-          placeholder="Search by name, description, URL or credential"
+          placeholder="Search by name, description or URL"
           query={view.query}
           onQuery={view.setQuery}
           shown={view.rows.length}

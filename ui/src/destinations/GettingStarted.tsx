@@ -1,7 +1,7 @@
 // The first steps, shown above the destinations until put away: each ticks when the backend
 // says it is done (so they tick the same after a restart), and the steps that later screens
 // will bring are named as coming.
-import { Badge, Button, Caption1, Text, makeStyles, mergeClasses, tokens } from '@fluentui/react-components';
+import { Badge, Button, Caption1, Text, Tooltip, makeStyles, mergeClasses, tokens } from '@fluentui/react-components';
 import { CheckmarkCircleFilled, CircleRegular, DismissRegular } from '@fluentui/react-icons';
 import type { ReactNode } from 'react';
 import type { GettingStarted as Steps } from '../api/types';
@@ -24,7 +24,7 @@ const useStyles = makeStyles({
     padding: 0,
     listStyle: 'none',
     display: 'grid',
-    gridTemplateColumns: 'repeat(auto-fill, minmax(250px, 1fr))',
+    gridTemplateColumns: 'repeat(auto-fit, minmax(220px, 1fr))',
     gap: `${tokens.spacingVerticalS} ${tokens.spacingHorizontalL}`,
   },
   step: { display: 'grid', gridTemplateColumns: 'auto 1fr', columnGap: tokens.spacingHorizontalS, alignItems: 'start' },
@@ -33,12 +33,23 @@ const useStyles = makeStyles({
   todo: { color: tokens.colorNeutralForeground3 },
   text: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXXS, alignItems: 'flex-start', minWidth: 0 },
   sandbox: { display: 'flex', alignItems: 'center', flexWrap: 'wrap', gap: tokens.spacingHorizontalM },
+  coming: { display: 'flex', alignItems: 'center', flexWrap: 'wrap', gap: tokens.spacingHorizontalS },
+  // The later steps in order, as one line: "Import customer data → Build a template → …".
+  comingList: {
+    margin: 0,
+    padding: 0,
+    listStyle: 'none',
+    display: 'flex',
+    flexWrap: 'wrap',
+    gap: tokens.spacingHorizontalS,
+    '& > li:not(:last-child)::after': { content: '"→"', marginLeft: tokens.spacingHorizontalS, color: tokens.colorNeutralForeground3 },
+  },
 });
 
 interface Step {
   id: string;
   title: string;
-  how: ReactNode;
+  how: string;
   /** `undefined` for steps of screens that are not here yet. */
   done?: boolean;
 }
@@ -56,19 +67,19 @@ export function GettingStarted({ steps, sandboxButton, onDismiss }: GettingStart
     {
       id: 'destination',
       title: 'Add a destination',
-      how: 'A Dynamics 365 environment, or the local sandbox to try Ferry first.',
+      how: 'A Dynamics 365 environment, or the local sandbox to try Ferry.',
       done: steps.hasDestination,
     },
     {
       id: 'test',
       title: 'Test the connection',
-      how: 'Press Test connection on a destination: Ferry signs in and the row shows the result.',
+      how: 'Test connection on a row signs in; the row keeps the result.',
       done: steps.connectionTested,
     },
     {
       id: 'tables',
       title: 'Browse its tables',
-      how: 'Open More actions (…) on a destination and choose Browse tables.',
+      how: 'In a row’s … menu, Browse tables shows its tables and columns.',
       done: steps.tablesBrowsed,
     },
     { id: 'import', title: 'Import customer data', how: 'Bring a CSV file of customers into Ferry.' },
@@ -99,27 +110,40 @@ export function GettingStarted({ steps, sandboxButton, onDismiss }: GettingStart
         </Button>
       </div>
       <ol className={styles.steps}>
-        {list.map((s) => (
-          <li key={s.id} className={styles.step} data-testid={`step-${s.id}`} data-done={s.done === undefined ? 'coming' : String(s.done)}>
-            {s.done ? (
-              <CheckmarkCircleFilled className={mergeClasses(styles.icon, styles.done)} aria-label="Done" />
-            ) : (
-              <CircleRegular className={mergeClasses(styles.icon, styles.todo)} aria-label={s.done === undefined ? 'Coming' : 'To do'} />
-            )}
-            <div className={styles.text}>
-              <Text weight="semibold" className={s.done === undefined ? styles.muted : undefined}>
-                {s.title}
-              </Text>
-              <Caption1 className={styles.muted}>{s.how}</Caption1>
-              {s.done === undefined && (
-                <Badge appearance="outline" color="informative" size="small">
-                  Coming in a later version
-                </Badge>
+        {list
+          .filter((s) => s.done !== undefined)
+          .map((s) => (
+            <li key={s.id} className={styles.step} data-testid={`step-${s.id}`} data-done={String(s.done)}>
+              {s.done ? (
+                <CheckmarkCircleFilled className={mergeClasses(styles.icon, styles.done)} aria-label="Done" />
+              ) : (
+                <CircleRegular className={mergeClasses(styles.icon, styles.todo)} aria-label="To do" />
               )}
-            </div>
-          </li>
-        ))}
+              <div className={styles.text}>
+                <Text weight="semibold">{s.title}</Text>
+                <Caption1 className={styles.muted}>{s.how}</Caption1>
+              </div>
+            </li>
+          ))}
       </ol>
+      <div className={styles.coming}>
+        <Badge appearance="outline" color="informative" size="small">
+          Coming in later versions
+        </Badge>
+        <ol className={styles.comingList}>
+          {list
+            .filter((s) => s.done === undefined)
+            .map((s) => (
+              <li key={s.id} data-testid={`step-${s.id}`} data-done="coming">
+                <Tooltip content={s.how} relationship="description">
+                  <Caption1 className={styles.muted} tabIndex={0}>
+                    {s.title}
+                  </Caption1>
+                </Tooltip>
+              </li>
+            ))}
+        </ol>
+      </div>
       {sandboxButton && (
         <div className={styles.sandbox}>
           <Caption1 className={styles.muted}>

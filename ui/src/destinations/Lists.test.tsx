@@ -28,6 +28,16 @@ function failed(over: Partial<ConnectionCheck> = {}): ConnectionCheck {
   };
 }
 
+/** The tooltip showing `text` (other tooltips, such as descriptions, may be in the page too). */
+async function tooltipWith(text: string | RegExp) {
+  let found: HTMLElement | undefined;
+  await waitFor(() => {
+    found = screen.getAllByRole('tooltip').find((t) => (typeof text === 'string' ? t.textContent?.includes(text) : text.test(t.textContent ?? '')));
+    expect(found, `a tooltip shows ${String(text)}`).toBeDefined();
+  });
+  return found as HTMLElement;
+}
+
 const names = () => screen.getAllByTestId('destination-row').map((r) => r.getAttribute('data-name'));
 
 /** Makes every shortened text report that it is cut (jsdom has no layout). */
@@ -135,8 +145,7 @@ describe('Shortened text', () => {
     expect(name, 'it is shortened to one line').toHaveAttribute('data-truncate', '1');
 
     await user.hover(name);
-    const tip = await screen.findByRole('tooltip');
-    expect(tip, 'the tooltip shows the whole name').toHaveTextContent(long);
+    expect(await tooltipWith(long), 'the tooltip shows the whole name').toBeVisible();
   });
 
   it('clamps descriptions to two lines', async () => {
@@ -151,7 +160,7 @@ describe('Shortened text', () => {
     await user.hover(screen.getByTestId('t'));
     // Fluent shows a tooltip after a short delay; give it longer than that.
     await act(() => new Promise((r) => setTimeout(r, 400)));
-    expect(screen.queryByRole('tooltip'), 'nothing to add').toBeNull();
+    expect(screen.queryAllByRole('tooltip').filter((t) => t.textContent === 'Short'), 'nothing to add').toEqual([]);
   });
 });
 
@@ -171,7 +180,7 @@ describe('The status display', () => {
     expect(status('Sales EU'), 'an untested destination says so').toHaveTextContent('Not tested yet');
 
     await user.hover(status('Marketing US'));
-    expect(await screen.findByRole('tooltip'), 'the whole message is one hover away').toHaveTextContent(/AADSTS7000215/);
+    expect(await tooltipWith(/AADSTS7000215/), 'the whole message is one hover away').toBeVisible();
   });
 
   it('is reachable by keyboard when it has a message to show', () => {
