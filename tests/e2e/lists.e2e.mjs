@@ -170,6 +170,7 @@ test('at the minimum window (900×600) nothing overlaps or leaves the window, an
   assert.ok(longRow.height < 120, `the row stays short (${longRow.height} px)`);
   const url = await cut(`${row(LONG)} [data-testid="row-url"]`);
   assert.ok(url.cut && url.height < 30, 'the URL is shortened on one line, not broken mid-word');
+  await s.exec(`document.querySelector('[data-testid="destinations-search"]').scrollIntoView()`);
   await s.screenshot('15-destinations-900x600.png');
 
   await s.menu(`${row(LONG)} [data-testid="destination-more"]`, '[data-testid="destination-edit"]',

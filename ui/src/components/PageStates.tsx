@@ -242,6 +242,8 @@ export function NameCell({ name, description }: { name: string; description: str
 /** A row action: its visible label, icon and test id. */
 export interface RowActionItem {
   label: string;
+  /** The name for assistive technology when the label alone does not say which record. */
+  accessibleName?: string;
   icon: ReactElement;
   testId: string;
   onClick: () => void;
@@ -277,7 +279,7 @@ export function RowActions({
         data-testid={primary.testId}
         data-testing={busy ? 'true' : undefined}
         disabledFocusable={busy}
-        aria-label={`${primary.label}: ${name}`}
+        aria-label={primary.accessibleName ?? `${primary.label}: ${name}`}
         onClick={primary.onClick}
         {...restoreFocus}
       >

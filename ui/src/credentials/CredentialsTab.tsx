@@ -62,10 +62,10 @@ type SortKey = 'name' | 'expires';
 
 // As on Destinations: the labelled actions keep their width, the rest shortens.
 const COLUMNS: ListColumn<SortKey>[] = [
-  { label: 'Name', width: '22%', sortKey: 'name' },
-  { label: 'Client ID', width: '20%' },
-  { label: 'Secret', width: '15%' },
-  { label: 'Expires', width: '12%', sortKey: 'expires' },
+  { label: 'Name', width: '21%', sortKey: 'name' },
+  { label: 'Client ID', width: '18%' },
+  { label: 'Secret', width: '14%' },
+  { label: 'Expires', width: '15%', sortKey: 'expires' },
   { label: 'Used by', width: '12%' },
   { label: 'Actions', width: '170px' },
 ];
@@ -214,6 +214,7 @@ export function CredentialsTab() {
                     name={c.name}
                     primary={{
                       label: 'Rotate secret',
+                      accessibleName: `Rotate secret of ${c.name}`,
                       icon: <ArrowSyncRegular />,
                       testId: 'credential-rotate',
                       onClick: () => openDialog('rotate', c),

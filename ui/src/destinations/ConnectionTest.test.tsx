@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConnectionReport } from '../api/types';
 import { connectionReport, credential, destination } from '../test/fixtures';
 import { commands, resetCommands } from '../test/ipcMock';
-import { fill, renderApp } from '../test/render';
+import { clickRowAction, fill, renderApp } from '../test/render';
 
 vi.mock('../api/ipc', () => import('../test/ipcMock'));
 
@@ -22,7 +22,7 @@ function input(id: string): HTMLInputElement {
 
 /** Opens the edit dialog of the one listed destination, whose settings are all filled in. */
 async function openEditDialog(user: ReturnType<typeof renderApp>['user']) {
-  await user.click(await screen.findByTestId('destination-edit'));
+  await clickRowAction(user, 'destination-edit');
   const dialog = await screen.findByTestId('destination-dialog');
   await waitFor(() => expect(input('dest-credential')).toHaveValue('cred_1'));
   return dialog;

@@ -60,7 +60,7 @@ describe('Destinations tab', () => {
     expect(row).toHaveTextContent('Business users');
     expect(row).toHaveTextContent('+ restricted PII');
     expect(within(row).getByTestId('expiry-badge')).toHaveTextContent('Expired');
-    expect(within(row).getByTestId('destination-test')).toHaveAccessibleName('Test connection: Sales EU');
+    expect(within(row).getByTestId('destination-test')).toHaveAccessibleName('Test connection to Sales EU');
     expect(within(row).getByTestId('destination-more')).toHaveAccessibleName('More actions for Sales EU');
   });
 

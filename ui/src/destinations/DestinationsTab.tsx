@@ -74,7 +74,7 @@ const COLUMNS: ListColumn<SortKey>[] = [
   { label: 'Name', width: '21%', sortKey: 'name' },
   { label: 'Dynamics URL', width: '20%', sortKey: 'url' },
   { label: 'Credential', width: '15%' },
-  { label: 'Who may use it', width: '10%' },
+  { label: 'Access', width: '10%' },
   { label: 'Last test', width: '12%', sortKey: 'lastTest' },
   { label: 'Actions', width: '190px' },
 ];
@@ -327,6 +327,7 @@ export function DestinationsTab() {
                     busy={connection.isTesting(d.id)}
                     primary={{
                       label: 'Test connection',
+                      accessibleName: `Test connection to ${d.name}`,
                       icon: <PlugConnectedRegular />,
                       testId: 'destination-test',
                       onClick: () => connection.run(d),
