@@ -38,9 +38,13 @@ export async function clickRowAction(
   itemTestId: string,
   row?: HTMLElement,
 ) {
-  const { screen, within } = await import('@testing-library/react');
+  const { screen, waitFor, within } = await import('@testing-library/react');
   const scope = row ? within(row) : screen;
   const [more] = await scope.findAllByTestId(/-more$/);
   await user.click(more);
   await user.click(await screen.findByTestId(itemTestId));
+  // The menu closes on a pick; wait for it, so what the item opened is all there is to query.
+  await waitFor(() => {
+    if (document.querySelector('[role="menu"]')) throw new Error('the menu is still open');
+  });
 }
