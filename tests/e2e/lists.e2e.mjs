@@ -208,7 +208,7 @@ test('at the minimum window (900×600) nothing overlaps or leaves the window, an
 test('a deleted Local sandbox stays deleted after a restart, and can be added back', async () => {
   await s.menu(`${SANDBOX} [data-testid="destination-more"]`, '[data-testid="destination-delete"]',
     '[data-testid="confirm-dialog"]');
-  const confirm = await s.text('[data-testid="confirm-dialog"]');
+  const confirm = await s.waitText('[data-testid="confirm-dialog"]', (t) => t.includes('Delete'));
   assert.match(confirm, /will not come back when Ferry restarts/, 'the dialog says the choice is kept');
   await s.click('[data-testid="confirm-delete"]');
   await s.gone(SANDBOX);
