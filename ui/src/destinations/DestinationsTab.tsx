@@ -71,11 +71,11 @@ type SortKey = 'name' | 'url' | 'lastTest';
 // The actions column keeps its width (its buttons are labelled); the others share the rest, so
 // at the minimum window (900 px) nothing overlaps and long text is shortened instead.
 const COLUMNS: ListColumn<SortKey>[] = [
-  { label: 'Name', width: '19%', sortKey: 'name' },
-  { label: 'Dynamics URL', width: '17%', sortKey: 'url' },
-  { label: 'Credential', width: '14%' },
+  { label: 'Name', width: '18%', sortKey: 'name' },
+  { label: 'Dynamics URL', width: '20%', sortKey: 'url' },
+  { label: 'Credential', width: '13%' },
   { label: 'Access', width: '10%' },
-  { label: 'Last test', width: '17%', sortKey: 'lastTest' },
+  { label: 'Last test', width: '16%', sortKey: 'lastTest' },
   { label: 'Actions', width: '190px' },
 ];
 
