@@ -61,6 +61,10 @@ FERRY_SANDBOX=on scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" 
 FERRY_SANDBOX=on scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" \
   tests/e2e/run-e2e.sh node --test tests/e2e/connection.e2e.mjs 2>&1 | tee -a "$logs/e2e.log"
 
+step "end to end: the lists, first steps and the 900×600 window, with the embedded sandbox"
+FERRY_SANDBOX=on scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" \
+  tests/e2e/run-e2e.sh node --test tests/e2e/lists.e2e.mjs 2>&1 | tee -a "$logs/e2e.log"
+
 step "end to end: no keychain reachable"
 # Outside any D-Bus session the Secret Service cannot answer, as on a desktop without one.
 DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/ferry-no-bus xvfb-run -a -s "-screen 0 1280x900x24" \

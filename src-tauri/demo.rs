@@ -14,14 +14,28 @@ pub const SANDBOX_FILE: &str = "sandbox.sqlite3";
 /// for it) stays the same from one start to the next. Any free port is used if it is taken.
 pub const PREFERRED_PORT: u16 = 47_365;
 
-/// Keeps the running sandbox alive; dropping it stops the server.
-pub struct DemoSandbox(#[allow(dead_code)] Option<SandboxHandle>);
+/// Keeps the running sandbox alive (dropping it stops the server) and remembers how to reach
+/// it, so the user can add its destination back after deleting it.
+pub struct DemoSandbox(Option<(SandboxHandle, DemoTarget)>);
+
+impl DemoSandbox {
+    /// No sandbox (`FERRY_SANDBOX=off`, or it did not start).
+    pub fn none() -> DemoSandbox {
+        DemoSandbox(None)
+    }
+
+    /// Where the running sandbox listens; `None` when it does not run.
+    pub fn target(&self) -> Option<&DemoTarget> {
+        self.0.as_ref().map(|(_, t)| t)
+    }
+}
 
 /// Starts the sandbox with the documented service-protection limits and points the "Local
-/// sandbox" destination at it. Failures are reported and skipped: the app works without it.
+/// sandbox" destination at it, unless the user deleted that destination (core remembers).
+/// Failures are reported and skipped: the app works without it.
 pub fn start(catalog: &Catalog) -> DemoSandbox {
     if std::env::var("FERRY_SANDBOX").is_ok_and(|v| v == "off") {
-        return DemoSandbox(None);
+        return DemoSandbox::none();
     }
     let config = |port| {
         let mut c = SandboxConfig::for_profile(Profile::Demo);
@@ -34,7 +48,7 @@ pub fn start(catalog: &Catalog) -> DemoSandbox {
         Ok(h) => h,
         Err(e) => {
             eprintln!("Ferry's local sandbox did not start: {e}");
-            return DemoSandbox(None);
+            return DemoSandbox::none();
         }
     };
     let demo = DemoTarget {
@@ -47,5 +61,5 @@ pub fn start(catalog: &Catalog) -> DemoSandbox {
     if let Err(e) = catalog.ensure_demo_destination(&demo, Date::today()) {
         eprintln!("The sandbox destination could not be set up: {e}");
     }
-    DemoSandbox(Some(handle))
+    DemoSandbox(Some((handle, demo)))
 }

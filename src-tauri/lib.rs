@@ -14,26 +14,35 @@ use ferry_core::Catalog;
 /// what the real app does.
 ///
 /// NOTE: state is managed on the builder, not in `.setup()`: a mock app never runs setup.
-pub fn builder<R: tauri::Runtime>(b: tauri::Builder<R>, catalog: Catalog) -> tauri::Builder<R> {
-    b.manage(catalog).invoke_handler(tauri::generate_handler![
-        commands::app::app_status,
-        commands::app::list_plugins,
-        commands::credentials::list_credentials,
-        commands::credentials::check_credential,
-        commands::credentials::create_credential,
-        commands::credentials::update_credential,
-        commands::credentials::rotate_secret,
-        commands::credentials::delete_credential,
-        commands::destinations::list_destinations,
-        commands::destinations::check_destination,
-        commands::destinations::create_destination,
-        commands::destinations::update_destination,
-        commands::destinations::delete_destination,
-        commands::dataverse::test_connection,
-        commands::dataverse::test_connection_input,
-        commands::dataverse::list_tables,
-        commands::dataverse::table_columns,
-    ])
+pub fn builder<R: tauri::Runtime>(
+    b: tauri::Builder<R>,
+    catalog: Catalog,
+    sandbox: demo::DemoSandbox,
+) -> tauri::Builder<R> {
+    b.manage(catalog)
+        .manage(sandbox)
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_status,
+            commands::app::list_plugins,
+            commands::credentials::list_credentials,
+            commands::credentials::check_credential,
+            commands::credentials::create_credential,
+            commands::credentials::update_credential,
+            commands::credentials::rotate_secret,
+            commands::credentials::delete_credential,
+            commands::destinations::list_destinations,
+            commands::destinations::check_destination,
+            commands::destinations::create_destination,
+            commands::destinations::update_destination,
+            commands::destinations::delete_destination,
+            commands::dataverse::test_connection,
+            commands::dataverse::test_connection_input,
+            commands::dataverse::list_tables,
+            commands::dataverse::table_columns,
+            commands::start::getting_started,
+            commands::start::set_getting_started_dismissed,
+            commands::start::restore_demo_destination,
+        ])
 }
 
 /// Opens the catalog in the data folder (`FERRY_DATA_DIR` or the platform's app-data folder)
@@ -61,8 +70,7 @@ pub fn run() {
         }
     };
     let sandbox = demo::start(&catalog);
-    builder(tauri::Builder::default(), catalog)
-        .manage(sandbox)
+    builder(tauri::Builder::default(), catalog, sandbox)
         .run(tauri::generate_context!())
         .expect("the Ferry window could not start");
 }

@@ -8,3 +8,4 @@ pub mod app;
 pub mod credentials;
 pub mod dataverse;
 pub mod destinations;
+pub mod start;

@@ -21,9 +21,13 @@ fn shell() -> Shell {
     let catalog =
         ferry_core::Catalog::open(dir.path(), ferry_core::secrets::SecretStore::new(service))
             .unwrap();
-    let app = ferry_app_lib::builder(mock_builder(), catalog.clone())
-        .build(mock_context(noop_assets()))
-        .unwrap();
+    let app = ferry_app_lib::builder(
+        mock_builder(),
+        catalog.clone(),
+        ferry_app_lib::demo::DemoSandbox::none(),
+    )
+    .build(mock_context(noop_assets()))
+    .unwrap();
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .unwrap();
@@ -143,7 +147,11 @@ fn test_connection_reaches_the_embedded_sandbox() {
         client_secret: ferry_core::secrets::Secret::new(sandbox.client_secret.clone()),
     };
     let today = ferry_core::date::Date::today();
-    let dest = s.catalog.ensure_demo_destination(&demo, today).unwrap();
+    let dest = s
+        .catalog
+        .ensure_demo_destination(&demo, today)
+        .unwrap()
+        .expect("the sandbox destination is made");
     let report = s
         .invoke("test_connection", json!({ "id": dest.id }))
         .expect("connected");
@@ -161,4 +169,27 @@ fn test_connection_reaches_the_embedded_sandbox() {
         !report.to_string().contains(&sandbox.client_secret),
         "the report never carries the secret"
     );
+}
+
+#[test]
+fn without_a_running_sandbox_it_is_not_offered_and_cannot_be_added_back() {
+    let s = shell();
+    let start = s
+        .invoke("getting_started", json!({}))
+        .expect("the steps are answered");
+    assert_eq!(
+        start["sandboxAddable"], false,
+        "no sandbox runs in this shell, so none is offered: {start}"
+    );
+    let err = s
+        .invoke("restore_demo_destination", json!({}))
+        .expect_err("nothing to add back");
+    assert_eq!(err["code"], "validation", "refused with a reason: {err}");
+    s.invoke(
+        "set_getting_started_dismissed",
+        json!({ "dismissed": true }),
+    )
+    .expect("dismissed");
+    let start = s.invoke("getting_started", json!({})).unwrap();
+    assert_eq!(start["dismissed"], true, "the choice is kept: {start}");
 }

@@ -30,7 +30,8 @@ after(async () => {
 });
 
 test('editing a destination keeps what was not changed', async () => {
-  await s.open(`${dest('Manage me')} [data-testid="destination-edit"]`, '[data-testid="destination-dialog"]');
+  await s.menu(`${dest('Manage me')} [data-testid="destination-more"]`, '[data-testid="destination-edit"]',
+    '[data-testid="destination-dialog"]');
   await s.waitAttr('#dest-name', 'value', 'Manage me');
   await s.replace('#dest-name', 'Managed');
   await s.replace('#dest-url', 'https://manage.crm4.dynamics.com');
@@ -43,7 +44,8 @@ test('editing a destination keeps what was not changed', async () => {
 
 test('a credential in use cannot be deleted, and the app says which destination uses it', async () => {
   await s.click('[data-testid="tab-credentials"]');
-  await s.open(`${cred('Manage app')} [data-testid="credential-delete"]`, '[data-testid="confirm-dialog"]');
+  await s.menu(`${cred('Manage app')} [data-testid="credential-more"]`, '[data-testid="credential-delete"]',
+    '[data-testid="confirm-dialog"]');
   await s.click('[data-testid="confirm-delete"]');
   const refusal = await s.waitText('[data-testid="delete-error"]', (t) => t.length > 0);
   assert.match(refusal, /"Managed"/, 'the refusal names the destination');
@@ -67,14 +69,16 @@ test('rotating a secret replaces it in the keychain and records the new expiry',
 
 test('deleting asks first, then removes the destination and then its credential', async () => {
   await s.click('[data-testid="tab-destinations"]');
-  await s.open(`${dest('Managed')} [data-testid="destination-delete"]`, '[data-testid="confirm-dialog"]');
+  await s.menu(`${dest('Managed')} [data-testid="destination-more"]`, '[data-testid="destination-delete"]',
+    '[data-testid="confirm-dialog"]');
   const confirm = await s.waitText('[data-testid="confirm-dialog"]', (t) => t.includes('Managed'));
   assert.match(confirm, /Managed/, 'the confirmation names what will be deleted');
   await s.click('[data-testid="confirm-delete"]');
   await s.gone(dest('Managed'));
   await s.gone('[data-testid="confirm-dialog"]');
   await s.click('[data-testid="tab-credentials"]');
-  await s.open(`${cred('Manage app')} [data-testid="credential-delete"]`, '[data-testid="confirm-dialog"]');
+  await s.menu(`${cred('Manage app')} [data-testid="credential-more"]`, '[data-testid="credential-delete"]',
+    '[data-testid="confirm-dialog"]');
   await s.click('[data-testid="confirm-delete"]');
   await s.gone(cred('Manage app'));
   await s.gone('[data-testid="confirm-dialog"]');

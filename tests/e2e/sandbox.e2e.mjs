@@ -35,7 +35,8 @@ test('testing the connection signs in to the sandbox and reports who Ferry is th
 
 test('the dialog tests the settings as they stand, before saving', async () => {
   const row = '[data-testid="destination-row"][data-name="Local sandbox"]';
-  await s.open(`${row} [data-testid="destination-edit"]`, '[data-testid="destination-dialog"]');
+  await s.menu(`${row} [data-testid="destination-more"]`, '[data-testid="destination-edit"]',
+    '[data-testid="destination-dialog"]');
   await s.click('[data-testid="test-connection"]');
   const ok = await s.waitText('[data-testid="destination-dialog"] [data-testid="connection-result"][data-outcome="ok"]',
     (t) => t.includes('works'), 20000);
@@ -55,7 +56,8 @@ test('the dialog tests the settings as they stand, before saving', async () => {
 
 test('the tables browser lists the sandbox tables and a table\'s columns', async () => {
   const row = '[data-testid="destination-row"][data-name="Local sandbox"]';
-  await s.open(`${row} [data-testid="destination-tables"]`, '[data-testid="tables-dialog"]');
+  await s.menu(`${row} [data-testid="destination-more"]`, '[data-testid="destination-tables"]',
+    '[data-testid="tables-dialog"]');
   // The filter is enabled once the list has loaded from the sandbox.
   await s.find('[data-testid="table-item"]', 20000);
   await s.click('#tables-filter');

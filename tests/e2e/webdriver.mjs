@@ -126,6 +126,21 @@ export class Session {
     }
   }
 
+  /**
+   * Picks `item` from the menu that `opener` opens (a row's "More actions"), and returns the id
+   * of `shown` once it appears. Menus render outside the row, so `item` is looked up globally.
+   */
+  async menu(opener, item, shown, ms = 10000) {
+    await this.open(opener, item);
+    await this.click(item);
+    return this.find(shown, ms);
+  }
+
+  /** Sets the window's outer size, as a person resizing it would. */
+  async resize(width, height) {
+    await wd('POST', `/session/${this.id}/window/rect`, { width, height });
+  }
+
   // Waits until the element is enabled and has stopped moving, then clicks it. A click on a
   // disabled control is silently lost, and one aimed where an element was a moment ago (a
   // banner appearing above it, a popup being positioned) lands on something else.

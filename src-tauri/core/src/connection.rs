@@ -279,17 +279,31 @@ impl Catalog {
         Ok(report)
     }
 
-    /// Signs in and calls `WhoAmI`; see [`ConnectionReport`].
+    /// Signs in and calls `WhoAmI`; see [`ConnectionReport`]. The outcome, success or
+    /// failure, is kept as the destination's last test (see [`DestinationView::last_check`]).
     pub async fn test_connection_async(
         &self,
         destination: &str,
         today: Date,
     ) -> Result<ConnectionReport> {
-        let (dest, client) = self.dataverse_client(destination, today, true)?;
-        let mut report = who_am_i_report(&client).await?;
-        report.destination_id = dest.id;
-        report.destination_name = dest.name;
-        Ok(report)
+        let id = self.get_destination(destination, today)?.id;
+        let outcome = async {
+            let (dest, client) = self.dataverse_client(&id, today, true)?;
+            let mut report = who_am_i_report(&client).await?;
+            report.destination_id = dest.id;
+            report.destination_name = dest.name;
+            Ok(report)
+        }
+        .await;
+        let ok_message = match &outcome {
+            Ok(r) => format!(
+                "Signed in and reached {} in {} ms.",
+                r.web_api_url, r.elapsed_ms
+            ),
+            Err(_) => String::new(),
+        };
+        self.record_check(&id, &outcome, &ok_message);
+        outcome
     }
 
     /// Blocking [`Catalog::test_connection_async`].

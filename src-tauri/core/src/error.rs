@@ -101,7 +101,7 @@ fn join_fields(fields: &[FieldError]) -> String {
 }
 
 /// The closed set of codes the UI and scripts may branch on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum ErrorCode {

@@ -488,7 +488,8 @@ fn the_sandbox_destination_is_created_once_and_follows_the_sandbox() {
     let first = f
         .catalog
         .ensure_demo_destination(&demo(41001), today())
-        .unwrap();
+        .unwrap()
+        .expect("made");
     assert_eq!(
         first.id, DEMO_DESTINATION_ID,
         "the demo destination has its fixed id"
@@ -507,7 +508,8 @@ fn the_sandbox_destination_is_created_once_and_follows_the_sandbox() {
     let again = f
         .catalog
         .ensure_demo_destination(&demo(41002), today())
-        .unwrap();
+        .unwrap()
+        .expect("refreshed");
     assert_eq!(
         f.catalog.list_destinations(today()).unwrap().len(),
         1,
@@ -546,7 +548,8 @@ fn the_sandbox_credential_is_refused_for_an_address_outside_this_computer() {
             },
             today(),
         )
-        .unwrap();
+        .unwrap()
+        .expect("a sandbox nobody deleted is offered");
     assert_eq!(
         demo.credential.id, DEMO_CREDENTIAL_ID,
         "the demo's credential"
@@ -616,5 +619,145 @@ fn a_tenant_without_its_top_level_domain_is_refused_when_saving() {
         fields[0].message.contains("contoso.onmicrosoft.com"),
         "the message shows the expected domain: {}",
         fields[0].message
+    );
+}
+
+fn sandbox_target(port: u16) -> ferry_core::catalog::DemoTarget {
+    ferry_core::catalog::DemoTarget {
+        base_url: format!("http://127.0.0.1:{port}"),
+        tenant: "3c7a1d2e-0000-4000-8000-00000000000a".into(),
+        client_id: CLIENT_ID.into(),
+        client_secret: Secret::new(format!("sandbox-secret-{port}")),
+    }
+}
+
+#[test]
+fn a_deleted_sandbox_destination_stays_deleted_at_every_start_until_it_is_added_back() {
+    use ferry_core::catalog::DEMO_DESTINATION_ID;
+    let f = fixture();
+    f.catalog
+        .ensure_demo_destination(&sandbox_target(41001), today())
+        .unwrap()
+        .expect("made at the first start");
+    f.catalog.delete_destination(DEMO_DESTINATION_ID).unwrap();
+    assert!(
+        f.catalog.demo_destination_removed().unwrap(),
+        "the deletion is remembered"
+    );
+
+    // A new catalog on the same folder stands for a restart.
+    let service = f.catalog.secrets().clone();
+    let restarted = Catalog::open(f.dir.path(), service).unwrap();
+    let again = restarted
+        .ensure_demo_destination(&sandbox_target(41002), today())
+        .unwrap();
+    assert!(again.is_none(), "not made again at the next start");
+    assert!(
+        restarted.list_destinations(today()).unwrap().is_empty(),
+        "no destination came back"
+    );
+    let start = restarted.getting_started(true).unwrap();
+    assert!(
+        start.sandbox_addable,
+        "the running sandbox is offered to add back: {start:?}"
+    );
+    assert!(
+        !restarted.getting_started(false).unwrap().sandbox_addable,
+        "not offered when no sandbox runs"
+    );
+    let secret = restarted
+        .secrets()
+        .get(ferry_core::catalog::DEMO_CREDENTIAL_ID)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        secret.expose(),
+        "sandbox-secret-41002",
+        "the kept credential still follows the sandbox, for destinations the user made"
+    );
+
+    let back = restarted
+        .restore_demo_destination(&sandbox_target(41003), today())
+        .unwrap();
+    assert_eq!(
+        back.id, DEMO_DESTINATION_ID,
+        "the sandbox destination is back"
+    );
+    assert_eq!(
+        back.dynamics_url, "http://127.0.0.1:41003",
+        "pointing at the sandbox"
+    );
+    assert!(
+        !restarted.demo_destination_removed().unwrap(),
+        "the earlier deletion is forgotten"
+    );
+    assert!(
+        restarted
+            .ensure_demo_destination(&sandbox_target(41004), today())
+            .unwrap()
+            .is_some(),
+        "and it follows the sandbox at the next start again"
+    );
+    assert!(
+        !restarted.getting_started(true).unwrap().sandbox_addable,
+        "nothing to add back while it exists"
+    );
+}
+
+#[test]
+fn adding_the_sandbox_back_makes_its_credential_again_when_that_was_deleted_too() {
+    use ferry_core::catalog::{DEMO_CREDENTIAL_ID, DEMO_DESTINATION_ID};
+    let f = fixture();
+    f.catalog
+        .ensure_demo_destination(&sandbox_target(41001), today())
+        .unwrap();
+    f.catalog.delete_destination(DEMO_DESTINATION_ID).unwrap();
+    f.catalog.delete_credential(DEMO_CREDENTIAL_ID).unwrap();
+    assert!(
+        f.catalog
+            .ensure_demo_destination(&sandbox_target(41002), today())
+            .unwrap()
+            .is_none(),
+        "stays deleted"
+    );
+    assert!(
+        f.catalog.list_credentials(today()).unwrap().is_empty(),
+        "the deleted credential is not made again at start either"
+    );
+    let back = f
+        .catalog
+        .restore_demo_destination(&sandbox_target(41003), today())
+        .unwrap();
+    assert_eq!(
+        back.credential.id, DEMO_CREDENTIAL_ID,
+        "it signs in with the sandbox's own credential"
+    );
+}
+
+#[test]
+fn getting_started_ticks_from_what_is_stored_and_can_be_put_away() {
+    let f = fixture();
+    let start = f.catalog.getting_started(false).unwrap();
+    assert!(
+        !start.has_destination && !start.connection_tested && !start.tables_browsed,
+        "nothing done on a new folder: {start:?}"
+    );
+    f.catalog
+        .ensure_demo_destination(&sandbox_target(41001), today())
+        .unwrap();
+    assert!(
+        f.catalog.getting_started(true).unwrap().has_destination,
+        "a destination exists"
+    );
+    assert!(!start.dismissed, "shown until put away");
+    f.catalog.set_getting_started_dismissed(true).unwrap();
+    assert!(
+        f.catalog.getting_started(true).unwrap().dismissed,
+        "put away"
+    );
+    f.catalog.set_getting_started_dismissed(false).unwrap();
+    assert!(
+        !f.catalog.getting_started(true).unwrap().dismissed,
+        "and back"
     );
 }

@@ -251,9 +251,97 @@ fn the_sandbox_credential_may_use_plain_http_to_its_own_sandbox() {
             },
             today(),
         )
-        .expect("the sandbox destination is stored");
+        .expect("the sandbox destination is stored")
+        .expect("it was not deleted");
     let report = catalog
         .test_connection(&demo.id, today())
         .expect("the sandbox's own credential signs in over http");
     assert_eq!(report.user_id.len(), 36, "WhoAmI answered");
+}
+
+#[test]
+fn each_connection_test_is_kept_as_the_destinations_last_test_until_it_points_elsewhere() {
+    use ferry_core::catalog::{DemoTarget, DEMO_CREDENTIAL_ID};
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = SandboxConfig::for_profile(ferry_sandbox::Profile::Fast);
+    cfg.data_path = Some(dir.path().join("sandbox.sqlite3"));
+    let sb = Sandbox::start(cfg).expect("the sandbox starts");
+    let service = format!("ferry-core-test-{}", ferry_core::ids::new_id("t"));
+    let data = dir.path().join("data");
+    let catalog = Catalog::open(&data, SecretStore::new(service.clone())).unwrap();
+    let demo = catalog
+        .ensure_demo_destination(
+            &DemoTarget {
+                base_url: sb.base_url.clone(),
+                tenant: sb.tenant.clone(),
+                client_id: sb.client_id.clone(),
+                client_secret: Secret::new(sb.client_secret.clone()),
+            },
+            today(),
+        )
+        .unwrap()
+        .expect("made");
+    assert!(demo.last_check.is_none(), "no test has run yet");
+
+    catalog
+        .test_connection(&demo.id, today())
+        .expect("signs in");
+    let listed = catalog.list_destinations(today()).unwrap();
+    let check = listed[0].last_check.clone().expect("the test is kept");
+    assert!(check.ok, "the list says it worked: {check:?}");
+    assert!(check.code.is_none(), "a success has no error code");
+    assert!(check.checked_at > 0, "it says when");
+
+    catalog
+        .secrets()
+        .set(DEMO_CREDENTIAL_ID, &Secret::new("not-the-secret"))
+        .unwrap();
+    let err = catalog
+        .test_connection(&demo.id, today())
+        .expect_err("a wrong secret fails");
+    // A new catalog on the same folder stands for a restart.
+    let reopened = Catalog::open(&data, SecretStore::new(service)).unwrap();
+    let check = reopened
+        .get_destination(&demo.id, today())
+        .unwrap()
+        .last_check
+        .expect("the failure is kept across a restart");
+    assert!(!check.ok, "the list says it failed");
+    assert_eq!(
+        check.code,
+        Some(err.code()),
+        "with the code the test failed with"
+    );
+    assert_eq!(
+        check.message,
+        err.to_string(),
+        "and the message the user saw"
+    );
+
+    let mut moved = DestinationInput {
+        name: demo.name.clone(),
+        description: demo.description.clone(),
+        plugin: demo.plugin.id.clone(),
+        credential_id: demo.credential.id.clone(),
+        tenant_id: demo.tenant_id.clone(),
+        dynamics_url: demo.dynamics_url.clone(),
+        api_version: demo.api_version.clone(),
+        business_users: demo.business_users,
+        restricted_pii: true,
+    };
+    let kept = reopened
+        .update_destination(&demo.id, moved.clone(), today())
+        .unwrap();
+    assert!(
+        kept.last_check.is_some(),
+        "an edit that does not change where it connects keeps the last test"
+    );
+    moved.dynamics_url = "http://127.0.0.1:9".into();
+    let edited = reopened
+        .update_destination(&demo.id, moved, today())
+        .unwrap();
+    assert!(
+        edited.last_check.is_none(),
+        "a test of the old address says nothing about the new one"
+    );
 }

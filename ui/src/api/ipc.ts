@@ -10,6 +10,7 @@ import type {
   DestinationView,
   FieldError,
   FormCheck,
+  GettingStarted,
   NewCredential,
   Plugin,
   SecretRotation,
@@ -64,4 +65,11 @@ export const commands = {
   /** One table's columns, keys and lookups; from the local cache unless `refresh`. */
   tableColumns: (id: string, table: string, refresh = false) =>
     call<TableColumns>('table_columns', { id, table, refresh }),
+
+  /** Which first steps are done, and whether the local sandbox can be added back. */
+  gettingStarted: () => call<GettingStarted>('getting_started'),
+  setGettingStartedDismissed: (dismissed: boolean) =>
+    call<null>('set_getting_started_dismissed', { dismissed }),
+  /** Adds the Local sandbox destination back after it was deleted. */
+  restoreDemoDestination: () => call<DestinationView>('restore_demo_destination'),
 };

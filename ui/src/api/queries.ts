@@ -39,6 +39,7 @@ export const keys = {
   plugins: () => [...keys.all, 'plugins'] as const,
   credentials: () => [...keys.all, 'credentials'] as const,
   destinations: () => [...keys.all, 'destinations'] as const,
+  gettingStarted: () => [...keys.all, 'gettingStarted'] as const,
   checks: () => [...keys.all, 'check'] as const,
   destinationCheck: (input: DestinationInput, exceptId: string | undefined) =>
     [...keys.checks(), 'destination', input, exceptId ?? null] as const,
@@ -81,6 +82,7 @@ function invalidateLists(client: QueryClient) {
     client.invalidateQueries({ queryKey: keys.destinations() }),
     client.invalidateQueries({ queryKey: keys.credentials() }),
     client.invalidateQueries({ queryKey: keys.appStatus() }),
+    client.invalidateQueries({ queryKey: keys.gettingStarted() }),
     client.invalidateQueries({ queryKey: keys.checks() }),
     // An edited destination may point somewhere else now; a deleted one has no tables.
     client.invalidateQueries({ queryKey: keys.metadata() }),
@@ -149,9 +151,48 @@ export function useDeleteCredential() {
   });
 }
 
-/** Signs in to a saved destination and asks WhoAmI; an action, so nothing is cached. */
+/**
+ * Signs in to a saved destination and asks WhoAmI. The backend keeps the outcome as the
+ * destination's last test, so the list (and the first steps) are read again either way.
+ */
 export function useTestConnection() {
-  return useMutation({ mutationFn: (id: string) => commands.testConnection(id) });
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => commands.testConnection(id),
+    onSettled: () =>
+      Promise.all([
+        client.invalidateQueries({ queryKey: keys.destinations() }),
+        client.invalidateQueries({ queryKey: keys.gettingStarted() }),
+      ]),
+  });
+}
+
+export function useGettingStarted() {
+  return useQuery({ queryKey: keys.gettingStarted(), queryFn: commands.gettingStarted });
+}
+
+/** Puts the first steps away (or shows them again); the choice is kept by the backend. */
+export function useDismissGettingStarted() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (dismissed: boolean) => commands.setGettingStartedDismissed(dismissed),
+    onSuccess: () => client.invalidateQueries({ queryKey: keys.gettingStarted() }),
+  });
+}
+
+/** Adds the Local sandbox destination back. */
+export function useRestoreSandbox() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => commands.restoreDemoDestination(),
+    onSuccess: () => invalidateLists(client),
+  });
+}
+
+/** After the tables browser closes: "Browse tables" may now be done. */
+export function useRefreshGettingStarted() {
+  const client = useQueryClient();
+  return () => void client.invalidateQueries({ queryKey: keys.gettingStarted() });
 }
 
 /** The same for a destination form's unsaved settings; `exceptId` is the destination being edited. */

@@ -13,6 +13,7 @@ import {
 } from '@fluentui/react-components';
 import type { ReactNode } from 'react';
 import type { AppError } from '../api/types';
+import { Truncate } from './Truncate';
 
 export interface ConfirmDeleteDialogProps {
   open: boolean;
@@ -35,7 +36,7 @@ export function ConfirmDeleteDialog({ open, title, children, pending, error, onC
     >
       <DialogSurface data-testid="confirm-dialog">
         <DialogBody>
-          <DialogTitle>{title}</DialogTitle>
+          <DialogTitle><Truncate text={title} /></DialogTitle>
           <DialogContent>
             {children}
             {error && (

@@ -27,6 +27,7 @@ import { FormField } from '../components/FormField';
 import { expiryDateText, localTodayIso } from '../lib/format';
 import { hasValue, useFormCheck } from '../lib/useFormCheck';
 import { ExpiryFields, expiryValueOf, toExpiryInput, type ExpiryValue } from './ExpiryFields';
+import { Truncate } from '../components/Truncate';
 
 export type CredentialDialogMode = 'create' | 'edit' | 'rotate';
 
@@ -211,7 +212,7 @@ export function CredentialDialog({ open, mode, credential, pluginId, onClose, on
       <DialogSurface className={styles.surface} data-testid="credential-dialog" data-mode={mode}>
         <form onSubmit={onSubmit} noValidate>
           <DialogBody>
-            <DialogTitle>{titleFor(mode, credential)}</DialogTitle>
+            <DialogTitle><Truncate text={titleFor(mode, credential)} /></DialogTitle>
             <DialogContent className={styles.form}>
               <Text className={styles.intro}>
                 {INTRO[mode]}

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../App';
 import { credential, expiry } from '../test/fixtures';
 import { commands, resetCommands } from '../test/ipcMock';
-import { fill, renderApp } from '../test/render';
+import { clickRowAction, fill, renderApp } from '../test/render';
 import { CredentialsTab } from './CredentialsTab';
 
 vi.mock('../api/ipc', () => import('../test/ipcMock'));
@@ -34,15 +34,17 @@ describe('Credentials tab', () => {
     renderApp(<CredentialsTab />);
 
     const rows = await screen.findAllByTestId('credential-row');
-    expect(rows.map((r) => r.getAttribute('data-name'))).toEqual(['Contoso app', 'Spare app', 'Locked app']);
+    // Sorted by name.
+    expect(rows.map((r) => r.getAttribute('data-name'))).toEqual(['Contoso app', 'Locked app', 'Spare app']);
     expect(rows[0]).toHaveTextContent('11111111-2222-3333-4444-555555555555');
     expect(rows[0]).toHaveTextContent('Stored in keychain');
     expect(rows[0]).toHaveTextContent('Sales EU');
-    expect(rows[1]).toHaveTextContent('Missing — rotate to add one');
-    expect(rows[1]).toHaveTextContent('Not used');
-    expect(within(rows[1]).getByTestId('expiry-badge')).toHaveAttribute('data-level', 'critical');
-    expect(within(rows[1]).getByTestId('expiry-badge')).toHaveTextContent('5 days left');
-    expect(rows[2]).toHaveTextContent('Keychain unavailable');
+    const [, locked, spare] = rows;
+    expect(spare).toHaveTextContent('Missing — rotate to add one');
+    expect(spare).toHaveTextContent('Not used');
+    expect(within(spare).getByTestId('expiry-badge')).toHaveAttribute('data-level', 'critical');
+    expect(within(spare).getByTestId('expiry-badge')).toHaveTextContent('5 days left');
+    expect(locked).toHaveTextContent('Keychain unavailable');
   });
 
   it('keeps the credential and shows the in_use refusal inside the delete confirmation', async () => {
@@ -51,7 +53,7 @@ describe('Credentials tab', () => {
     commands.deleteCredential.mockRejectedValue({ code: 'in_use', message: refusal });
     const { user } = renderApp(<CredentialsTab />);
 
-    await user.click(await screen.findByTestId('credential-delete'));
+    await clickRowAction(user, 'credential-delete');
     const confirm = await screen.findByTestId('confirm-dialog');
     expect(confirm).toHaveTextContent('Contoso app');
     await user.click(within(confirm).getByTestId('confirm-delete'));
@@ -162,7 +164,7 @@ describe('Credentials tab', () => {
     commands.updateCredential.mockResolvedValue(credential({ name: 'Contoso prod' }));
     const { user } = renderApp(<CredentialsTab />);
 
-    await user.click(await screen.findByTestId('credential-edit'));
+    await clickRowAction(user, 'credential-edit');
     const dialog = await screen.findByTestId('credential-dialog');
     expect(byId('cred-name')).toHaveValue('Contoso app');
     expect(document.getElementById('cred-secret')).toBeNull();

@@ -7,7 +7,6 @@ import {
   TableRow,
   Text,
   makeStyles,
-  mergeClasses,
   tokens,
   useRestoreFocusTarget,
 } from '@fluentui/react-components';
@@ -25,13 +24,28 @@ import { useCredentials, useDeleteCredential } from '../api/queries';
 import type { CredentialView } from '../api/types';
 import { ConfirmDeleteDialog } from '../components/ConfirmDeleteDialog';
 import { ExpiryBadge } from '../components/ExpiryBadge';
-import { EmptyState, ListTableHeader, LoadFailed, Loading, NameCell, PageHeader, RowAction, usePageStyles } from '../components/PageStates';
+import {
+  EmptyState,
+  ListTableHeader,
+  ListToolbar,
+  LoadFailed,
+  Loading,
+  NameCell,
+  NoMatches,
+  PageHeader,
+  RowActions,
+  usePageStyles,
+  type ListColumn,
+} from '../components/PageStates';
+import { Truncate } from '../components/Truncate';
 import { secretStateText } from '../lib/format';
+import { useListView } from '../lib/listView';
 import { useNotify } from '../lib/notify';
 import { CredentialDialog, type CredentialDialogMode } from './CredentialDialog';
 
 const useStyles = makeStyles({
-  secret: { display: 'inline-flex', alignItems: 'center', gap: tokens.spacingHorizontalXS },
+  secret: { display: 'inline-flex', alignItems: 'center', gap: tokens.spacingHorizontalXS, maxWidth: '100%' },
+  mono: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200 },
   ok: { color: tokens.colorPaletteGreenForeground1 },
   bad: { color: tokens.colorPaletteRedForeground1 },
   unknown: { color: tokens.colorPaletteMarigoldForeground1 },
@@ -44,14 +58,23 @@ interface DialogState {
   credential?: CredentialView;
 }
 
-const COLUMNS = [
-  { label: 'Name', width: '17%' },
-  { label: 'Client ID', width: '21%' },
-  { label: 'Secret', width: '13%' },
-  { label: 'Expires', width: '13%' },
-  { label: 'Used by', width: '13%' },
-  { label: 'Actions', width: '23%' },
+type SortKey = 'name' | 'expires';
+
+// As on Destinations: the labelled actions keep their width, the rest shortens.
+const COLUMNS: ListColumn<SortKey>[] = [
+  { label: 'Name', width: '21%', sortKey: 'name' },
+  { label: 'Client ID', width: '18%' },
+  { label: 'Secret', width: '14%' },
+  { label: 'Expires', width: '15%', sortKey: 'expires' },
+  { label: 'Used by', width: '12%' },
+  { label: 'Actions', width: '170px' },
 ];
+
+const searchIn = (c: CredentialView) => [c.name, c.description, c.clientId, ...c.usedBy.map((d) => d.name)];
+const sortBy: Record<SortKey, (c: CredentialView) => string | number | null> = {
+  name: (c) => c.name,
+  expires: (c) => c.expiry.daysLeft,
+};
 
 const SAVED_TEXT: Record<CredentialDialogMode, string> = {
   create: 'Credential saved',
@@ -73,6 +96,7 @@ function SecretState({ stored }: { stored: boolean | null }) {
 
 export function CredentialsTab() {
   const styles = usePageStyles();
+  const local = useStyles();
   const notify = useNotify();
   const credentials = useCredentials();
   const remove = useDeleteCredential();
@@ -80,6 +104,11 @@ export function CredentialsTab() {
   const restoreFocus = useRestoreFocusTarget();
   const [dialog, setDialog] = useState<DialogState>({ open: false, key: 0, mode: 'create' });
   const [deleting, setDeleting] = useState<{ open: boolean; target?: CredentialView }>({ open: false });
+  const view = useListView<CredentialView, SortKey>(credentials.data, {
+    searchIn,
+    sortBy,
+    initialSort: { key: 'name', direction: 'ascending' },
+  });
 
   const openDialog = (mode: CredentialDialogMode, credential?: CredentialView) =>
     setDialog((s) => ({ open: true, key: s.key + 1, mode, credential }));
@@ -133,16 +162,37 @@ export function CredentialsTab() {
       )}
 
       {list && list.length > 0 && (
-        <Table aria-label="Credentials" data-testid="credentials-table">
-          <ListTableHeader columns={COLUMNS} />
+        <ListToolbar
+          label="Search credentials"
+          placeholder="Search by name or client ID"
+          query={view.query}
+          onQuery={view.setQuery}
+          shown={view.rows.length}
+          total={view.total}
+          testId="credentials-search"
+        />
+      )}
+
+      {list && list.length > 0 && view.rows.length === 0 && (
+        <NoMatches
+          what="credentials"
+          query={view.query}
+          hint="Search looks at names, descriptions, client IDs and the destinations that use them: try fewer or shorter words."
+          onClear={() => view.setQuery('')}
+        />
+      )}
+
+      {view.rows.length > 0 && (
+        <Table aria-label="Credentials" data-testid="credentials-table" sortable>
+          <ListTableHeader columns={COLUMNS} sort={view.sort} onSort={view.toggleSort} />
           <TableBody>
-            {list.map((c) => (
+            {view.rows.map((c) => (
               <TableRow key={c.id} data-testid="credential-row" data-name={c.name}>
                 <TableCell>
                   <NameCell name={c.name} description={c.description} />
                 </TableCell>
                 <TableCell>
-                  <span className={mergeClasses(styles.mono, styles.wrap)}>{c.clientId}</span>
+                  <Truncate text={c.clientId} className={local.mono} />
                 </TableCell>
                 <TableCell>
                   <SecretState stored={c.secretStored} />
@@ -156,32 +206,33 @@ export function CredentialsTab() {
                   {c.usedBy.length === 0 ? (
                     <span className={styles.muted}>Not used</span>
                   ) : (
-                    <span className={styles.wrap}>{c.usedBy.map((d) => d.name).join(', ')}</span>
+                    <Truncate text={c.usedBy.map((d) => d.name).join(', ')} lines={2} />
                   )}
                 </TableCell>
                 <TableCell>
-                  <div className={styles.actions}>
-                    <Button
-                      appearance="subtle"
-                      icon={<ArrowSyncRegular />}
-                      data-testid="credential-rotate"
-                      {...restoreFocus}
-                      aria-label={`Rotate secret of ${c.name}`}
-                      onClick={() => openDialog('rotate', c)}
-                    >
-                      Rotate secret
-                    </Button>
-                    <RowAction label={`Edit ${c.name}`} icon={<EditRegular />} testId="credential-edit" onClick={() => openDialog('edit', c)} />
-                    <RowAction
-                      label={`Delete ${c.name}`}
-                      icon={<DeleteRegular />}
-                      testId="credential-delete"
-                      onClick={() => {
-                        remove.reset();
-                        setDeleting({ open: true, target: c });
-                      }}
-                    />
-                  </div>
+                  <RowActions
+                    name={c.name}
+                    primary={{
+                      label: 'Rotate secret',
+                      accessibleName: `Rotate secret of ${c.name}`,
+                      icon: <ArrowSyncRegular />,
+                      testId: 'credential-rotate',
+                      onClick: () => openDialog('rotate', c),
+                    }}
+                    moreTestId="credential-more"
+                    more={[
+                      { label: 'Edit', icon: <EditRegular />, testId: 'credential-edit', onClick: () => openDialog('edit', c) },
+                      {
+                        label: 'Delete',
+                        icon: <DeleteRegular />,
+                        testId: 'credential-delete',
+                        onClick: () => {
+                          remove.reset();
+                          setDeleting({ open: true, target: c });
+                        },
+                      },
+                    ]}
+                  />
                 </TableCell>
               </TableRow>
             ))}

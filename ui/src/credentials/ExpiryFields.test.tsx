@@ -6,7 +6,7 @@ import { isoToLocalDate, localDateToIso, parseDateText } from '../lib/dateInput'
 import { expiryBadgeText, expiryText, formatDate } from '../lib/format';
 import { credential, expiry, neverExpires } from '../test/fixtures';
 import { commands, resetCommands } from '../test/ipcMock';
-import { fill, renderApp } from '../test/render';
+import { clickRowAction, fill, renderApp } from '../test/render';
 import { CredentialsTab } from './CredentialsTab';
 
 vi.mock('../api/ipc', () => import('../test/ipcMock'));
@@ -147,7 +147,7 @@ describe('Never expires', () => {
     commands.listCredentials.mockResolvedValue([credential({ expiry: neverExpires() })]);
     commands.updateCredential.mockResolvedValue(credential());
     const { user } = renderApp(<CredentialsTab />);
-    await user.click(await screen.findByTestId('credential-edit'));
+    await clickRowAction(user, 'credential-edit');
     const dialog = await screen.findByTestId('credential-dialog');
     const correct = within(dialog).getByLabelText('Correct the recorded expiry (now never expires)');
     await user.click(correct);

@@ -9,6 +9,7 @@ import {
 } from '@fluentui/react-components';
 import { DismissRegular } from '@fluentui/react-icons';
 import { type ConnectionOutcome, NEXT_SAVED, OutcomeText, outcomeTitle } from './ConnectionResult';
+import { Truncate } from '../components/Truncate';
 
 export interface NoticeState {
   destinationId: string;
@@ -58,13 +59,13 @@ export function ConnectionNotice({ notice, onTest, onDismiss, onBrowseTables }: 
         )}
         {state === 'testing' && (
           <>
-            <MessageBarTitle>{`${name}: testing the connection…`}</MessageBarTitle>
+            <MessageBarTitle><Truncate text={`${name}: testing the connection…`} /></MessageBarTitle>
             Signing in and asking Dynamics who Ferry is; this can take a few seconds.
           </>
         )}
         {state === 'result' && outcome && (
           <>
-            <MessageBarTitle>{`${name}: ${outcomeTitle(outcome)}`}</MessageBarTitle>
+            <MessageBarTitle><Truncate text={`${name}: ${outcomeTitle(outcome)}`} /></MessageBarTitle>
             <OutcomeText outcome={outcome} next={NEXT_SAVED} />
           </>
         )}

@@ -2,9 +2,9 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConnectionReport } from '../api/types';
-import { connectionReport, credential, destination } from '../test/fixtures';
+import { connectionReport, credential, destination, tableList } from '../test/fixtures';
 import { commands, resetCommands } from '../test/ipcMock';
-import { fill, renderApp } from '../test/render';
+import { clickRowAction, fill, renderApp } from '../test/render';
 import { ConnectionNotice, type NoticeState } from './ConnectionNotice';
 
 vi.mock('../api/ipc', () => import('../test/ipcMock'));
@@ -23,7 +23,7 @@ function input(id: string): HTMLInputElement {
 
 /** Opens the edit dialog of the one listed destination, whose settings are all filled in. */
 async function openEditDialog(user: ReturnType<typeof renderApp>['user']) {
-  await user.click(await screen.findByTestId('destination-edit'));
+  await clickRowAction(user, 'destination-edit');
   const dialog = await screen.findByTestId('destination-dialog');
   await waitFor(() => expect(input('dest-credential')).toHaveValue('cred_1'));
   return dialog;
@@ -215,6 +215,20 @@ describe('Test connection from the Destinations table', () => {
     expect(result).toHaveAttribute('data-outcome', 'ok');
     expect(result).toHaveTextContent('Sales EU: Connection works');
     expect(button).not.toHaveAttribute('data-testing');
+  });
+
+  it('opens the tested destination’s tables from the notice’s Browse tables', async () => {
+    commands.testConnection.mockResolvedValue(connectionReport());
+    commands.listTables.mockResolvedValue(tableList());
+    const { user } = renderApp();
+
+    await user.click(await screen.findByTestId('destination-test'));
+    const result = await screen.findByTestId('connection-result');
+    await user.click(within(result).getByTestId('connection-browse-tables'));
+
+    const dialog = await screen.findByTestId('tables-dialog');
+    expect(dialog).toHaveTextContent('Tables of Sales EU');
+    expect(commands.listTables).toHaveBeenCalledWith('dest_1', false);
   });
 
   it('shows why a listed destination could not be reached', async () => {

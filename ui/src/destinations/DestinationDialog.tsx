@@ -31,6 +31,7 @@ import { useNotify } from '../lib/notify';
 import { hasValue, useFormCheck } from '../lib/useFormCheck';
 import { ConnectionResult, type ConnectionOutcome } from './ConnectionResult';
 import { PluginCombobox } from './PluginCombobox';
+import { Truncate } from '../components/Truncate';
 
 /** The credential select's last option: opens the credential dialog instead of selecting. */
 export const NEW_CREDENTIAL = '__new__';
@@ -275,7 +276,7 @@ export function DestinationDialog({ open, destination, onClose, onSaved }: Desti
       <DialogSurface className={styles.surface} data-testid="destination-dialog">
         <form onSubmit={onSubmit} noValidate>
           <DialogBody>
-            <DialogTitle>{destination ? `Edit destination “${destination.name}”` : 'Add destination'}</DialogTitle>
+            <DialogTitle><Truncate text={destination ? `Edit destination “${destination.name}”` : 'Add destination'} /></DialogTitle>
             <DialogContent className={styles.content}>
               {failure && (
                 <MessageBar intent="error" layout="multiline" data-testid="destination-error" style={{ flexShrink: 0 }}>

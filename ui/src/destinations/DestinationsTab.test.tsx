@@ -3,7 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { credential, destination, expiry } from '../test/fixtures';
 import { commands, resetCommands } from '../test/ipcMock';
-import { fill, renderApp } from '../test/render';
+import { clickRowAction, fill, renderApp } from '../test/render';
 
 vi.mock('../api/ipc', () => import('../test/ipcMock'));
 
@@ -60,8 +60,8 @@ describe('Destinations tab', () => {
     expect(row).toHaveTextContent('Business users');
     expect(row).toHaveTextContent('+ restricted PII');
     expect(within(row).getByTestId('expiry-badge')).toHaveTextContent('Expired');
-    expect(within(row).getByTestId('destination-edit')).toHaveAccessibleName('Edit Sales EU');
-    expect(within(row).getByTestId('destination-delete')).toHaveAccessibleName('Delete Sales EU');
+    expect(within(row).getByTestId('destination-test')).toHaveAccessibleName('Test connection to Sales EU');
+    expect(within(row).getByTestId('destination-more')).toHaveAccessibleName('More actions for Sales EU');
   });
 
   it('offers Microsoft Dynamics 365 when the user types "micro" in the plugin box', async () => {
@@ -199,7 +199,7 @@ describe('Destinations tab', () => {
     commands.listCredentials.mockResolvedValue([credential()]);
     const { user } = renderApp();
 
-    await user.click(await screen.findByTestId('destination-edit'));
+    await clickRowAction(user, 'destination-edit');
     await screen.findByTestId('destination-dialog');
 
     expect(input('dest-name')).toHaveValue('Sales EU');
@@ -248,7 +248,7 @@ describe('Destinations tab', () => {
     commands.deleteDestination.mockResolvedValue(null);
     const { user } = renderApp();
 
-    await user.click(await screen.findByTestId('destination-delete'));
+    await clickRowAction(user, 'destination-delete');
     const confirm = await screen.findByTestId('confirm-dialog');
     expect(confirm).toHaveTextContent('Sales EU');
     expect(confirm).toHaveTextContent(/credential “Contoso app” stays/);

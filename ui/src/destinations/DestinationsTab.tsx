@@ -10,18 +10,54 @@ import {
   Text,
   useRestoreFocusTarget,
 } from '@fluentui/react-components';
-import { AddRegular, DeleteRegular, EditRegular, PlugConnectedRegular, TableSearchRegular } from '@fluentui/react-icons';
+import {
+  AddRegular,
+  BoxRegular,
+  DeleteRegular,
+  EditRegular,
+  PlugConnectedRegular,
+  RocketRegular,
+  TableSearchRegular,
+} from '@fluentui/react-icons';
 import { useRef, useState } from 'react';
-import { useDeleteDestination, useDestinations, useTestConnection } from '../api/queries';
+import {
+  useDeleteDestination,
+  useDestinations,
+  useDismissGettingStarted,
+  useGettingStarted,
+  useRefreshGettingStarted,
+  useRestoreSandbox,
+  useTestConnection,
+} from '../api/queries';
 import type { AppError, DestinationView } from '../api/types';
 import { ConfirmDeleteDialog } from '../components/ConfirmDeleteDialog';
 import { ExpiryBadge } from '../components/ExpiryBadge';
-import { EmptyState, ListTableHeader, LoadFailed, Loading, NameCell, PageHeader, RowAction, usePageStyles } from '../components/PageStates';
+import {
+  EmptyState,
+  ListTableHeader,
+  ListToolbar,
+  LoadFailed,
+  Loading,
+  NameCell,
+  NoMatches,
+  PageHeader,
+  RowActions,
+  usePageStyles,
+  type ListColumn,
+} from '../components/PageStates';
+import { StatusDisplay } from '../components/StatusDisplay';
+import { Truncate } from '../components/Truncate';
+import { checkStatus } from '../lib/checkStatus';
 import { audienceText, cloudText } from '../lib/format';
+import { useListView } from '../lib/listView';
 import { useNotify } from '../lib/notify';
 import { ConnectionNotice, type NoticeState } from './ConnectionNotice';
 import { DestinationDialog } from './DestinationDialog';
+import { GettingStarted } from './GettingStarted';
 import { TablesDialog } from './TablesDialog';
+
+/** The Local sandbox's fixed id (core's DEMO_DESTINATION_ID). */
+const SANDBOX_ID = 'dst_localsandbox';
 
 interface DialogState {
   open: boolean;
@@ -30,15 +66,26 @@ interface DialogState {
   destination?: DestinationView;
 }
 
-const COLUMNS = [
-  { label: 'Name', width: '17%' },
-  { label: 'Plugin', width: '11%' },
-  { label: 'Credential', width: '12%' },
-  { label: 'Dynamics URL', width: '23%' },
-  { label: 'Who may use it', width: '11%' },
-  { label: 'Secret expiry', width: '11%' },
-  { label: 'Actions', width: '15%' },
+type SortKey = 'name' | 'url' | 'lastTest';
+
+// The actions column keeps its width (its buttons are labelled); the others share the rest, so
+// at the minimum window (900 px) nothing overlaps and long text is shortened instead.
+const COLUMNS: ListColumn<SortKey>[] = [
+  { label: 'Name', width: '18%', sortKey: 'name' },
+  { label: 'Dynamics URL', width: '20%', sortKey: 'url' },
+  { label: 'Credential', width: '13%' },
+  { label: 'Access', width: '10%' },
+  { label: 'Last test', width: '16%', sortKey: 'lastTest' },
+  { label: 'Actions', width: '190px' },
 ];
+
+const searchIn = (d: DestinationView) => [d.name, d.description, d.dynamicsUrl, d.credential.name];
+const sortBy: Record<SortKey, (d: DestinationView) => string | number | null> = {
+  name: (d) => d.name,
+  url: (d) => d.dynamicsUrl,
+  // Newest first reads as "descending"; never-tested rows stay last either way.
+  lastTest: (d) => d.lastCheck?.checkedAt ?? null,
+};
 
 /** At most this many notices stack above the table; the newest comes first. */
 const MAX_NOTICES = 3;
@@ -94,6 +141,11 @@ export function DestinationsTab() {
   const restoreFocus = useRestoreFocusTarget();
   const [dialog, setDialog] = useState<DialogState>({ open: false, key: 0 });
   const connection = useConnectionNotices();
+  const view = useListView<DestinationView, SortKey>(destinations.data, { searchIn, sortBy, initialSort: { key: 'name', direction: 'ascending' } });
+  const start = useGettingStarted();
+  const dismissStart = useDismissGettingStarted();
+  const refreshStart = useRefreshGettingStarted();
+  const restoreSandbox = useRestoreSandbox();
   // Like the delete target, the destination outlives `open` while the dialog animates away.
   const [tables, setTables] = useState<{ open: boolean; key: number; destination?: Named }>({ open: false, key: 0 });
   // The target outlives `open` so the dialog keeps its words while it animates away.
@@ -126,13 +178,50 @@ export function DestinationsTab() {
   };
 
   const list = destinations.data;
+  const steps = start.data;
+  const sandboxButton = steps?.sandboxAddable ? (
+    <Button
+      icon={<BoxRegular />}
+      data-testid="add-sandbox"
+      disabledFocusable={restoreSandbox.isPending}
+      onClick={() =>
+        restoreSandbox.mutate(undefined, {
+          onSuccess: (d) => notify(`“${d.name}” is back: it points at the sandbox running inside Ferry`),
+          onError: (e) => notify(e.message, 'error'),
+        })
+      }
+    >
+      Add the local sandbox
+    </Button>
+  ) : null;
+  const showSteps = !!steps && !steps.dismissed && !!list && list.length > 0;
+  const headerActions =
+    list && list.length > 0 ? (
+      <>
+        {steps?.dismissed && (
+          <Button
+            appearance="subtle"
+            icon={<RocketRegular />}
+            data-testid="getting-started-show"
+            onClick={() => dismissStart.mutate(false)}
+          >
+            Getting started
+          </Button>
+        )}
+        {addButton}
+      </>
+    ) : undefined;
   return (
     <div className={styles.page}>
       <PageHeader
         title="Destinations"
         lead="Where Ferry sends rows: each one is a Dynamics 365 environment and the credential used to reach it."
-        action={list && list.length > 0 ? addButton : undefined}
+        action={headerActions}
       />
+
+      {showSteps && steps && (
+        <GettingStarted steps={steps} sandboxButton={sandboxButton} onDismiss={() => dismissStart.mutate(true)} />
+      )}
 
       {connection.notices.length > 0 && (
         <div className={styles.notices} data-testid="destination-notices">
@@ -142,6 +231,13 @@ export function DestinationsTab() {
               notice={n}
               onTest={() => connection.run({ id: n.destinationId, name: n.destinationName })}
               onDismiss={() => connection.dismiss(n.destinationId)}
+              onBrowseTables={() =>
+                setTables((s) => ({
+                  open: true,
+                  key: s.key + 1,
+                  destination: { id: n.destinationId, name: n.destinationName },
+                }))
+              }
             />
           ))}
         </div>
@@ -163,26 +259,60 @@ export function DestinationsTab() {
           <li>the Active Directory (tenant) ID that registration lives in,</li>
           <li>your organisation&apos;s Dynamics URL, such as https://contoso.crm.dynamics.com.</li>
         </ul>
+        {sandboxButton && (
+          <>
+            <Text>
+              No tenant at hand? The local sandbox runs inside Ferry and answers like Dynamics, so you can try
+              Ferry first.
+            </Text>
+            {sandboxButton}
+          </>
+        )}
         </EmptyState>
       )}
 
       {list && list.length > 0 && (
-        <Table aria-label="Destinations" data-testid="destinations-table">
-          <ListTableHeader columns={COLUMNS} />
+        <ListToolbar
+          label="Search destinations"
+          placeholder="Search by name, description or URL"
+          query={view.query}
+          onQuery={view.setQuery}
+          shown={view.rows.length}
+          total={view.total}
+          testId="destinations-search"
+        />
+      )}
+
+      {list && list.length > 0 && view.rows.length === 0 && (
+        <NoMatches
+          what="destinations"
+          query={view.query}
+          hint="Search looks at names, descriptions, Dynamics URLs and credential names: try fewer or shorter words."
+          onClear={() => view.setQuery('')}
+        />
+      )}
+
+      {view.rows.length > 0 && (
+        <Table aria-label="Destinations" data-testid="destinations-table" sortable>
+          <ListTableHeader columns={COLUMNS} sort={view.sort} onSort={view.toggleSort} />
           <TableBody>
-            {list.map((d) => (
+            {view.rows.map((d) => (
               <TableRow key={d.id} data-testid="destination-row" data-name={d.name}>
                 <TableCell>
                   <NameCell name={d.name} description={d.description} />
                 </TableCell>
-                <TableCell>{d.plugin.name}</TableCell>
                 <TableCell>
-                  <span className={styles.wrap}>{d.credential.name}</span>
+                  <div className={styles.cellStack}>
+                    <Truncate text={d.dynamicsUrl} testId="row-url" />
+                    <Caption1 className={styles.muted}>
+                      <Truncate text={`${cloudText(d.cloudLabel, d.region)} · ${d.plugin.name}`} />
+                    </Caption1>
+                  </div>
                 </TableCell>
                 <TableCell>
                   <div className={styles.cellStack}>
-                    <span className={styles.wrap}>{d.dynamicsUrl}</span>
-                    <Caption1 className={styles.muted}>{cloudText(d.cloudLabel, d.region)}</Caption1>
+                    <Truncate text={d.credential.name} />
+                    <ExpiryBadge expiry={d.credential.expiry} showDate={false} />
                   </div>
                 </TableCell>
                 <TableCell>
@@ -196,36 +326,39 @@ export function DestinationsTab() {
                   </div>
                 </TableCell>
                 <TableCell>
-                  <div className={styles.cellStack}>
-                    <ExpiryBadge expiry={d.credential.expiry} />
-                  </div>
+                  <StatusDisplay status={checkStatus(d.lastCheck, connection.isTesting(d.id))} testId="destination-status" />
                 </TableCell>
                 <TableCell>
-                  <div className={styles.actions}>
-                    <RowAction
-                      label={`Test connection to ${d.name}`}
-                      icon={<PlugConnectedRegular />}
-                      testId="destination-test"
-                      busy={connection.isTesting(d.id)}
-                      onClick={() => connection.run(d)}
-                    />
-                    <RowAction
-                      label={`Tables of ${d.name}`}
-                      icon={<TableSearchRegular />}
-                      testId="destination-tables"
-                      onClick={() => setTables((s) => ({ open: true, key: s.key + 1, destination: d }))}
-                    />
-                    <RowAction label={`Edit ${d.name}`} icon={<EditRegular />} testId="destination-edit" onClick={() => openDialog(d)} />
-                    <RowAction
-                      label={`Delete ${d.name}`}
-                      icon={<DeleteRegular />}
-                      testId="destination-delete"
-                      onClick={() => {
-                        remove.reset();
-                        setDeleting({ open: true, target: d });
-                      }}
-                    />
-                  </div>
+                  <RowActions
+                    name={d.name}
+                    busy={connection.isTesting(d.id)}
+                    primary={{
+                      label: 'Test connection',
+                      accessibleName: `Test connection to ${d.name}`,
+                      icon: <PlugConnectedRegular />,
+                      testId: 'destination-test',
+                      onClick: () => connection.run(d),
+                    }}
+                    moreTestId="destination-more"
+                    more={[
+                      {
+                        label: 'Browse tables',
+                        icon: <TableSearchRegular />,
+                        testId: 'destination-tables',
+                        onClick: () => setTables((s) => ({ open: true, key: s.key + 1, destination: d })),
+                      },
+                      { label: 'Edit', icon: <EditRegular />, testId: 'destination-edit', onClick: () => openDialog(d) },
+                      {
+                        label: 'Delete',
+                        icon: <DeleteRegular />,
+                        testId: 'destination-delete',
+                        onClick: () => {
+                          remove.reset();
+                          setDeleting({ open: true, target: d });
+                        },
+                      },
+                    ]}
+                  />
                 </TableCell>
               </TableRow>
             ))}
@@ -248,7 +381,10 @@ export function DestinationsTab() {
           key={tables.key}
           open={tables.open}
           destination={tables.destination}
-          onClose={() => setTables((s) => ({ ...s, open: false }))}
+          onClose={() => {
+            setTables((s) => ({ ...s, open: false }));
+            refreshStart();
+          }}
         />
       )}
 
@@ -262,6 +398,8 @@ export function DestinationsTab() {
       >
         Ferry will stop sending to this destination and forget its settings. Its credential “
         {target?.credential.name}” stays, with its secret, for other destinations to use.
+        {target?.id === SANDBOX_ID &&
+          ' The local sandbox will not come back when Ferry restarts; “Add the local sandbox” under Getting started brings it back.'}
       </ConfirmDeleteDialog>
     </div>
   );

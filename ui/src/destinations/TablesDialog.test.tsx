@@ -3,7 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { destination, sampleTables, tableColumns, tableList } from '../test/fixtures';
 import { commands, resetCommands } from '../test/ipcMock';
-import { fill, renderApp } from '../test/render';
+import { clickRowAction, fill, renderApp } from '../test/render';
 
 vi.mock('../api/ipc', () => import('../test/ipcMock'));
 
@@ -15,9 +15,7 @@ beforeEach(() => {
 });
 
 async function openTables(user: ReturnType<typeof renderApp>['user']) {
-  const button = await screen.findByTestId('destination-tables');
-  expect(button).toHaveAccessibleName('Tables of Sales EU');
-  await user.click(button);
+  await clickRowAction(user, 'destination-tables');
   return screen.findByTestId('tables-dialog');
 }
 
@@ -182,7 +180,7 @@ describe('Tables browser', () => {
   it('keeps the columns’ header in view while the columns scroll', async () => {
     const { user } = renderApp();
     await openTables(user);
-    await user.click(await screen.findByRole('button', { name: /Contact/ }));
+    await user.click(await tableButton('contact'));
     const head = await screen.findByTestId('columns-head');
 
     const cells = within(head).getAllByRole('columnheader');

@@ -57,6 +57,7 @@ export function destination(over: Partial<DestinationView> = {}): DestinationVie
     restrictedPii: false,
     createdAt: 1_790_000_000,
     updatedAt: 1_790_000_000,
+    lastCheck: null,
     ...over,
   };
 }

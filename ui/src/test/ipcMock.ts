@@ -1,7 +1,7 @@
 // A stand-in for the IPC module: every command is a vi.fn with a harmless default; asAppError stays real.
 import { vi, type Mock } from 'vitest';
 import type * as Ipc from '../api/ipc';
-import type { AppStatus, Plugin } from '../api/types';
+import type { AppStatus, GettingStarted, Plugin } from '../api/types';
 
 const actual = await vi.importActual<typeof Ipc>('../api/ipc');
 export const asAppError = actual.asAppError;
@@ -44,6 +44,18 @@ export const commands: Mocked = {
   testConnectionInput: vi.fn(),
   listTables: vi.fn(),
   tableColumns: vi.fn(),
+  gettingStarted: vi.fn(),
+  setGettingStartedDismissed: vi.fn(),
+  restoreDemoDestination: vi.fn(),
+};
+
+/** Nothing done yet, steps shown, no sandbox to add back. */
+export const freshStart: GettingStarted = {
+  dismissed: false,
+  hasDestination: false,
+  connectionTested: false,
+  tablesBrowsed: false,
+  sandboxAddable: false,
 };
 
 /** An empty, healthy backend; tests override the commands their story needs. */
@@ -56,6 +68,9 @@ export function resetCommands() {
   commands.listDestinations.mockResolvedValue([]);
   commands.checkCredential.mockResolvedValue([]);
   commands.checkDestination.mockResolvedValue({ fields: [], dynamicsUrl: null });
+  // Put away unless a test is about it: the other tests' screens stay as small as before.
+  commands.gettingStarted.mockResolvedValue({ ...freshStart, dismissed: true });
+  commands.setGettingStartedDismissed.mockResolvedValue(null);
   for (const name of [
     'createCredential',
     'updateCredential',
@@ -68,6 +83,7 @@ export function resetCommands() {
     'testConnectionInput',
     'listTables',
     'tableColumns',
+    'restoreDemoDestination',
   ] as const) {
     commands[name].mockRejectedValue({ code: 'internal', message: `${name} was not expected in this test.` });
   }

@@ -28,3 +28,23 @@ export function renderApp(ui: ReactElement = <App />) {
     ),
   };
 }
+
+/**
+ * Clicks a row action that lives in the row's "More actions" menu: opens the menu (of the first
+ * row, or of `row`), then clicks the item.
+ */
+export async function clickRowAction(
+  user: ReturnType<typeof userEvent.setup>,
+  itemTestId: string,
+  row?: HTMLElement,
+) {
+  const { screen, waitFor, within } = await import('@testing-library/react');
+  const scope = row ? within(row) : screen;
+  const [more] = await scope.findAllByTestId(/-more$/);
+  await user.click(more);
+  await user.click(await screen.findByTestId(itemTestId));
+  // The menu closes on a pick; wait for it, so what the item opened is all there is to query.
+  await waitFor(() => {
+    if (document.querySelector('[role="menu"]')) throw new Error('the menu is still open');
+  });
+}

@@ -4,6 +4,11 @@
 //! destination and its credential keep fixed ids, and their URL, tenant, client ID and secret
 //! are brought up to date (the sandbox may listen on another port than last time). The user's
 //! own edits to the name, description and access switches are kept.
+//!
+//! Deleting the destination is a choice Ferry remembers (`app_settings`): it is not created
+//! again at the next start, only when the user asks for it back
+//! ([`Catalog::restore_demo_destination`]). Its credential, if the user kept it, still follows
+//! the sandbox, so destinations the user made for the sandbox keep signing in.
 
 use super::{credential_name_taken, destination_name_taken, Catalog, DestinationView};
 use crate::date::Date;
@@ -11,7 +16,9 @@ use crate::error::Result;
 use crate::ids;
 use crate::plugins;
 use crate::secrets::Secret;
+use crate::store::app_settings;
 use crate::store::credentials::{self as cred_table, CredentialRow};
+use crate::store::destination_checks as checks_table;
 use crate::store::destinations::{self as dest_table, DestinationRow};
 use crate::store::now_unix;
 use crate::validate;
@@ -45,12 +52,13 @@ fn free_name(taken: impl Fn(&str) -> Result<bool>, wanted: &str) -> Result<Strin
 }
 
 impl Catalog {
-    /// Creates or refreshes the "Local sandbox" destination and its credential.
+    /// Creates or refreshes the "Local sandbox" destination and its credential; `None` when
+    /// the user deleted the destination (then only a kept credential is refreshed).
     pub fn ensure_demo_destination(
         &self,
         demo: &DemoTarget,
         today: Date,
-    ) -> Result<DestinationView> {
+    ) -> Result<Option<DestinationView>> {
         let url = validate::dynamics_url(&demo.base_url).map_err(|m| {
             crate::error::Error::field(
                 "dynamicsUrl",
@@ -62,8 +70,13 @@ impl Catalog {
         let client_id = validate::client_id(&demo.client_id)
             .map_err(|m| crate::error::Error::field("clientId", m))?;
         let now = now_unix();
-        self.store.with_tx(|tx| {
-            let cred = match cred_table::get(tx, DEMO_CREDENTIAL_ID)? {
+        let made = self.store.with_tx(|tx| {
+            let removed = app_settings::flag(tx, app_settings::DEMO_DESTINATION_REMOVED)?;
+            let kept_credential = cred_table::get(tx, DEMO_CREDENTIAL_ID)?;
+            if removed && kept_credential.is_none() {
+                return Ok(false);
+            }
+            let cred = match kept_credential {
                 Some(mut c) => {
                     c.client_id = client_id.clone();
                     // The sandbox's secret never expires, and the list says so.
@@ -85,8 +98,16 @@ impl Catalog {
                 },
             };
             cred_table::upsert(tx, &cred)?;
+            if removed {
+                self.secrets.set(&cred.id, &demo.client_secret)?;
+                return Ok(false);
+            }
             let dest = match dest_table::get(tx, DEMO_DESTINATION_ID)? {
                 Some(mut d) => {
+                    if d.dynamics_url != url.url {
+                        // A test of the old port says nothing about the new one.
+                        checks_table::delete(tx, &d.id)?;
+                    }
                     d.credential_id = cred.id.clone();
                     d.tenant_id = tenant.clone();
                     d.dynamics_url = url.url.clone();
@@ -114,9 +135,36 @@ impl Catalog {
             };
             dest_table::upsert(tx, &dest)?;
             // Last, inside the transaction: a keychain failure leaves no half-made demo.
-            self.secrets.set(&cred.id, &demo.client_secret)
+            self.secrets.set(&cred.id, &demo.client_secret)?;
+            Ok(true)
         })?;
         debug_assert!(DEMO_DESTINATION_ID.starts_with(ids::DESTINATION));
-        self.get_destination(DEMO_DESTINATION_ID, today)
+        if !made {
+            return Ok(None);
+        }
+        self.get_destination(DEMO_DESTINATION_ID, today).map(Some)
+    }
+
+    /// Adds the "Local sandbox" destination back after the user deleted it, and forgets that
+    /// they did. If the credential was deleted too, it is made again.
+    pub fn restore_demo_destination(
+        &self,
+        demo: &DemoTarget,
+        today: Date,
+    ) -> Result<DestinationView> {
+        self.store.with_tx(|tx| {
+            app_settings::set_flag(tx, app_settings::DEMO_DESTINATION_REMOVED, false)
+        })?;
+        self.ensure_demo_destination(demo, today)?
+            .ok_or_else(|| crate::error::Error::NotFound {
+                what: "destination",
+                key: DEMO_DESTINATION_ID.to_string(),
+            })
+    }
+
+    /// Whether the user deleted the Local sandbox destination (so it is not created at start).
+    pub fn demo_destination_removed(&self) -> Result<bool> {
+        self.store
+            .read(|conn| app_settings::flag(conn, app_settings::DEMO_DESTINATION_REMOVED))
     }
 }

@@ -1,8 +1,8 @@
 //! Destinations: where rows go, checked field by field, with the cloud their URL belongs to.
 
 use super::{
-    collect, default_plugin, destination_name_taken, fail_if_any, name_conflict, plugin_ref,
-    require_destination, Catalog, NamedRef,
+    checks::connects_differently, collect, default_plugin, destination_name_taken, fail_if_any,
+    name_conflict, plugin_ref, require_destination, Catalog, ConnectionCheck, NamedRef,
 };
 use crate::cloud::{Cloud, HostInfo};
 use crate::date::Date;
@@ -10,7 +10,9 @@ use crate::error::{FieldError, Result};
 use crate::expiry::{self, ExpiryLevel, ExpiryStatus};
 use crate::ids;
 use crate::plugins;
+use crate::store::app_settings;
 use crate::store::credentials as cred_table;
+use crate::store::destination_checks as checks_table;
 use crate::store::destinations::{self as dest_table, DestinationRow};
 use crate::store::now_unix;
 use crate::validate;
@@ -59,6 +61,9 @@ pub struct DestinationView {
     pub restricted_pii: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The last connection test, kept across restarts; `None` until one is run, and again
+    /// after an edit that changes where or how the destination connects.
+    pub last_check: Option<ConnectionCheck>,
 }
 
 /// The credential a destination uses, with its expiry so the list can warn.
@@ -146,7 +151,9 @@ impl Catalog {
         let cred = cred_table::require(conn, &row.credential_id)?;
         let url = validate::dynamics_url(&row.dynamics_url).ok();
         let cloud = Cloud::parse(&row.cloud).unwrap_or(Cloud::Commercial);
+        let last_check = checks_table::get(conn, &row.id)?.map(ConnectionCheck::from);
         Ok(DestinationView {
+            last_check,
             plugin: plugin_ref(&row.plugin),
             credential: CredentialRef {
                 id: cred.id,
@@ -393,20 +400,27 @@ impl Catalog {
             let (errors, _, row) = self.check_destination_on(tx, &input, Some(&old.id), today)?;
             fail_if_any(errors)?;
             let mut row = row.expect("valid input yields a row");
-            row.id = old.id;
+            row.id = old.id.clone();
             row.created_at = old.created_at;
             row.updated_at = now_unix();
+            if connects_differently(&old, &row) {
+                checks_table::delete(tx, &row.id)?;
+            }
             dest_table::upsert(tx, &row).map_err(|e| name_conflict(e, "destination", &row.name))?;
             Ok(row.id)
         })?;
         self.get_destination(&id, today)
     }
 
-    /// Deletes a destination. Its credential stays.
+    /// Deletes a destination. Its credential stays. Deleting the Local sandbox is remembered,
+    /// so it is not created again at the next start (it can be added back on request).
     pub fn delete_destination(&self, id_or_name: &str) -> Result<()> {
         self.store.with_tx(|tx| {
             let row = require_destination(tx, id_or_name)?;
             dest_table::delete(tx, &row.id)?;
+            if row.id == super::DEMO_DESTINATION_ID {
+                app_settings::set_flag(tx, app_settings::DEMO_DESTINATION_REMOVED, true)?;
+            }
             Ok(())
         })
     }

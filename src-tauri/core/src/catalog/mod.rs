@@ -5,13 +5,16 @@
 //! row back. Every rule is checked here, whatever the UI already checked, and every refusal
 //! names the field to fix. Time is passed in (`today`) so tests can pin it.
 //!
-//! One file per area: `credentials`, `destinations`, and `demo` (the local sandbox as a
+//! One file per area: `credentials`, `destinations`, `checks` (each destination's last
+//! connection test, and the "Getting started" steps), and `demo` (the local sandbox as a
 //! ready-made destination). Their types are re-exported here.
 
+mod checks;
 mod credentials;
 mod demo;
 pub(crate) mod destinations;
 
+pub use checks::{ConnectionCheck, GettingStarted};
 pub use credentials::{CredentialEdit, CredentialView, NewCredential, SecretRotation};
 pub use demo::{DemoTarget, DEMO_CREDENTIAL_ID, DEMO_DESTINATION_ID};
 pub use destinations::{CredentialRef, DestinationInput, DestinationView, FormCheck, UrlCheck};

@@ -91,3 +91,12 @@ pub fn delete_for_destination(conn: &Connection, destination_id: &str) -> Result
         params![destination_id],
     )?)
 }
+
+/// Whether anything at all has been fetched (for the "Getting started" steps).
+pub fn any(conn: &Connection) -> Result<bool> {
+    Ok(
+        conn.query_row("SELECT EXISTS (SELECT 1 FROM metadata_cache)", [], |r| {
+            r.get(0)
+        })?,
+    )
+}

@@ -27,6 +27,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_secrets_that_never_expire",
         include_str!("migrations/0003_secrets_that_never_expire.sql"),
     ),
+    (
+        "0004_destination_checks_and_settings",
+        include_str!("migrations/0004_destination_checks_and_settings.sql"),
+    ),
 ];
 
 /// Where a database stands against the migrations this build knows, read without writing.

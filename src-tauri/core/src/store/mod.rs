@@ -11,8 +11,10 @@
 //! to migrate writes nothing. Schema changes are preceded by a backup, and a daily one is
 //! taken on open ([`backup`]). The data folder is private to its user ([`folder`]).
 
+pub mod app_settings;
 pub mod backup;
 pub mod credentials;
+pub mod destination_checks;
 pub mod destinations;
 pub mod error;
 pub mod folder;
