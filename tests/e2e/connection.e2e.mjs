@@ -49,9 +49,11 @@ test('a successful test leads with the organisation\'s name and keeps the ids be
 });
 
 test('the columns\' header stays in view while the columns scroll, and "fetched" is said once', async () => {
-  await s.open(`${SANDBOX} [data-testid="destination-tables"]`, '[data-testid="tables-dialog"]');
+  await s.menu(`${SANDBOX} [data-testid="destination-more"]`, '[data-testid="destination-tables"]',
+    '[data-testid="tables-dialog"]');
   await s.find('[data-testid="table-item"]', 20000);
-  const fetched = await s.text('[data-testid="tables-fetched"]');
+  // The age line fills in once the list has loaded; wait for it before counting its words.
+  const fetched = await s.waitText('[data-testid="tables-fetched"]', (t) => /fetched/i.test(t), 20000);
   assert.equal((fetched.match(/fetched/gi) ?? []).length, 1, `"fetched" once: ${fetched}`);
   await s.click('[data-testid="table-item"][data-name="contact"]');
   await s.find('[data-testid="column-row"]', 20000);
@@ -80,7 +82,8 @@ test('the columns\' header stays in view while the columns scroll, and "fetched"
 });
 
 test('tables that cannot be loaded offer one action, and the message blames the URL\'s port', async () => {
-  await s.open(`${CLOSED} [data-testid="destination-tables"]`, '[data-testid="tables-dialog"]');
+  await s.menu(`${CLOSED} [data-testid="destination-more"]`, '[data-testid="destination-tables"]',
+    '[data-testid="tables-dialog"]');
   const error = await s.waitText('[data-testid="tables-error"]', (t) => t.length > 0, 20000);
   assert.match(error, /127\.0\.0\.1 refused the connection/, `says what failed: ${error}`);
   assert.match(error, /Dynamics URL and its port/, `a loopback refusal is the URL's: ${error}`);
