@@ -219,6 +219,52 @@ export function NoMatches({ what, query, hint, onClear }: { what: string; query:
   );
 }
 
+/** What [`ListSearch`] needs of a list's view (see `useListView`). */
+interface SearchableView {
+  query: string;
+  setQuery: (q: string) => void;
+  rows: readonly unknown[];
+  total: number;
+}
+
+/**
+ * A list's search box and, when the search hides every row, the state that says so: the one
+ * arrangement every list uses, so each tab only says what it searches.
+ */
+export function ListSearch({
+  view,
+  what,
+  placeholder,
+  hint,
+  testId,
+}: {
+  view: SearchableView;
+  /** Plural noun: "destinations". */
+  what: string;
+  placeholder: string;
+  /** Where the search looks and what to try when nothing matches. */
+  hint: string;
+  testId: string;
+}) {
+  if (view.total === 0) return null;
+  return (
+    <>
+      <ListToolbar
+        label={`Search ${what}`}
+        placeholder={placeholder}
+        query={view.query}
+        onQuery={view.setQuery}
+        shown={view.rows.length}
+        total={view.total}
+        testId={testId}
+      />
+      {view.rows.length === 0 && (
+        <NoMatches what={what} query={view.query} hint={hint} onClear={() => view.setQuery('')} />
+      )}
+    </>
+  );
+}
+
 /**
  * A record's name in bold with its description, if any, muted underneath. Both are shortened
  * the one way Ferry shortens text: the name to a line, the description to two.

@@ -27,11 +27,10 @@ import { ExpiryBadge } from '../components/ExpiryBadge';
 import {
   EmptyState,
   ListTableHeader,
-  ListToolbar,
   LoadFailed,
   Loading,
   NameCell,
-  NoMatches,
+  ListSearch,
   PageHeader,
   RowActions,
   usePageStyles,
@@ -161,26 +160,13 @@ export function CredentialsTab() {
         </EmptyState>
       )}
 
-      {list && list.length > 0 && (
-        <ListToolbar
-          label="Search credentials"
-          placeholder="Search by name or client ID"
-          query={view.query}
-          onQuery={view.setQuery}
-          shown={view.rows.length}
-          total={view.total}
-          testId="credentials-search"
-        />
-      )}
-
-      {list && list.length > 0 && view.rows.length === 0 && (
-        <NoMatches
-          what="credentials"
-          query={view.query}
-          hint="Search looks at names, descriptions, client IDs and the destinations that use them: try fewer or shorter words."
-          onClear={() => view.setQuery('')}
-        />
-      )}
+      <ListSearch
+        view={view}
+        what="credentials"
+        placeholder="Search by name or client ID"
+        hint="Search looks at names, descriptions, client IDs and the destinations that use them: try fewer or shorter words."
+        testId="credentials-search"
+      />
 
       {view.rows.length > 0 && (
         <Table aria-label="Credentials" data-testid="credentials-table" sortable>

@@ -35,11 +35,10 @@ import { ExpiryBadge } from '../components/ExpiryBadge';
 import {
   EmptyState,
   ListTableHeader,
-  ListToolbar,
   LoadFailed,
   Loading,
   NameCell,
-  NoMatches,
+  ListSearch,
   PageHeader,
   RowActions,
   usePageStyles,
@@ -271,26 +270,13 @@ export function DestinationsTab() {
         </EmptyState>
       )}
 
-      {list && list.length > 0 && (
-        <ListToolbar
-          label="Search destinations"
-          placeholder="Search by name, description or URL"
-          query={view.query}
-          onQuery={view.setQuery}
-          shown={view.rows.length}
-          total={view.total}
-          testId="destinations-search"
-        />
-      )}
-
-      {list && list.length > 0 && view.rows.length === 0 && (
-        <NoMatches
-          what="destinations"
-          query={view.query}
-          hint="Search looks at names, descriptions, Dynamics URLs and credential names: try fewer or shorter words."
-          onClear={() => view.setQuery('')}
-        />
-      )}
+      <ListSearch
+        view={view}
+        what="destinations"
+        placeholder="Search by name, description or URL"
+        hint="Search looks at names, descriptions, Dynamics URLs and credential names: try fewer or shorter words."
+        testId="destinations-search"
+      />
 
       {view.rows.length > 0 && (
         <Table aria-label="Destinations" data-testid="destinations-table" sortable>

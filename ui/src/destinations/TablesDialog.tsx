@@ -28,11 +28,12 @@ import {
   useArrowNavigationGroup,
 } from '@fluentui/react-components';
 import { ArrowClockwiseRegular, DismissRegular } from '@fluentui/react-icons';
-import { type CSSProperties, useDeferredValue, useEffect, useMemo, useState } from 'react';
+import { type CSSProperties, useDeferredValue, useMemo, useState } from 'react';
 import { useRefreshTables, useTableColumns, useTables } from '../api/queries';
 import type { AppError, ColumnInfo, TableDetails, TableInfo } from '../api/types';
 import { formatAgo, formatDateTime } from '../lib/format';
 import { failureTitle } from './ConnectionResult';
+import { useNow } from '../lib/useNow';
 
 type ChoiceOption = ColumnInfo['options'][number];
 
@@ -124,15 +125,6 @@ function filterColumns(columns: readonly ColumnInfo[], filter: string): ColumnIn
   return columns.filter((c) => c.logicalName.toLowerCase().includes(f) || c.displayName.toLowerCase().includes(f));
 }
 
-/** Keeps relative times ("5 minutes ago") true while the dialog stays open. */
-function useNow(intervalMs: number): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(timer);
-  }, [intervalMs]);
-  return now;
-}
 
 /** "From the local cache, fetched 5 minutes ago" / "Fetched from Dynamics just now": says "fetched" once. */
 export function fetchedText(fetchedAt: number, fromCache: boolean, now: number): string {
