@@ -25,4 +25,4 @@ pub mod types;
 
 pub use db::DataStore;
 pub use error::{DataError, Problem, Result};
-pub use types::{Cell, ColumnMeta, ColumnType};
+pub use types::{CancelToken, Cell, ColumnMeta, ColumnType};

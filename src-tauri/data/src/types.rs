@@ -2,6 +2,26 @@
 //! descriptions and the rules for table and column names.
 
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Asks a long operation (an import, a query) to stop. Clones share one flag, so the UI's
+/// Cancel button and the worker see the same request.
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Requests the stop; the operation notices at its next check.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
 
 /// What a column holds, as Ferry understands it. SQLite's own affinities cannot tell a date
 /// from text or a boolean from a number, so Ferry records this per column (see `schema`).
