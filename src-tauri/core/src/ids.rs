@@ -6,6 +6,10 @@
 pub const DESTINATION: &str = "dst";
 /// Prefix for credential ids.
 pub const CREDENTIAL: &str = "cred";
+/// Prefix for saved query ids.
+pub const QUERY: &str = "qry";
+/// Prefix for segment ids.
+pub const SEGMENT: &str = "seg";
 
 /// A new random id with the given prefix, e.g. `dst_3k9x0q2m7c1v8b4n`.
 pub fn new_id(prefix: &str) -> String {

@@ -31,6 +31,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_destination_checks_and_settings",
         include_str!("migrations/0004_destination_checks_and_settings.sql"),
     ),
+    (
+        "0005_queries_and_segments",
+        include_str!("migrations/0005_queries_and_segments.sql"),
+    ),
 ];
 
 /// Where a database stands against the migrations this build knows, read without writing.

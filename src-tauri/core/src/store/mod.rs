@@ -20,7 +20,9 @@ pub mod error;
 pub mod folder;
 pub mod metadata_cache;
 mod migrate;
+pub mod queries;
 mod restore;
+pub mod segments;
 mod sqlite;
 
 pub use error::StoreError;
