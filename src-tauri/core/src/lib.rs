@@ -12,6 +12,7 @@ pub mod error;
 pub mod expiry;
 pub mod ids;
 pub mod plugins;
+pub mod policy;
 pub mod secrets;
 pub mod store;
 pub mod validate;
