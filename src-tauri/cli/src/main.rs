@@ -4,6 +4,7 @@
 //! links no webview, so it runs on servers. Secrets are read from standard input (or a hidden
 //! prompt), never from arguments, which other users can see in the process list.
 
+mod bench;
 mod bench_peers;
 mod data_folder_cmd;
 mod dataverse_cmd;
@@ -60,7 +61,7 @@ enum Command {
     /// Run the local Dataverse sandbox until Ctrl-C.
     Sandbox(sandbox_cmd::SandboxArgs),
     /// Measure sending contacts to a sandbox (prints figures; not a test).
-    Bench(dataverse_cmd::BenchArgs),
+    Bench(bench::BenchArgs),
     /// Backups of the settings database: list them, restore one.
     #[command(subcommand)]
     DataFolder(data_folder_cmd::DataFolderCmd),
@@ -216,7 +217,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Status => out.status(&catalog.status(today)?),
         Command::Plugins { filter } => out.plugins(&plugins::filter(&filter)),
         Command::Sandbox(args) => sandbox_cmd::run(args, &data_dir, cli.json)?,
-        Command::Bench(args) => dataverse_cmd::bench(args, cli.json)?,
+        Command::Bench(args) => bench::bench(args, cli.json)?,
         Command::Credentials(c) => match c {
             CredentialCmd::List => out.credentials(&catalog.list_credentials(today)?),
             CredentialCmd::Show { credential } => {
