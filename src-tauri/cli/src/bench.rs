@@ -6,13 +6,13 @@
 //! sandbox (the realistic comparison, `--realistic-rows`); with `--profile demo` the HTTPS
 //! sandbox runs in-process with Dataverse's documented limits and an artificial latency (its
 //! threads' CPU is taken out of Ferry's), and the figures that matter are throughput against
-//! the limits' ceiling, the 429 share and the rows counted in the sandbox afterwards.
+//! the limits' ceiling, the 429 share and the rows counted in the sandbox afterwards. Every
+//! network call runs on the one runtime `main` starts.
 
 use crate::bench_peers;
 use crate::dataverse_cmd::print_json;
 use clap::Args;
 use ferry_core::cloud::Cloud;
-use ferry_core::connection::block_on;
 use ferry_core::dataverse::bulk::{self, BulkOp, BulkOptions, BulkRow, RowStatus, TableRef};
 use ferry_core::dataverse::client::http_client;
 use ferry_core::dataverse::{ClientConfig, DataverseClient, KeyValue, RowRef};
@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::runtime::Runtime;
 
 /// Flags of `ferry bench`.
 #[derive(Args)]
@@ -253,16 +254,16 @@ fn start_target(profile: Profile, dir: &Path) -> Result<Target> {
 }
 
 /// Runs the benchmark and prints its figures.
-pub fn bench(args: BenchArgs, json: bool) -> Result<()> {
+pub fn bench(args: BenchArgs, json: bool, rt: &Runtime) -> Result<()> {
     let tmp = bench_peers::private_work_dir()?;
     let dir = tmp.path().to_path_buf();
-    let result = with_target(args.profile, &dir, |t| run_all(&args, t)).and_then(|mut r| {
+    let result = with_target(args.profile, &dir, |t| run_all(&args, t, rt)).and_then(|mut r| {
         if args.peers && args.profile == Profile::Fast && args.realistic_rows > 0 {
             let dir = dir.join("realistic");
             std::fs::create_dir_all(&dir)?;
             let (figures, summary) = &mut r;
             summary.push(String::new());
-            match with_target(Profile::Demo, &dir, |t| realistic(&args, t)) {
+            match with_target(Profile::Demo, &dir, |t| realistic(&args, t, rt)) {
                 Ok((lines, json)) => {
                     summary.extend(lines);
                     figures["realisticPeers"] = json;
@@ -305,14 +306,14 @@ fn with_target<T>(profile: Profile, dir: &Path, f: impl FnOnce(&Target) -> Resul
 }
 
 /// The realistic comparison on a demo-profile sandbox: its lines and JSON.
-fn realistic(args: &BenchArgs, t: &Target) -> Result<(Vec<String>, Value)> {
+fn realistic(args: &BenchArgs, t: &Target, rt: &Runtime) -> Result<(Vec<String>, Value)> {
     let config = client_config(t)?;
-    let admin = sandbox_admin(&config, t)?;
+    let admin = sandbox_admin(&config, t, rt)?;
     eprintln!(
         "ferry bench: realistic comparison ({} contacts per tool, demo limits and latency)…",
         args.realistic_rows
     );
-    let (lines, json) = versus_peers(args, t, &config, &admin, args.realistic_rows, 1)?;
+    let (lines, json) = versus_peers(args, t, &config, &admin, args.realistic_rows, 1, rt)?;
     Ok((lines, json.unwrap_or(Value::Null)))
 }
 
@@ -325,6 +326,7 @@ fn versus_peers(
     admin: &impl Fn(&str, &str) -> Result<Value>,
     n: usize,
     repeat: usize,
+    rt: &Runtime,
 ) -> Result<(Vec<String>, Option<Value>)> {
     let (runs, mut lines) = peers(t, admin, n, repeat)?;
     if runs.is_empty() {
@@ -333,7 +335,7 @@ fn versus_peers(
     let mut same_n = Vec::new();
     for _ in 0..repeat.max(1) {
         admin("POST", "reset")?;
-        let (_, mut r) = run_bench(args, t, config.clone(), n)?;
+        let (_, mut r) = run_bench(args, t, config.clone(), n, rt)?;
         r.counted = Some(contacts(admin)?);
         same_n.push(r);
     }
@@ -373,13 +375,15 @@ fn client_config(t: &Target) -> Result<ClientConfig> {
 fn sandbox_admin(
     config: &ClientConfig,
     t: &Target,
+    rt: &Runtime,
 ) -> Result<impl Fn(&str, &str) -> Result<Value>> {
     let http = http_client(config)?;
+    let handle = rt.handle().clone();
     let base = config.org_url.clone();
     let key = t.admin_key.clone();
     Ok(move |method: &str, path: &str| {
         let url = format!("{base}/_sandbox/{path}");
-        block_on(async {
+        handle.block_on(async {
             let req = if method == "POST" {
                 http.post(&url)
             } else {
@@ -412,11 +416,11 @@ fn contacts(admin: &impl Fn(&str, &str) -> Result<Value>) -> Result<u64> {
 
 /// Ferry's run, the demo figures and (with `--peers`) the peers' runs: the figures as JSON
 /// and the lines that sum them up.
-fn run_all(args: &BenchArgs, t: &Target) -> Result<(Value, Vec<String>)> {
+fn run_all(args: &BenchArgs, t: &Target, rt: &Runtime) -> Result<(Value, Vec<String>)> {
     let config = client_config(t)?;
-    let admin = sandbox_admin(&config, t)?;
+    let admin = sandbox_admin(&config, t, rt)?;
     admin("POST", "reset")?;
-    let (mut figures, mut ferry) = run_bench(args, t, config.clone(), args.rows)?;
+    let (mut figures, mut ferry) = run_bench(args, t, config.clone(), args.rows, rt)?;
     let stored = contacts(&admin)?;
     ferry.counted = Some(stored);
     let lost = (args.rows as u64).saturating_sub(stored);
@@ -468,7 +472,7 @@ fn run_all(args: &BenchArgs, t: &Target) -> Result<(Value, Vec<String>)> {
             (args.peer_rows, args.peer_repeat, "peers")
         };
         if n > 0 {
-            match versus_peers(args, t, &config, &admin, n, repeat) {
+            match versus_peers(args, t, &config, &admin, n, repeat, rt) {
                 Ok((lines, json)) => {
                     summary.extend(lines);
                     if let Some(json) = json {
@@ -542,6 +546,7 @@ fn run_bench(
     t: &Target,
     config: ClientConfig,
     n: usize,
+    rt: &Runtime,
 ) -> Result<(Value, bench_peers::Run)> {
     let client = Arc::new(DataverseClient::new(config)?);
     let op = if args.op == "create" {
@@ -575,7 +580,7 @@ fn run_bench(
         parallelism: args.parallelism,
         use_bulk_messages: true,
     };
-    block_on(client.who_am_i())?;
+    rt.block_on(client.who_am_i())?;
     eprintln!("ferry bench: Ferry is sending {n} contacts…");
     let sandbox_pid = t.child.as_ref().map(std::process::Child::id);
     let sandbox_now = || match sandbox_pid {
@@ -591,7 +596,7 @@ fn run_bench(
         entity_set: "contacts".into(),
         primary_id: "contactid".into(),
     };
-    let out = block_on(bulk::send_shared(
+    let out = rt.block_on(bulk::send_shared(
         client.clone(),
         &table,
         op,

@@ -1,13 +1,14 @@
 //! `ferry destinations test|tables|columns`: the Dataverse side of the CLI.
 //!
-//! The commands are thin: they call the catalog's connection and metadata functions and print
-//! the result as aligned text or `--json`.
+//! The commands are thin: they await core's connection and metadata operations on the one
+//! runtime `main` starts, and print the result as aligned text or `--json`.
 
 use clap::Subcommand;
-use ferry_core::connection::{ConnectionReport, TableColumns, TableList};
-use ferry_core::date::Date;
-use ferry_core::{Catalog, Result};
+use ferry_core::ops::connection::{self, ConnectionReport, TableColumns, TableList};
+use ferry_core::policy::Actor;
+use ferry_core::{App, Result};
 use serde::Serialize;
+use tokio::runtime::Runtime;
 
 /// Destination subcommands that talk to Dataverse.
 #[derive(Subcommand)]
@@ -152,10 +153,10 @@ fn print_columns(c: &TableColumns) {
 }
 
 /// Runs a destination subcommand.
-pub fn run(cmd: RemoteCmd, catalog: &Catalog, today: Date, json: bool) -> Result<()> {
+pub fn run(cmd: RemoteCmd, app: &App, actor: &Actor, rt: &Runtime, json: bool) -> Result<()> {
     match cmd {
         RemoteCmd::Test { destination } => {
-            let r = catalog.test_connection(&destination, today)?;
+            let r = rt.block_on(connection::test(app, actor, &destination))?;
             if json {
                 print_json(&r)
             } else {
@@ -166,7 +167,7 @@ pub fn run(cmd: RemoteCmd, catalog: &Catalog, today: Date, json: bool) -> Result
             destination,
             refresh,
         } => {
-            let t = catalog.list_tables(&destination, refresh, today)?;
+            let t = rt.block_on(connection::list_tables(app, actor, &destination, refresh))?;
             if json {
                 print_json(&t)
             } else {
@@ -178,7 +179,13 @@ pub fn run(cmd: RemoteCmd, catalog: &Catalog, today: Date, json: bool) -> Result
             table,
             refresh,
         } => {
-            let c = catalog.table_columns(&destination, &table, refresh, today)?;
+            let c = rt.block_on(connection::table_columns(
+                app,
+                actor,
+                &destination,
+                &table,
+                refresh,
+            ))?;
             if json {
                 print_json(&c)
             } else {
