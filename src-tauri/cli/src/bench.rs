@@ -1,5 +1,9 @@
 //! `ferry bench`: measures the sender against a sandbox; it prints figures and asserts nothing.
 //!
+//! Built only with the `bench` feature (`cargo build -p ferry-cli --features bench`): it looks
+//! for the source tree's test scripts and runs node and python, which have no place in the
+//! `ferry` users install.
+//!
 //! With `--profile fast` the sandbox runs as a child `ferry sandbox --https` process so the CPU
 //! time printed is the client's alone, and `--peers` also sends the same contacts with two
 //! third-party clients against it (see `bench_peers`), then again against a demo-profile

@@ -4,7 +4,9 @@
 //! links no webview, so it runs on servers. Secrets are read from standard input (or a hidden
 //! prompt), never from arguments, which other users can see in the process list.
 
+#[cfg(feature = "bench")]
 mod bench;
+#[cfg(feature = "bench")]
 mod bench_peers;
 mod data_folder_cmd;
 mod dataverse_cmd;
@@ -64,6 +66,7 @@ enum Command {
     /// Run the local Dataverse sandbox until Ctrl-C.
     Sandbox(sandbox_cmd::SandboxArgs),
     /// Measure sending contacts to a sandbox (prints figures; not a test).
+    #[cfg(feature = "bench")]
     Bench(bench::BenchArgs),
     /// Backups of the settings database: list them, restore one.
     #[command(subcommand)]
@@ -221,6 +224,7 @@ fn run(cli: Cli, rt: &Runtime) -> Result<()> {
         Command::Status => out.status(&status::app_status(&app, &me)?),
         Command::Plugins { filter } => out.plugins(&plugins::filter(&filter)),
         Command::Sandbox(args) => sandbox_cmd::run(args, &data_dir, cli.json)?,
+        #[cfg(feature = "bench")]
         Command::Bench(args) => bench::bench(args, cli.json, rt)?,
         Command::Credentials(c) => match c {
             CredentialCmd::List => out.credentials(&credentials::list(&app, &me)?),
