@@ -20,8 +20,9 @@ npm run --silent lint -- --max-warnings 0
 npm run --silent test:ui 2>&1 | tee "$logs/vitest.log"
 npm run --silent build
 
-# The same feature set for clippy and test keeps one build of the dependency tree.
-FEATURES=(--workspace --all-targets --features ferry-app/custom-protocol)
+# The same feature set for clippy and test keeps one build of the dependency tree. `ferry bench`
+# is a feature of the CLI, off in the `ferry` users get: on here, so it is linted and tested.
+FEATURES=(--workspace --all-targets --features ferry-app/custom-protocol,ferry-cli/bench)
 
 step "build: every test target, and the app and CLI binaries the end-to-end tests launch"
 # NOTE: `cargo test --no-run` resolves features exactly as the test run below does (tauri's

@@ -1,10 +1,9 @@
 //! The sandbox the app runs for its demo destination, so Ferry is useful before it is pointed
 //! at a tenant. It lives as long as the window; `FERRY_SANDBOX=off` skips it.
 
-use ferry_core::catalog::DemoTarget;
-use ferry_core::date::Date;
+use ferry_core::ops::start::{ensure_demo_destination, DemoTarget};
 use ferry_core::secrets::Secret;
-use ferry_core::Catalog;
+use ferry_core::App;
 use ferry_sandbox::{Profile, Sandbox, SandboxConfig, SandboxHandle};
 
 /// File the sandbox keeps its records in, inside Ferry's data folder.
@@ -33,13 +32,13 @@ impl DemoSandbox {
 /// Starts the sandbox with the documented service-protection limits and points the "Local
 /// sandbox" destination at it, unless the user deleted that destination (core remembers).
 /// Failures are reported and skipped: the app works without it.
-pub fn start(catalog: &Catalog) -> DemoSandbox {
+pub fn start(app: &App) -> DemoSandbox {
     if std::env::var("FERRY_SANDBOX").is_ok_and(|v| v == "off") {
         return DemoSandbox::none();
     }
     let config = |port| {
         let mut c = SandboxConfig::for_profile(Profile::Demo);
-        c.data_path = Some(catalog.data_dir().join(SANDBOX_FILE));
+        c.data_path = Some(app.data_dir().join(SANDBOX_FILE));
         c.port = port;
         c
     };
@@ -58,7 +57,7 @@ pub fn start(catalog: &Catalog) -> DemoSandbox {
         client_secret: Secret::new(handle.client_secret.clone()),
     };
     // Without a keychain the demo credential cannot be stored; the app's banner says why.
-    if let Err(e) = catalog.ensure_demo_destination(&demo, Date::today()) {
+    if let Err(e) = ensure_demo_destination(app, &crate::commands::actor(), &demo) {
         eprintln!("The sandbox destination could not be set up: {e}");
     }
     DemoSandbox(Some((handle, demo)))

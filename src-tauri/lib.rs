@@ -1,4 +1,4 @@
-//! The desktop shell: opens the catalog, registers the commands, starts the window.
+//! The desktop shell: opens the app context, registers the commands, starts the window.
 //!
 //! Nothing here decides anything. Each command in [`commands`] is a few lines over
 //! `ferry_core`, which holds every rule and is tested without a window.
@@ -8,7 +8,7 @@ pub mod demo;
 pub mod error;
 
 use ferry_core::secrets::{SecretStore, DEFAULT_SERVICE};
-use ferry_core::Catalog;
+use ferry_core::App;
 
 /// Registers state and commands on any runtime, so the mock runtime in tests wires exactly
 /// what the real app does.
@@ -16,10 +16,10 @@ use ferry_core::Catalog;
 /// NOTE: state is managed on the builder, not in `.setup()`: a mock app never runs setup.
 pub fn builder<R: tauri::Runtime>(
     b: tauri::Builder<R>,
-    catalog: Catalog,
+    app: App,
     sandbox: demo::DemoSandbox,
 ) -> tauri::Builder<R> {
-    b.manage(catalog)
+    b.manage(app)
         .manage(sandbox)
         .invoke_handler(tauri::generate_handler![
             commands::app::app_status,
@@ -45,14 +45,14 @@ pub fn builder<R: tauri::Runtime>(
         ])
 }
 
-/// Opens the catalog in the data folder (`FERRY_DATA_DIR` or the platform's app-data folder)
-/// with the OS keychain.
-pub fn open_catalog() -> ferry_core::Result<Catalog> {
+/// Opens the app context on the data folder (`FERRY_DATA_DIR` or the platform's app-data
+/// folder) with the OS keychain.
+pub fn open_app() -> ferry_core::Result<App> {
     let service =
         std::env::var("FERRY_KEYCHAIN_SERVICE").unwrap_or_else(|_| DEFAULT_SERVICE.to_string());
     // NOTE: a damaged or read-only database still opens, read-only: the window then says what
     // is wrong (app_status) instead of the app refusing to start.
-    Catalog::open(
+    App::open(
         &ferry_core::store::data_dir_from_env()?,
         SecretStore::new(service),
     )
@@ -60,17 +60,17 @@ pub fn open_catalog() -> ferry_core::Result<Catalog> {
 
 /// Starts the app.
 pub fn run() {
-    let catalog = match open_catalog() {
-        Ok(c) => c,
+    let app = match open_app() {
+        Ok(a) => a,
         Err(e) => {
-            // NOTE: without a catalog there is nothing to show; say why on the terminal and
-            // stop rather than open a window that can only fail.
+            // NOTE: without its data folder the app has nothing to show; say why on the
+            // terminal and stop rather than open a window that can only fail.
             eprintln!("Ferry could not open its data folder: {e}");
             std::process::exit(1);
         }
     };
-    let sandbox = demo::start(&catalog);
-    builder(tauri::Builder::default(), catalog, sandbox)
+    let sandbox = demo::start(&app);
+    builder(tauri::Builder::default(), app, sandbox)
         .run(tauri::generate_context!())
         .expect("the Ferry window could not start");
 }

@@ -1,16 +1,16 @@
 //! App-wide commands: start-up status and the plugin registry.
 
+use super::actor;
 use crate::error::CmdResult;
-use ferry_core::catalog::AppStatus;
-use ferry_core::date::Date;
+use ferry_core::ops::status::{self, AppStatus};
 use ferry_core::plugins::{self, Plugin};
-use ferry_core::Catalog;
+use ferry_core::App;
 use tauri::State;
 
 /// Keychain state and credentials expiring soon, shown when the app opens.
 #[tauri::command(async)]
-pub fn app_status(catalog: State<'_, Catalog>) -> CmdResult<AppStatus> {
-    Ok(catalog.status(Date::today())?)
+pub fn app_status(app: State<'_, App>) -> CmdResult<AppStatus> {
+    Ok(status::app_status(&app, &actor())?)
 }
 
 /// Plugins matching the picker's filter text.

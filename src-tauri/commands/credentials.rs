@@ -1,52 +1,56 @@
 //! Credential commands. Secrets come in; none ever goes back out.
 
+use super::actor;
 use crate::error::CmdResult;
-use ferry_core::catalog::{CredentialEdit, CredentialView, NewCredential, SecretRotation};
-use ferry_core::date::Date;
-use ferry_core::{Catalog, FieldError};
+use ferry_core::ops::credentials::{
+    self, CredentialEdit, CredentialView, NewCredential, SecretRotation,
+};
+use ferry_core::{App, FieldError};
 use tauri::State;
 
 #[tauri::command(async)]
-pub fn list_credentials(catalog: State<'_, Catalog>) -> CmdResult<Vec<CredentialView>> {
-    Ok(catalog.list_credentials(Date::today())?)
+pub fn list_credentials(app: State<'_, App>) -> CmdResult<Vec<CredentialView>> {
+    Ok(credentials::list(&app, &actor())?)
 }
 
 #[tauri::command(async)]
 pub fn check_credential(
-    catalog: State<'_, Catalog>,
+    app: State<'_, App>,
     input: NewCredential,
     except_id: Option<String>,
 ) -> CmdResult<Vec<FieldError>> {
-    Ok(catalog.check_credential(&input, except_id.as_deref(), Date::today())?)
+    Ok(credentials::check(
+        &app,
+        &actor(),
+        &input,
+        except_id.as_deref(),
+    )?)
 }
 
 #[tauri::command(async)]
-pub fn create_credential(
-    catalog: State<'_, Catalog>,
-    input: NewCredential,
-) -> CmdResult<CredentialView> {
-    Ok(catalog.create_credential(input, Date::today())?)
+pub fn create_credential(app: State<'_, App>, input: NewCredential) -> CmdResult<CredentialView> {
+    Ok(credentials::create(&app, &actor(), input)?)
 }
 
 #[tauri::command(async)]
 pub fn update_credential(
-    catalog: State<'_, Catalog>,
+    app: State<'_, App>,
     id: String,
     edit: CredentialEdit,
 ) -> CmdResult<CredentialView> {
-    Ok(catalog.update_credential(&id, edit, Date::today())?)
+    Ok(credentials::update(&app, &actor(), &id, edit)?)
 }
 
 #[tauri::command(async)]
 pub fn rotate_secret(
-    catalog: State<'_, Catalog>,
+    app: State<'_, App>,
     id: String,
     rotation: SecretRotation,
 ) -> CmdResult<CredentialView> {
-    Ok(catalog.rotate_secret(&id, rotation, Date::today())?)
+    Ok(credentials::rotate_secret(&app, &actor(), &id, rotation)?)
 }
 
 #[tauri::command(async)]
-pub fn delete_credential(catalog: State<'_, Catalog>, id: String) -> CmdResult<()> {
-    Ok(catalog.delete_credential(&id)?)
+pub fn delete_credential(app: State<'_, App>, id: String) -> CmdResult<()> {
+    Ok(credentials::delete(&app, &actor(), &id)?)
 }

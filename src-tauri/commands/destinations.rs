@@ -1,43 +1,48 @@
 //! Destination commands.
 
+use super::actor;
 use crate::error::CmdResult;
-use ferry_core::catalog::{DestinationInput, DestinationView, FormCheck};
-use ferry_core::date::Date;
-use ferry_core::Catalog;
+use ferry_core::ops::destinations::{self, DestinationInput, DestinationView, FormCheck};
+use ferry_core::App;
 use tauri::State;
 
 #[tauri::command(async)]
-pub fn list_destinations(catalog: State<'_, Catalog>) -> CmdResult<Vec<DestinationView>> {
-    Ok(catalog.list_destinations(Date::today())?)
+pub fn list_destinations(app: State<'_, App>) -> CmdResult<Vec<DestinationView>> {
+    Ok(destinations::list(&app, &actor())?)
 }
 
 #[tauri::command(async)]
 pub fn check_destination(
-    catalog: State<'_, Catalog>,
+    app: State<'_, App>,
     input: DestinationInput,
     except_id: Option<String>,
 ) -> CmdResult<FormCheck> {
-    Ok(catalog.check_destination(&input, except_id.as_deref(), Date::today())?)
+    Ok(destinations::check(
+        &app,
+        &actor(),
+        &input,
+        except_id.as_deref(),
+    )?)
 }
 
 #[tauri::command(async)]
 pub fn create_destination(
-    catalog: State<'_, Catalog>,
+    app: State<'_, App>,
     input: DestinationInput,
 ) -> CmdResult<DestinationView> {
-    Ok(catalog.create_destination(input, Date::today())?)
+    Ok(destinations::create(&app, &actor(), input)?)
 }
 
 #[tauri::command(async)]
 pub fn update_destination(
-    catalog: State<'_, Catalog>,
+    app: State<'_, App>,
     id: String,
     input: DestinationInput,
 ) -> CmdResult<DestinationView> {
-    Ok(catalog.update_destination(&id, input, Date::today())?)
+    Ok(destinations::update(&app, &actor(), &id, input)?)
 }
 
 #[tauri::command(async)]
-pub fn delete_destination(catalog: State<'_, Catalog>, id: String) -> CmdResult<()> {
-    Ok(catalog.delete_destination(&id)?)
+pub fn delete_destination(app: State<'_, App>, id: String) -> CmdResult<()> {
+    Ok(destinations::delete(&app, &actor(), &id)?)
 }

@@ -1,11 +1,20 @@
-//! Tauri commands, one file per area of the UI. Each takes the managed [`Catalog`] and a
-//! request, calls one core function and maps its error; `(async)` keeps SQLite and keychain
-//! work off the main thread.
+//! Tauri commands, one file per area of the UI. Each takes the managed [`App`] and a request,
+//! calls one operation in `ferry_core::ops` for the acting user ([`actor`]) and maps its error;
+//! `(async)` keeps SQLite and keychain work off the main thread, and the commands that reach
+//! the network are `async` themselves, awaited on Tauri's runtime.
 //!
-//! [`Catalog`]: ferry_core::Catalog
+//! [`App`]: ferry_core::App
 
 pub mod app;
 pub mod credentials;
 pub mod dataverse;
 pub mod destinations;
 pub mod start;
+
+use ferry_core::policy::Actor;
+
+/// Who the window acts for. One local user today; when users arrive, the user chosen in the
+/// window is looked up here, and no command changes.
+pub(crate) fn actor() -> Actor {
+    Actor::local()
+}

@@ -1,32 +1,38 @@
 //! The first steps: where a new user stands, putting the steps away, and adding the Local
 //! sandbox destination back after it was deleted.
 
+use super::actor;
 use crate::demo::DemoSandbox;
 use crate::error::CmdResult;
-use ferry_core::catalog::{DestinationView, GettingStarted};
-use ferry_core::date::Date;
-use ferry_core::{Catalog, Error};
+use ferry_core::ops::destinations::DestinationView;
+use ferry_core::ops::start::{self, GettingStarted};
+use ferry_core::{App, Error};
 use tauri::State;
 
 #[tauri::command(async)]
 pub fn getting_started(
-    catalog: State<'_, Catalog>,
+    app: State<'_, App>,
     sandbox: State<'_, DemoSandbox>,
 ) -> CmdResult<GettingStarted> {
-    Ok(catalog.getting_started(sandbox.target().is_some())?)
+    Ok(start::getting_started(
+        &app,
+        &actor(),
+        sandbox.target().is_some(),
+    )?)
 }
 
 #[tauri::command(async)]
-pub fn set_getting_started_dismissed(
-    catalog: State<'_, Catalog>,
-    dismissed: bool,
-) -> CmdResult<()> {
-    Ok(catalog.set_getting_started_dismissed(dismissed)?)
+pub fn set_getting_started_dismissed(app: State<'_, App>, dismissed: bool) -> CmdResult<()> {
+    Ok(start::set_getting_started_dismissed(
+        &app,
+        &actor(),
+        dismissed,
+    )?)
 }
 
 #[tauri::command(async)]
 pub fn restore_demo_destination(
-    catalog: State<'_, Catalog>,
+    app: State<'_, App>,
     sandbox: State<'_, DemoSandbox>,
 ) -> CmdResult<DestinationView> {
     let target = sandbox.target().ok_or_else(|| {
@@ -36,5 +42,5 @@ pub fn restore_demo_destination(
              start): restart Ferry without FERRY_SANDBOX=off to add it back.",
         )
     })?;
-    Ok(catalog.restore_demo_destination(target, Date::today())?)
+    Ok(start::restore_demo_destination(&app, &actor(), target)?)
 }

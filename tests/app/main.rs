@@ -11,29 +11,28 @@ use tauri::webview::InvokeRequest;
 
 struct Shell {
     _dir: tempfile::TempDir,
-    catalog: ferry_core::Catalog,
+    app: ferry_core::App,
     webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
 }
 
 fn shell() -> Shell {
     let dir = tempfile::tempdir().unwrap();
     let service = format!("ferry-app-test-{}", ferry_core::ids::new_id("t"));
-    let catalog =
-        ferry_core::Catalog::open(dir.path(), ferry_core::secrets::SecretStore::new(service))
-            .unwrap();
-    let app = ferry_app_lib::builder(
+    let app =
+        ferry_core::App::open(dir.path(), ferry_core::secrets::SecretStore::new(service)).unwrap();
+    let tauri_app = ferry_app_lib::builder(
         mock_builder(),
-        catalog.clone(),
+        app.clone(),
         ferry_app_lib::demo::DemoSandbox::none(),
     )
     .build(mock_context(noop_assets()))
     .unwrap();
-    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+    let webview = tauri::WebviewWindowBuilder::new(&tauri_app, "main", Default::default())
         .build()
         .unwrap();
     Shell {
         _dir: dir,
-        catalog,
+        app,
         webview,
     }
 }
@@ -140,18 +139,19 @@ fn a_credential_made_through_the_shell_never_returns_its_secret() {
 fn test_connection_reaches_the_embedded_sandbox() {
     let s = shell();
     let sandbox = ferry_sandbox::Sandbox::start(ferry_sandbox::SandboxConfig::default()).unwrap();
-    let demo = ferry_core::catalog::DemoTarget {
+    let demo = ferry_core::ops::start::DemoTarget {
         base_url: sandbox.base_url.clone(),
         tenant: sandbox.tenant.clone(),
         client_id: sandbox.client_id.clone(),
         client_secret: ferry_core::secrets::Secret::new(sandbox.client_secret.clone()),
     };
-    let today = ferry_core::date::Date::today();
-    let dest = s
-        .catalog
-        .ensure_demo_destination(&demo, today)
-        .unwrap()
-        .expect("the sandbox destination is made");
+    let dest = ferry_core::ops::start::ensure_demo_destination(
+        &s.app,
+        &ferry_core::policy::Actor::local(),
+        &demo,
+    )
+    .unwrap()
+    .expect("the sandbox destination is made");
     let report = s
         .invoke("test_connection", json!({ "id": dest.id }))
         .expect("connected");

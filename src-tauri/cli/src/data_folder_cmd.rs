@@ -1,7 +1,7 @@
 //! `ferry data-folder …`: list the automatic backups of the settings database and put one
 //! back. The work is in `ferry_core::store::backup`; this file only parses and prints.
 //!
-//! These commands do not open the catalog first: `restore` must work precisely when the
+//! These commands do not open the app context first: `restore` must work precisely when the
 //! database cannot be opened.
 
 use clap::Subcommand;

@@ -4,6 +4,9 @@
 //! links no webview, so it runs on servers. Secrets are read from standard input (or a hidden
 //! prompt), never from arguments, which other users can see in the process list.
 
+#[cfg(feature = "bench")]
+mod bench;
+#[cfg(feature = "bench")]
 mod bench_peers;
 mod data_folder_cmd;
 mod dataverse_cmd;
@@ -11,16 +14,19 @@ mod output;
 mod sandbox_cmd;
 
 use clap::{Args, Parser, Subcommand};
-use ferry_core::catalog::{CredentialEdit, DestinationInput, NewCredential, SecretRotation};
-use ferry_core::date::Date;
+use ferry_core::ops::credentials::{self, CredentialEdit, NewCredential, SecretRotation};
+use ferry_core::ops::destinations::{self, DestinationInput};
+use ferry_core::ops::status;
+use ferry_core::policy::Actor;
 use ferry_core::secrets::{Secret, SecretStore, DEFAULT_SERVICE};
 use ferry_core::store::{data_dir_from_env, StoreError};
 use ferry_core::validate::ExpiryInput;
-use ferry_core::{plugins, Catalog, Result};
+use ferry_core::{plugins, App, Result};
 use std::ffi::OsString;
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use tokio::runtime::Runtime;
 
 #[derive(Parser)]
 #[command(
@@ -60,7 +66,8 @@ enum Command {
     /// Run the local Dataverse sandbox until Ctrl-C.
     Sandbox(sandbox_cmd::SandboxArgs),
     /// Measure sending contacts to a sandbox (prints figures; not a test).
-    Bench(dataverse_cmd::BenchArgs),
+    #[cfg(feature = "bench")]
+    Bench(bench::BenchArgs),
     /// Backups of the settings database: list them, restore one.
     #[command(subcommand)]
     DataFolder(data_folder_cmd::DataFolderCmd),
@@ -197,7 +204,7 @@ fn not_utf8() -> ferry_core::Error {
     )
 }
 
-fn run(cli: Cli) -> Result<()> {
+fn run(cli: Cli, rt: &Runtime) -> Result<()> {
     let data_dir = data_dir(cli.data_dir)?;
     let command = match cli.command {
         Command::DataFolder(cmd) => return data_folder_cmd::run(cmd, &data_dir, cli.json),
@@ -205,22 +212,24 @@ fn run(cli: Cli) -> Result<()> {
     };
     let service =
         std::env::var("FERRY_KEYCHAIN_SERVICE").unwrap_or_else(|_| DEFAULT_SERVICE.into());
-    let catalog = Catalog::open(&data_dir, SecretStore::new(service))?;
-    if let Some(notice) = catalog.store().notice() {
+    let app = App::open(&data_dir, SecretStore::new(service))?;
+    if let Some(notice) = app.store().notice() {
         // Said before the command runs: a read from a damaged file may be incomplete.
         output::warning(&notice, cli.json);
     }
-    let today = Date::today();
+    // The CLI acts for the person running it; users and policies decide what that allows.
+    let me = Actor::local();
     let out = output::Printer { json: cli.json };
     match command {
-        Command::Status => out.status(&catalog.status(today)?),
+        Command::Status => out.status(&status::app_status(&app, &me)?),
         Command::Plugins { filter } => out.plugins(&plugins::filter(&filter)),
         Command::Sandbox(args) => sandbox_cmd::run(args, &data_dir, cli.json)?,
-        Command::Bench(args) => dataverse_cmd::bench(args, cli.json)?,
+        #[cfg(feature = "bench")]
+        Command::Bench(args) => bench::bench(args, cli.json, rt)?,
         Command::Credentials(c) => match c {
-            CredentialCmd::List => out.credentials(&catalog.list_credentials(today)?),
+            CredentialCmd::List => out.credentials(&credentials::list(&app, &me)?),
             CredentialCmd::Show { credential } => {
-                out.credential(&catalog.get_credential(&credential, today)?)
+                out.credential(&credentials::get(&app, &me, &credential)?)
             }
             CredentialCmd::Add {
                 name,
@@ -238,7 +247,7 @@ fn run(cli: Cli) -> Result<()> {
                     client_secret,
                     expiry: ExpiryInput::from_cli(&expires),
                 };
-                out.credential(&catalog.create_credential(input, today)?)
+                out.credential(&credentials::create(&app, &me, input)?)
             }
             CredentialCmd::Edit {
                 credential,
@@ -247,37 +256,37 @@ fn run(cli: Cli) -> Result<()> {
                 client_id,
                 expires,
             } => {
-                let cur = catalog.get_credential(&credential, today)?;
+                let cur = credentials::get(&app, &me, &credential)?;
                 let edit = CredentialEdit {
                     name: name.unwrap_or(cur.name),
                     description: description.unwrap_or(cur.description),
                     client_id: client_id.unwrap_or(cur.client_id),
                     expiry: expires.as_deref().map(ExpiryInput::from_cli),
                 };
-                out.credential(&catalog.update_credential(&cur.id, edit, today)?)
+                out.credential(&credentials::update(&app, &me, &cur.id, edit)?)
             }
             CredentialCmd::Rotate {
                 credential,
                 expires,
             } => {
-                let cur = catalog.get_credential(&credential, today)?;
+                let cur = credentials::get(&app, &me, &credential)?;
                 let rotation = SecretRotation {
                     client_secret: read_secret()?,
                     expiry: ExpiryInput::from_cli(&expires),
                 };
-                out.credential(&catalog.rotate_secret(&cur.id, rotation, today)?)
+                out.credential(&credentials::rotate_secret(&app, &me, &cur.id, rotation)?)
             }
             CredentialCmd::Delete { credential } => {
-                catalog.delete_credential(&credential)?;
+                credentials::delete(&app, &me, &credential)?;
                 out.done(&format!(
                     "Deleted credential \"{credential}\" and its secret."
                 ))
             }
         },
         Command::Destinations(d) => match d {
-            DestinationCmd::List => out.destinations(&catalog.list_destinations(today)?),
+            DestinationCmd::List => out.destinations(&destinations::list(&app, &me)?),
             DestinationCmd::Show { destination } => {
-                out.destination(&catalog.get_destination(&destination, today)?)
+                out.destination(&destinations::get(&app, &me, &destination)?)
             }
             DestinationCmd::Add(f) => {
                 // Core looks credentials up by id or name, so a name passes straight through.
@@ -293,13 +302,13 @@ fn run(cli: Cli) -> Result<()> {
                     business_users: f.business_users.unwrap_or(false),
                     restricted_pii: f.restricted_pii.unwrap_or(false),
                 };
-                out.destination(&catalog.create_destination(input, today)?)
+                out.destination(&destinations::create(&app, &me, input)?)
             }
             DestinationCmd::Edit {
                 destination,
                 flags: f,
             } => {
-                let cur = catalog.get_destination(&destination, today)?;
+                let cur = destinations::get(&app, &me, &destination)?;
                 let credential_id = f.credential.unwrap_or(cur.credential.id);
                 let input = DestinationInput {
                     name: f.name.unwrap_or(cur.name),
@@ -312,23 +321,33 @@ fn run(cli: Cli) -> Result<()> {
                     business_users: f.business_users.unwrap_or(cur.business_users),
                     restricted_pii: f.restricted_pii.unwrap_or(cur.restricted_pii),
                 };
-                out.destination(&catalog.update_destination(&cur.id, input, today)?)
+                out.destination(&destinations::update(&app, &me, &cur.id, input)?)
             }
             DestinationCmd::Delete { destination } => {
-                catalog.delete_destination(&destination)?;
+                destinations::delete(&app, &me, &destination)?;
                 out.done(&format!("Deleted destination \"{destination}\"."))
             }
-            DestinationCmd::Remote(cmd) => dataverse_cmd::run(cmd, &catalog, today, cli.json)?,
+            DestinationCmd::Remote(cmd) => dataverse_cmd::run(cmd, &app, &me, rt, cli.json)?,
         },
-        Command::DataFolder(_) => unreachable!("handled before the catalog is opened"),
+        Command::DataFolder(_) => unreachable!("handled before the app is opened"),
     }
     Ok(())
+}
+
+/// The one runtime of a `ferry` run: core's network operations are plain `async fn`s that own
+/// none, so whatever needs the network is awaited here (with `block_on`, from this thread).
+fn runtime() -> Result<Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("ferry-dataverse")
+        .enable_all()
+        .build()?)
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let json = cli.json;
-    match run(cli) {
+    match runtime().and_then(|rt| run(cli, &rt)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             output::error(&e, json);

@@ -1,8 +1,10 @@
 //! How the CLI prints: aligned text for people, JSON for scripts, and errors that name the
 //! flag to fix.
 
-use ferry_core::catalog::{AppStatus, CredentialView, DestinationView};
 use ferry_core::expiry::date_text;
+use ferry_core::ops::credentials::CredentialView;
+use ferry_core::ops::destinations::DestinationView;
+use ferry_core::ops::status::AppStatus;
 use ferry_core::plugins::Plugin;
 use ferry_core::{Error, ErrorCode, ErrorReply};
 use serde::Serialize;

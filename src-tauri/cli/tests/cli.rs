@@ -416,3 +416,77 @@ fn the_help_names_never_as_an_expiry() {
         );
     }
 }
+
+#[test]
+fn a_destination_is_tested_and_browsed_over_the_network() {
+    // The CLI's one runtime carries every network command; an HTTPS sandbox whose CA the data
+    // folder trusts stands in for a tenant, as a user would set it up.
+    let c = cli();
+    let mut cfg = ferry_sandbox::SandboxConfig::for_profile(ferry_sandbox::Profile::Fast);
+    cfg.data_path = Some(c.dir.path().join("sandbox.sqlite3"));
+    cfg.https = true;
+    let sb = ferry_sandbox::Sandbox::start(cfg).expect("the sandbox starts");
+    std::fs::write(
+        c.dir.path().join("trusted-ca.pem"),
+        sb.ca_certificate_pem.as_deref().expect("HTTPS has a CA"),
+    )
+    .unwrap();
+    c.json(
+        &[
+            "--json",
+            "credentials",
+            "add",
+            "--name",
+            "Sandbox app",
+            "--client-id",
+            &sb.client_id,
+        ],
+        &format!("{}\n", sb.client_secret),
+    );
+    c.json(
+        &[
+            "--json",
+            "destinations",
+            "add",
+            "--name",
+            "Sandbox",
+            "--credential",
+            "Sandbox app",
+            "--tenant",
+            &sb.tenant,
+            "--url",
+            &sb.base_url,
+        ],
+        "",
+    );
+    let report = c.json(&["--json", "destinations", "test", "Sandbox"], "");
+    assert_eq!(
+        report["destinationName"], "Sandbox",
+        "signed in and named: {report}"
+    );
+    assert_eq!(
+        report["userId"].as_str().map(str::len),
+        Some(36),
+        "WhoAmI answered: {report}"
+    );
+    let tables = c.json(&["--json", "destinations", "tables", "Sandbox"], "");
+    assert!(
+        tables["tables"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|t| t["logicalName"] == "contact")),
+        "the tables are listed: {tables}"
+    );
+    let columns = c.json(
+        &["--json", "destinations", "columns", "Sandbox", "contact"],
+        "",
+    );
+    assert_eq!(
+        columns["details"]["table"]["logicalName"], "contact",
+        "and a table's columns: {columns}"
+    );
+    let listed = c.json(&["--json", "destinations", "list"], "");
+    assert_eq!(
+        listed[0]["lastCheck"]["ok"], true,
+        "the test is kept as the destination's last test: {listed}"
+    );
+}

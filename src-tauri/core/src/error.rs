@@ -57,7 +57,8 @@ pub enum Error {
     /// Signing in failed: wrong secret, app or tenant, or an expired credential.
     #[error("{0}")]
     AuthFailed(String),
-    /// Signed in, but Dataverse refused access (no application user, a missing privilege).
+    /// Access refused: by Dataverse after signing in (no application user, a missing
+    /// privilege), or by Ferry's own policy for the acting user ([`crate::policy::refusal`]).
     #[error("{0}")]
     Forbidden(String),
     /// Dataverse's service protection limits kept refusing requests after every retry.
@@ -74,6 +75,9 @@ pub enum Error {
     /// Dataverse refused the request, or answered something Ferry cannot read.
     #[error("{0}")]
     Remote(String),
+    /// The customer database refused or failed; its messages already say what to fix.
+    #[error(transparent)]
+    Data(#[from] ferry_data::DataError),
 }
 
 impl From<crate::dataverse::DataverseError> for Error {
@@ -131,12 +135,28 @@ impl Error {
             Error::Throttled(_) => ErrorCode::Throttled,
             Error::Network { .. } => ErrorCode::Network,
             Error::Remote(_) => ErrorCode::Remote,
+            Error::Data(e) => data_code(e),
         }
     }
 
     /// Shorthand for a single-field validation error.
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         Error::Validation(vec![FieldError::new(field, message)])
+    }
+}
+
+/// The code a customer-data error reaches the UI with.
+fn data_code(e: &ferry_data::DataError) -> ErrorCode {
+    use ferry_data::DataError as D;
+    match e {
+        D::Invalid(_) => ErrorCode::Validation,
+        D::NotFound(_) => ErrorCode::NotFound,
+        D::WriteRefused(_) => ErrorCode::Forbidden,
+        // NOTE: SQL errors, cancels and time-outs get codes of their own when the screens
+        // that show them arrive; until then they are reported by message.
+        D::Sql { .. } | D::Cancelled(_) | D::TimedOut(_) | D::Database { .. } | D::Io(_) => {
+            ErrorCode::Internal
+        }
     }
 }
 
@@ -154,6 +174,10 @@ impl From<&Error> for ErrorReply {
     fn from(e: &Error) -> Self {
         let fields = match e {
             Error::Validation(f) => f.clone(),
+            Error::Data(ferry_data::DataError::Invalid(problems)) => problems
+                .iter()
+                .map(|p| FieldError::new(&p.field, p.message.clone()))
+                .collect(),
             // NOTE: the message is the field's message too, so the form can show it under the
             // input it blames without saying it twice.
             Error::Network {

@@ -8,26 +8,34 @@
 
 mod keychain_support;
 
-use ferry_core::catalog::{NewCredential, SecretRotation};
 use ferry_core::date::Date;
+use ferry_core::ops::credentials::{self, NewCredential, SecretRotation};
+use ferry_core::policy::Actor;
 use ferry_core::secrets::{Secret, SecretStore};
 use ferry_core::validate::ExpiryInput;
-use ferry_core::Catalog;
+use ferry_core::{App, Clock};
 
 fn today() -> Date {
     Date::parse("2026-11-27").unwrap()
 }
 
-fn open() -> (tempfile::TempDir, Catalog) {
+/// The acting user: the one local user, who may do everything.
+fn user() -> Actor {
+    Actor::local()
+}
+
+fn open() -> (tempfile::TempDir, App) {
     let dir = tempfile::tempdir().unwrap();
     let service = format!("ferry-core-test-{}", ferry_core::ids::new_id("t"));
-    let catalog = Catalog::open(dir.path(), SecretStore::new(service)).unwrap();
-    (dir, catalog)
+    let app = App::open(dir.path(), SecretStore::new(service))
+        .unwrap()
+        .with_clock(Clock::Fixed(today()));
+    (dir, app)
 }
 
 /// Makes every later `event` (INSERT, UPDATE or DELETE) on `credentials` fail at commit.
-fn fail_commits_on(catalog: &Catalog, event: &str) {
-    let conn = catalog.store().conn().unwrap();
+fn fail_commits_on(app: &App, event: &str) {
+    let conn = app.store().conn().unwrap();
     conn.execute_batch(&format!(
         "CREATE TABLE IF NOT EXISTS test_parent (id TEXT PRIMARY KEY);
          CREATE TABLE IF NOT EXISTS test_child (
@@ -52,57 +60,48 @@ fn new_credential(secret: &str) -> NewCredential {
 
 #[test]
 fn a_credential_whose_row_fails_at_commit_leaves_no_secret_behind() {
-    let (_dir, catalog) = open();
-    fail_commits_on(&catalog, "INSERT");
-    let err = catalog
-        .create_credential(new_credential("late~failure"), today())
-        .unwrap_err();
+    let (_dir, app) = open();
+    fail_commits_on(&app, "INSERT");
+    let err = credentials::create(&app, &user(), new_credential("late~failure")).unwrap_err();
     assert!(
         err.to_string().contains("ferry.sqlite3"),
         "the commit failure names the file: {err}"
     );
     assert!(
-        keychain_support::accounts(catalog.secrets().service()).is_empty(),
+        keychain_support::accounts(app.secrets().service()).is_empty(),
         "the secret stored before the failed commit was removed again"
     );
 }
 
 #[test]
 fn a_rotation_that_fails_at_commit_puts_the_old_secret_back() {
-    let (_dir, catalog) = open();
-    let cred = catalog
-        .create_credential(new_credential("old~secret"), today())
-        .unwrap();
-    fail_commits_on(&catalog, "UPDATE");
+    let (_dir, app) = open();
+    let cred = credentials::create(&app, &user(), new_credential("old~secret")).unwrap();
+    fail_commits_on(&app, "UPDATE");
     let rotation = SecretRotation {
         client_secret: Secret::new("new~secret"),
         expiry: ExpiryInput::Years { years: 1 },
     };
-    catalog
-        .rotate_secret(&cred.id, rotation, today())
+    credentials::rotate_secret(&app, &user(), &cred.id, rotation)
         .expect_err("the rotation's commit fails");
     assert_eq!(
-        catalog.secrets().get(&cred.id).unwrap(),
+        app.secrets().get(&cred.id).unwrap(),
         Some(Secret::new("old~secret")),
         "the keychain still holds the secret the unchanged row goes with"
     );
-    catalog.secrets().delete(&cred.id).unwrap();
+    app.secrets().delete(&cred.id).unwrap();
 }
 
 #[test]
 fn a_deletion_that_fails_at_commit_keeps_the_secret() {
-    let (_dir, catalog) = open();
-    let cred = catalog
-        .create_credential(new_credential("kept~secret"), today())
-        .unwrap();
-    fail_commits_on(&catalog, "DELETE");
-    catalog
-        .delete_credential(&cred.id)
-        .expect_err("the deletion's commit fails");
+    let (_dir, app) = open();
+    let cred = credentials::create(&app, &user(), new_credential("kept~secret")).unwrap();
+    fail_commits_on(&app, "DELETE");
+    credentials::delete(&app, &user(), &cred.id).expect_err("the deletion's commit fails");
     assert_eq!(
-        catalog.secrets().get(&cred.id).unwrap(),
+        app.secrets().get(&cred.id).unwrap(),
         Some(Secret::new("kept~secret")),
         "the credential row stays, and so does its secret"
     );
-    catalog.secrets().delete(&cred.id).unwrap();
+    app.secrets().delete(&cred.id).unwrap();
 }

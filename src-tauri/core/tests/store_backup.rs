@@ -2,18 +2,24 @@
 //! parameter, never the wall clock). The restore test also uses the real keychain, to show a
 //! restored database finds its secrets (run under scripts/with-keyring.sh).
 
-use ferry_core::catalog::NewCredential;
 use ferry_core::date::Date;
+use ferry_core::ops::credentials::{self, NewCredential};
+use ferry_core::policy::Actor;
 use ferry_core::secrets::{Secret, SecretStore};
 use ferry_core::store::backup::{self, Kind, KEEP_BEFORE_MIGRATION, KEEP_DAILY};
 use ferry_core::store::{OpenOptions, Store, StoreError, DB_FILE};
 use ferry_core::validate::ExpiryInput;
-use ferry_core::{Catalog, Error};
+use ferry_core::{App, Clock, Error};
 use std::path::{Path, PathBuf};
 
 const T0: i64 = 1_795_000_000;
 const HOUR: i64 = 3600;
 const DAY: i64 = 86_400;
+
+/// The acting user: the one local user, who may do everything.
+fn user() -> Actor {
+    Actor::local()
+}
 
 fn opts(now: i64) -> OpenOptions {
     OpenOptions {
@@ -201,21 +207,23 @@ fn restore_brings_back_the_settings_after_the_database_was_damaged() {
     let service = format!("ferry-core-test-{}", ferry_core::ids::new_id("t"));
     let today = Date::parse("2026-11-27").unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let catalog = Catalog::open_with(dir.path(), SecretStore::new(&service), opts(T0)).unwrap();
-    let cred = catalog
-        .create_credential(
-            NewCredential {
-                name: "Prod app".into(),
-                description: String::new(),
-                plugin: "microsoft-dynamics".into(),
-                client_id: "0f6e2a4c-1b3d-4e5f-8a9b-c0d1e2f3a4b5".into(),
-                client_secret: Secret::new("restore~test~secret"),
-                expiry: ExpiryInput::Years { years: 1 },
-            },
-            today,
-        )
-        .unwrap();
-    drop(catalog);
+    let app = App::open_with(dir.path(), SecretStore::new(&service), opts(T0))
+        .unwrap()
+        .with_clock(Clock::Fixed(today));
+    let cred = credentials::create(
+        &app,
+        &user(),
+        NewCredential {
+            name: "Prod app".into(),
+            description: String::new(),
+            plugin: "microsoft-dynamics".into(),
+            client_id: "0f6e2a4c-1b3d-4e5f-8a9b-c0d1e2f3a4b5".into(),
+            client_secret: Secret::new("restore~test~secret"),
+            expiry: ExpiryInput::Years { years: 1 },
+        },
+    )
+    .unwrap();
+    drop(app);
     Store::open_with(dir.path(), opts(T0 + HOUR)).unwrap();
     let db = dir.path().join(DB_FILE);
     damage(&db);
@@ -236,9 +244,10 @@ fn restore_brings_back_the_settings_after_the_database_was_damaged() {
         "under a name that says what it is: {}",
         kept.display()
     );
-    let catalog =
-        Catalog::open_with(dir.path(), SecretStore::new(&service), opts(T0 + 3 * HOUR)).unwrap();
-    let back = catalog.get_credential("Prod app", today).unwrap();
+    let app = App::open_with(dir.path(), SecretStore::new(&service), opts(T0 + 3 * HOUR))
+        .unwrap()
+        .with_clock(Clock::Fixed(today));
+    let back = credentials::get(&app, &user(), "Prod app").unwrap();
     assert_eq!(back.id, cred.id, "the credential is back under its id");
     assert_eq!(
         back.secret_stored,

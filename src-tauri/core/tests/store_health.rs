@@ -5,12 +5,14 @@
 
 mod keychain_support;
 
-use ferry_core::catalog::NewCredential;
 use ferry_core::date::Date;
+use ferry_core::ops::credentials::{self, NewCredential};
+use ferry_core::ops::status;
+use ferry_core::policy::Actor;
 use ferry_core::secrets::{Secret, SecretStore};
 use ferry_core::store::{Health, OpenOptions, Store, StoreError, DB_FILE};
 use ferry_core::validate::ExpiryInput;
-use ferry_core::{Catalog, Error};
+use ferry_core::{App, Clock, Error};
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 
@@ -19,6 +21,11 @@ const NOW: i64 = 1_795_000_000;
 
 fn today() -> Date {
     Date::parse("2026-11-27").unwrap()
+}
+
+/// The acting user: the one local user, who may do everything.
+fn user() -> Actor {
+    Actor::local()
 }
 
 fn service() -> String {
@@ -47,10 +54,10 @@ fn opts(now: i64) -> OpenOptions {
 /// checkpointed into the main file and gone).
 fn folder_with_one_credential(service: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let catalog = Catalog::open_with(dir.path(), SecretStore::new(service), opts(NOW)).unwrap();
-    catalog
-        .create_credential(credential("Kept"), today())
-        .unwrap();
+    let app = App::open_with(dir.path(), SecretStore::new(service), opts(NOW))
+        .unwrap()
+        .with_clock(Clock::Fixed(today()));
+    credentials::create(&app, &user(), credential("Kept")).unwrap();
     dir
 }
 
@@ -97,15 +104,14 @@ fn a_damaged_database_refuses_a_new_credential_names_the_file_and_leaves_no_secr
             "{how}: the keychain holds the one secret added before the damage"
         );
 
-        let catalog =
-            Catalog::open_with(dir.path(), SecretStore::new(&service), opts(NOW)).unwrap();
+        let app = App::open_with(dir.path(), SecretStore::new(&service), opts(NOW))
+            .unwrap()
+            .with_clock(Clock::Fixed(today()));
         assert!(
-            matches!(catalog.store().health(), Health::Damaged(_)),
+            matches!(app.store().health(), Health::Damaged(_)),
             "{how}: opening found the damage"
         );
-        let err = catalog
-            .create_credential(credential("New"), today())
-            .unwrap_err();
+        let err = credentials::create(&app, &user(), credential("New")).unwrap_err();
         assert!(
             matches!(err, Error::Database(StoreError::Damaged { .. })),
             "{how}: the refusal is the typed damage error, not {err:?}"
@@ -125,8 +131,7 @@ fn a_damaged_database_refuses_a_new_credential_names_the_file_and_leaves_no_secr
             1,
             "{how}: the refused credential left no secret in the keychain"
         );
-        let notice = catalog
-            .status(today())
+        let notice = status::app_status(&app, &user())
             .expect("the start-up status is still available")
             .data_folder_notice
             .unwrap_or_default();
@@ -135,7 +140,7 @@ fn a_damaged_database_refuses_a_new_credential_names_the_file_and_leaves_no_secr
             "{how}: the window's start-up status names the damaged file: {notice:?}"
         );
         // Reads are attempted: they either work or fail with the same named error.
-        if let Err(e) = catalog.list_credentials(today()) {
+        if let Err(e) = credentials::list(&app, &user()) {
             assert!(
                 matches!(e, Error::Database(StoreError::Damaged { .. })),
                 "{how}: a failed read says the file is damaged: {e}"
@@ -151,17 +156,17 @@ fn a_damaged_database_refuses_a_new_credential_names_the_file_and_leaves_no_secr
 fn damage_found_mid_session_stops_later_writes() {
     let service = service();
     let dir = folder_with_one_credential(&service);
-    let catalog = Catalog::open_with(dir.path(), SecretStore::new(&service), opts(NOW)).unwrap();
-    assert_eq!(catalog.store().health(), Health::Ok, "healthy at open");
-    overwrite_pages(catalog.store().path());
-    let first = catalog.list_credentials(today()).unwrap_err();
+    let app = App::open_with(dir.path(), SecretStore::new(&service), opts(NOW))
+        .unwrap()
+        .with_clock(Clock::Fixed(today()));
+    assert_eq!(app.store().health(), Health::Ok, "healthy at open");
+    overwrite_pages(app.store().path());
+    let first = credentials::list(&app, &user()).unwrap_err();
     assert!(
         matches!(first, Error::Database(StoreError::Damaged { .. })),
         "the read that meets the damage names it: {first}"
     );
-    let err = catalog
-        .create_credential(credential("After"), today())
-        .unwrap_err();
+    let err = credentials::create(&app, &user(), credential("After")).unwrap_err();
     assert!(
         matches!(err, Error::Database(StoreError::Damaged { .. })),
         "once damage was seen, writes are refused up front: {err}"
@@ -218,12 +223,12 @@ fn a_read_only_folder_lists_but_refuses_changes_and_says_why() {
     let db = dir.path().join(DB_FILE);
     let before = std::fs::read(&db).unwrap();
     with_read_only_folder(dir.path(), |o| {
-        let catalog = Catalog::open_with(dir.path(), SecretStore::new(&service), o).unwrap();
-        let list = catalog.list_credentials(today()).unwrap();
+        let app = App::open_with(dir.path(), SecretStore::new(&service), o)
+            .unwrap()
+            .with_clock(Clock::Fixed(today()));
+        let list = credentials::list(&app, &user()).unwrap();
         assert_eq!(list.len(), 1, "reads work in a read-only folder");
-        let err = catalog
-            .create_credential(credential("New"), today())
-            .unwrap_err();
+        let err = credentials::create(&app, &user(), credential("New")).unwrap_err();
         assert!(
             matches!(err, Error::Database(StoreError::ReadOnly { .. })),
             "writes get the read-only error: {err:?}"

@@ -34,6 +34,8 @@ async fn main() {
     .expect("TLS versions are available")
     .with_root_certificates(rustls::RootCertStore::empty())
     .with_no_client_auth();
+    // NOTE: a bare client, so the figures are the sandbox's and not Ferry's client's.
+    #[allow(clippy::disallowed_methods)]
     let http = reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         .build()

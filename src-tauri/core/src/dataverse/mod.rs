@@ -3,8 +3,8 @@
 //! Split the way a data sink is: [`config`] (validated settings) → [`records`] / [`batch`] /
 //! [`bulk`] (request bodies) → [`client`] (token + send, typed response) → [`retry`] (pure
 //! classification) → row outcomes. [`auth`] issues tokens behind a trait so tests can fake it.
-//! Nothing here knows about the local database or the UI; [`crate::connection`] joins this to
-//! the catalog.
+//! Nothing here knows about the local database or the UI; [`crate::ops::connection`] joins this
+//! to the stored destinations.
 
 pub mod auth;
 pub mod batch;

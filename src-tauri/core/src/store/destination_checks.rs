@@ -1,7 +1,8 @@
 //! The `destination_checks` table: each destination's last connection test.
 //!
 //! Only storage: what counts as a test and when a result goes stale is
-//! [`crate::catalog`]'s job. Migration: `migrations/0004_destination_checks_and_settings.sql`.
+//! [`crate::ops::connection`]'s job. Migration:
+//! `migrations/0004_destination_checks_and_settings.sql`.
 
 use crate::error::Result;
 use rusqlite::{params, Connection, OptionalExtension, Row};

@@ -27,8 +27,31 @@ const FERRY_FILES: &[&str] = &[
 pub fn data_dir_from_env() -> Result<PathBuf> {
     match std::env::var_os("FERRY_DATA_DIR") {
         Some(v) if v.is_empty() => Err(StoreError::EmptyDataDirVariable.into()),
-        _ => Ok(crate::catalog::default_data_dir()),
+        _ => Ok(default_data_dir()),
     }
+}
+
+/// The data folder: `FERRY_DATA_DIR` if set, else the platform's per-user app-data folder.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("FERRY_DATA_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    // Matches the app identifier in tauri.conf.json; debug builds keep their own folder, as
+    // they keep their own keychain service.
+    let app = crate::secrets::DEFAULT_SERVICE;
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let base = if cfg!(windows) {
+        env("APPDATA")
+    } else if cfg!(target_os = "macos") {
+        env("HOME").map(|h| h.join("Library/Application Support"))
+    } else {
+        env("XDG_DATA_HOME").or_else(|| env("HOME").map(|h| h.join(".local/share")))
+    };
+    base.unwrap_or_else(|| PathBuf::from(".")).join(app)
 }
 
 /// Creates `dir` (0700 on Unix) if it is missing and tightens one Ferry created earlier with

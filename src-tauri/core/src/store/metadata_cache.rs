@@ -1,7 +1,7 @@
 //! The `metadata_cache` table: Dataverse metadata per destination, as JSON with its fetch time.
 //!
 //! Only storage: deciding when to refresh and what the JSON means is
-//! [`crate::connection`]'s job. Migration: `migrations/0002_metadata_cache.sql`.
+//! [`crate::ops::connection`]'s job. Migration: `migrations/0002_metadata_cache.sql`.
 
 use crate::error::Result;
 use rusqlite::{params, Connection, OptionalExtension};

@@ -1,30 +1,46 @@
-//! The catalog end to end over a real SQLite file and the real OS keychain (Secret Service;
-//! the test command runs these under dbus-run-session with an unlocked gnome-keyring).
+//! Credentials, destinations and the first steps through `ops`, end to end over a real SQLite
+//! file and the real OS keychain (Secret Service; the test command runs these under
+//! dbus-run-session with an unlocked gnome-keyring).
 
-use ferry_core::catalog::{CredentialEdit, DestinationInput, NewCredential, SecretRotation};
 use ferry_core::date::Date;
 use ferry_core::expiry::ExpiryLevel;
+use ferry_core::ops::credentials::{CredentialEdit, NewCredential, SecretRotation};
+use ferry_core::ops::destinations::DestinationInput;
+use ferry_core::ops::{credentials, destinations, start, status};
+use ferry_core::policy::Actor;
 use ferry_core::secrets::{Secret, SecretStore};
 use ferry_core::validate::ExpiryInput;
-use ferry_core::{Catalog, Error, ErrorCode};
+use ferry_core::{App, Clock, Error, ErrorCode};
 
 const CLIENT_ID: &str = "0f6e2a4c-1b3d-4e5f-8a9b-c0d1e2f3a4b5";
 
 struct Fixture {
     dir: tempfile::TempDir,
-    catalog: Catalog,
+    app: App,
 }
 
 fn today() -> Date {
     Date::parse("2026-11-27").unwrap()
 }
 
+/// The acting user: the one local user, who may do everything.
+fn user() -> Actor {
+    Actor::local()
+}
+
+/// The app on `dir`, with "today" pinned.
+fn open(dir: &std::path::Path, secrets: SecretStore) -> App {
+    App::open(dir, secrets)
+        .unwrap()
+        .with_clock(Clock::Fixed(today()))
+}
+
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     // A service of its own per test keeps parallel tests out of each other's entries.
     let service = format!("ferry-core-test-{}", ferry_core::ids::new_id("t"));
-    let catalog = Catalog::open(dir.path(), SecretStore::new(service)).unwrap();
-    Fixture { dir, catalog }
+    let app = open(dir.path(), SecretStore::new(service));
+    Fixture { dir, app }
 }
 
 fn new_credential(name: &str, secret: &str) -> NewCredential {
@@ -76,17 +92,14 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 fn a_credential_secret_lives_in_the_keychain_and_nowhere_in_the_data_folder() {
     let f = fixture();
     let secret = "Zx8Q~unique-secret-for-disk-scan-7781";
-    let c = f
-        .catalog
-        .create_credential(new_credential("Prod app", secret), today())
-        .unwrap();
+    let c = credentials::create(&f.app, &user(), new_credential("Prod app", secret)).unwrap();
     assert_eq!(
         c.secret_stored,
         Some(true),
         "the list reports the secret as stored"
     );
     let kept = f
-        .catalog
+        .app
         .secrets()
         .get(&c.id)
         .unwrap()
@@ -107,17 +120,12 @@ fn a_credential_secret_lives_in_the_keychain_and_nowhere_in_the_data_folder() {
 }
 
 #[test]
-fn the_catalog_survives_reopening() {
+fn credentials_and_destinations_survive_reopening() {
     let f = fixture();
-    let c = f
-        .catalog
-        .create_credential(new_credential("Prod app", "s3cret-1"), today())
-        .unwrap();
-    f.catalog
-        .create_destination(destination("Dynamics EU", &c.id), today())
-        .unwrap();
-    let reopened = Catalog::open(f.dir.path(), f.catalog.secrets().clone()).unwrap();
-    let list = reopened.list_destinations(today()).unwrap();
+    let c = credentials::create(&f.app, &user(), new_credential("Prod app", "s3cret-1")).unwrap();
+    destinations::create(&f.app, &user(), destination("Dynamics EU", &c.id)).unwrap();
+    let reopened = open(f.dir.path(), f.app.secrets().clone());
+    let list = destinations::list(&reopened, &user()).unwrap();
     assert_eq!(
         list.len(),
         1,
@@ -150,23 +158,20 @@ fn the_catalog_survives_reopening() {
 #[test]
 fn rotating_replaces_the_secret_and_its_expiry() {
     let f = fixture();
-    let c = f
-        .catalog
-        .create_credential(new_credential("Prod app", "old-secret"), today())
-        .unwrap();
+    let c = credentials::create(&f.app, &user(), new_credential("Prod app", "old-secret")).unwrap();
     let rotation = SecretRotation {
         client_secret: Secret::new("new-secret"),
         expiry: ExpiryInput::Date {
             date: "2027-06-30".into(),
         },
     };
-    let r = f.catalog.rotate_secret(&c.id, rotation, today()).unwrap();
+    let r = credentials::rotate_secret(&f.app, &user(), &c.id, rotation).unwrap();
     assert_eq!(
         r.expiry.expires_on.map(|d| d.to_string()).as_deref(),
         Some("2027-06-30"),
         "new expiry recorded"
     );
-    let kept = f.catalog.secrets().get(&c.id).unwrap().unwrap();
+    let kept = f.app.secrets().get(&c.id).unwrap().unwrap();
     assert_eq!(
         kept.expose(),
         "new-secret",
@@ -177,43 +182,30 @@ fn rotating_replaces_the_secret_and_its_expiry() {
 #[test]
 fn a_bad_rotation_keeps_the_old_secret() {
     let f = fixture();
-    let c = f
-        .catalog
-        .create_credential(new_credential("Prod app", "old-secret"), today())
-        .unwrap();
+    let c = credentials::create(&f.app, &user(), new_credential("Prod app", "old-secret")).unwrap();
     let rotation = SecretRotation {
         client_secret: Secret::new("new-secret"),
         expiry: ExpiryInput::Date {
             date: "2020-01-01".into(),
         },
     };
-    let err = f
-        .catalog
-        .rotate_secret(&c.id, rotation, today())
-        .unwrap_err();
+    let err = credentials::rotate_secret(&f.app, &user(), &c.id, rotation).unwrap_err();
     assert_eq!(
         err.code(),
         ErrorCode::Validation,
         "a past expiry is refused"
     );
-    let kept = f.catalog.secrets().get(&c.id).unwrap().unwrap();
+    let kept = f.app.secrets().get(&c.id).unwrap().unwrap();
     assert_eq!(kept.expose(), "old-secret", "the old secret is untouched");
 }
 
 #[test]
 fn a_credential_in_use_cannot_be_deleted_and_the_refusal_names_its_destinations() {
     let f = fixture();
-    let c = f
-        .catalog
-        .create_credential(new_credential("Shared", "s"), today())
-        .unwrap();
-    f.catalog
-        .create_destination(destination("Dynamics EU", &c.id), today())
-        .unwrap();
-    f.catalog
-        .create_destination(destination("Dynamics US", &c.id), today())
-        .unwrap();
-    let err = f.catalog.delete_credential(&c.id).unwrap_err();
+    let c = credentials::create(&f.app, &user(), new_credential("Shared", "s")).unwrap();
+    destinations::create(&f.app, &user(), destination("Dynamics EU", &c.id)).unwrap();
+    destinations::create(&f.app, &user(), destination("Dynamics US", &c.id)).unwrap();
+    let err = credentials::delete(&f.app, &user(), &c.id).unwrap_err();
     assert_eq!(
         err.code(),
         ErrorCode::InUse,
@@ -225,11 +217,11 @@ fn a_credential_in_use_cannot_be_deleted_and_the_refusal_names_its_destinations(
         "{msg}"
     );
     assert!(
-        f.catalog.secrets().contains(&c.id).unwrap(),
+        f.app.secrets().contains(&c.id).unwrap(),
         "the secret is still stored"
     );
     assert_eq!(
-        f.catalog.list_credentials(today()).unwrap().len(),
+        credentials::list(&f.app, &user()).unwrap().len(),
         1,
         "and so is the row"
     );
@@ -238,17 +230,14 @@ fn a_credential_in_use_cannot_be_deleted_and_the_refusal_names_its_destinations(
 #[test]
 fn deleting_an_unused_credential_removes_its_secret() {
     let f = fixture();
-    let c = f
-        .catalog
-        .create_credential(new_credential("Spare", "s"), today())
-        .unwrap();
-    f.catalog.delete_credential("spare").unwrap();
+    let c = credentials::create(&f.app, &user(), new_credential("Spare", "s")).unwrap();
+    credentials::delete(&f.app, &user(), "spare").unwrap();
     assert!(
-        !f.catalog.secrets().contains(&c.id).unwrap(),
+        !f.app.secrets().contains(&c.id).unwrap(),
         "the keychain entry is gone"
     );
     assert!(
-        f.catalog.list_credentials(today()).unwrap().is_empty(),
+        credentials::list(&f.app, &user()).unwrap().is_empty(),
         "the row is gone"
     );
 }
@@ -256,20 +245,14 @@ fn deleting_an_unused_credential_removes_its_secret() {
 #[test]
 fn deleting_a_destination_keeps_its_credential() {
     let f = fixture();
-    let c = f
-        .catalog
-        .create_credential(new_credential("Prod", "s"), today())
-        .unwrap();
-    let d = f
-        .catalog
-        .create_destination(destination("EU", &c.id), today())
-        .unwrap();
-    f.catalog.delete_destination(&d.id).unwrap();
+    let c = credentials::create(&f.app, &user(), new_credential("Prod", "s")).unwrap();
+    let d = destinations::create(&f.app, &user(), destination("EU", &c.id)).unwrap();
+    destinations::delete(&f.app, &user(), &d.id).unwrap();
     assert!(
-        f.catalog.list_destinations(today()).unwrap().is_empty(),
+        destinations::list(&f.app, &user()).unwrap().is_empty(),
         "destination deleted"
     );
-    let creds = f.catalog.list_credentials(today()).unwrap();
+    let creds = credentials::list(&f.app, &user()).unwrap();
     assert!(
         creds[0].used_by.is_empty(),
         "the credential stays, now unused"
@@ -279,31 +262,21 @@ fn deleting_a_destination_keeps_its_credential() {
 #[test]
 fn names_are_unique_regardless_of_case_and_surrounding_spaces() {
     let f = fixture();
-    let c = f
-        .catalog
-        .create_credential(new_credential("Prod", "s"), today())
-        .unwrap();
-    let dup = f
-        .catalog
-        .create_credential(new_credential("  prod ", "t"), today())
-        .unwrap_err();
+    let c = credentials::create(&f.app, &user(), new_credential("Prod", "s")).unwrap();
+    let dup = credentials::create(&f.app, &user(), new_credential("  prod ", "t")).unwrap_err();
     assert!(
         dup.to_string().contains("already exists"),
         "duplicate credential name: {dup}"
     );
-    f.catalog
-        .create_destination(destination("Dynamics EU", &c.id), today())
-        .unwrap();
-    let err = f
-        .catalog
-        .create_destination(destination(" dynamics eu ", &c.id), today())
-        .unwrap_err();
+    destinations::create(&f.app, &user(), destination("Dynamics EU", &c.id)).unwrap();
+    let err =
+        destinations::create(&f.app, &user(), destination(" dynamics eu ", &c.id)).unwrap_err();
     let Error::Validation(fields) = err else {
         panic!("expected a validation error")
     };
     assert_eq!(fields[0].field, "name", "the name field is blamed");
     assert_eq!(
-        f.catalog.list_destinations(today()).unwrap().len(),
+        destinations::list(&f.app, &user()).unwrap().len(),
         1,
         "the first one remains"
     );
@@ -312,21 +285,12 @@ fn names_are_unique_regardless_of_case_and_surrounding_spaces() {
 #[test]
 fn a_bad_edit_changes_nothing() {
     let f = fixture();
-    let c = f
-        .catalog
-        .create_credential(new_credential("Prod", "s"), today())
-        .unwrap();
-    let d = f
-        .catalog
-        .create_destination(destination("EU", &c.id), today())
-        .unwrap();
+    let c = credentials::create(&f.app, &user(), new_credential("Prod", "s")).unwrap();
+    let d = destinations::create(&f.app, &user(), destination("EU", &c.id)).unwrap();
     let mut bad = destination("EU renamed", &c.id);
     bad.dynamics_url = "contoso.crm4.dynamics.com".into();
     bad.tenant_id = "contoso".into();
-    let err = f
-        .catalog
-        .update_destination(&d.id, bad, today())
-        .unwrap_err();
+    let err = destinations::update(&f.app, &user(), &d.id, bad).unwrap_err();
     let Error::Validation(fields) = err else {
         panic!("expected a validation error")
     };
@@ -336,7 +300,7 @@ fn a_bad_edit_changes_nothing() {
         ["tenantId", "dynamicsUrl"],
         "both bad fields are named"
     );
-    let kept = f.catalog.get_destination(&d.id, today()).unwrap();
+    let kept = destinations::get(&f.app, &user(), &d.id).unwrap();
     assert_eq!(kept.name, "EU", "the stored destination is unchanged");
     assert_eq!(
         kept.dynamics_url, "https://contoso.crm4.dynamics.com",
@@ -347,19 +311,13 @@ fn a_bad_edit_changes_nothing() {
 #[test]
 fn edits_apply_and_keep_the_creation_time() {
     let f = fixture();
-    let c = f
-        .catalog
-        .create_credential(new_credential("Prod", "s"), today())
-        .unwrap();
-    let d = f
-        .catalog
-        .create_destination(destination("EU", &c.id), today())
-        .unwrap();
+    let c = credentials::create(&f.app, &user(), new_credential("Prod", "s")).unwrap();
+    let d = destinations::create(&f.app, &user(), destination("EU", &c.id)).unwrap();
     let mut edit = destination("EU (GCC High)", &c.id);
     edit.dynamics_url = "https://contoso.crm.microsoftdynamics.us".into();
     edit.api_version = "v9.1".into();
     edit.restricted_pii = true;
-    let e = f.catalog.update_destination(&d.id, edit, today()).unwrap();
+    let e = destinations::update(&f.app, &user(), &d.id, edit).unwrap();
     assert_eq!(e.name, "EU (GCC High)", "renamed");
     assert_eq!(
         e.authority_host.as_deref(),
@@ -369,19 +327,18 @@ fn edits_apply_and_keep_the_creation_time() {
     assert_eq!(e.api_version, "9.1", "a leading v is accepted and dropped");
     assert!(e.restricted_pii, "access flags are saved");
     assert_eq!(e.created_at, d.created_at, "creation time is kept");
-    let ce = f
-        .catalog
-        .update_credential(
-            &c.id,
-            CredentialEdit {
-                name: "Prod renamed".into(),
-                description: String::new(),
-                client_id: CLIENT_ID.to_uppercase(),
-                expiry: None,
-            },
-            today(),
-        )
-        .unwrap();
+    let ce = credentials::update(
+        &f.app,
+        &user(),
+        &c.id,
+        CredentialEdit {
+            name: "Prod renamed".into(),
+            description: String::new(),
+            client_id: CLIENT_ID.to_uppercase(),
+            expiry: None,
+        },
+    )
+    .unwrap();
     assert_eq!(ce.client_id, CLIENT_ID, "client IDs are stored lower-case");
     assert_eq!(
         ce.expiry.expires_on, c.expiry.expires_on,
@@ -396,15 +353,14 @@ fn edits_apply_and_keep_the_creation_time() {
 #[test]
 fn an_expired_credential_cannot_be_chosen_for_a_destination() {
     let f = fixture();
-    let c = f
-        .catalog
-        .create_credential(new_credential("Old", "s"), today())
-        .unwrap();
+    let c = credentials::create(&f.app, &user(), new_credential("Old", "s")).unwrap();
     let later = Date::from_days(c.expiry.expires_on.expect("dated").to_days() + 1);
-    let err = f
-        .catalog
-        .create_destination(destination("EU", &c.id), later)
-        .unwrap_err();
+    let err = destinations::create(
+        &f.app.with_clock(Clock::Fixed(later)),
+        &user(),
+        destination("EU", &c.id),
+    )
+    .unwrap_err();
     let Error::Validation(fields) = err else {
         panic!("expected a validation error")
     };
@@ -427,12 +383,10 @@ fn status_names_expiring_credentials_most_urgent_first() {
     b.expiry = ExpiryInput::Date {
         date: "2026-12-01".into(),
     };
-    f.catalog.create_credential(a, today()).unwrap();
-    f.catalog.create_credential(b, today()).unwrap();
-    f.catalog
-        .create_credential(new_credential("Fine", "s"), today())
-        .unwrap();
-    let s = f.catalog.status(today()).unwrap();
+    credentials::create(&f.app, &user(), a).unwrap();
+    credentials::create(&f.app, &user(), b).unwrap();
+    credentials::create(&f.app, &user(), new_credential("Fine", "s")).unwrap();
+    let s = status::app_status(&f.app, &user()).unwrap();
     let names: Vec<_> = s.expiring.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
         names,
@@ -457,7 +411,7 @@ fn check_destination_reports_fields_and_the_recognised_cloud() {
     let f = fixture();
     let mut input = destination("", "");
     input.dynamics_url = "https://contoso.crm9.dynamics.com/main.aspx".into();
-    let check = f.catalog.check_destination(&input, None, today()).unwrap();
+    let check = destinations::check(&f.app, &user(), &input, None).unwrap();
     let names: Vec<_> = check.fields.iter().map(|f| f.field.as_str()).collect();
     assert_eq!(
         names,
@@ -477,7 +431,7 @@ fn check_destination_reports_fields_and_the_recognised_cloud() {
 
 #[test]
 fn the_sandbox_destination_is_created_once_and_follows_the_sandbox() {
-    use ferry_core::catalog::{DemoTarget, DEMO_DESTINATION_ID};
+    use ferry_core::ops::start::{DemoTarget, DEMO_DESTINATION_ID};
     let f = fixture();
     let demo = |port: u16| DemoTarget {
         base_url: format!("http://127.0.0.1:{port}"),
@@ -485,9 +439,7 @@ fn the_sandbox_destination_is_created_once_and_follows_the_sandbox() {
         client_id: CLIENT_ID.into(),
         client_secret: Secret::new(format!("sandbox-secret-{port}")),
     };
-    let first = f
-        .catalog
-        .ensure_demo_destination(&demo(41001), today())
+    let first = start::ensure_demo_destination(&f.app, &user(), &demo(41001))
         .unwrap()
         .expect("made");
     assert_eq!(
@@ -501,17 +453,13 @@ fn the_sandbox_destination_is_created_once_and_follows_the_sandbox() {
     let mut mine = destination("My sandbox", &first.credential.id);
     mine.dynamics_url = first.dynamics_url.clone();
     mine.tenant_id = first.tenant_id.clone();
-    f.catalog
-        .update_destination(&first.id, mine, today())
-        .unwrap();
+    destinations::update(&f.app, &user(), &first.id, mine).unwrap();
 
-    let again = f
-        .catalog
-        .ensure_demo_destination(&demo(41002), today())
+    let again = start::ensure_demo_destination(&f.app, &user(), &demo(41002))
         .unwrap()
         .expect("refreshed");
     assert_eq!(
-        f.catalog.list_destinations(today()).unwrap().len(),
+        destinations::list(&f.app, &user()).unwrap().len(),
         1,
         "still one destination"
     );
@@ -520,12 +468,7 @@ fn the_sandbox_destination_is_created_once_and_follows_the_sandbox() {
         "the new port is followed"
     );
     assert_eq!(again.name, "My sandbox", "the user's rename is kept");
-    let secret = f
-        .catalog
-        .secrets()
-        .get(&again.credential.id)
-        .unwrap()
-        .unwrap();
+    let secret = f.app.secrets().get(&again.credential.id).unwrap().unwrap();
     assert_eq!(
         secret.expose(),
         "sandbox-secret-41002",
@@ -535,21 +478,20 @@ fn the_sandbox_destination_is_created_once_and_follows_the_sandbox() {
 
 #[test]
 fn the_sandbox_credential_is_refused_for_an_address_outside_this_computer() {
-    use ferry_core::catalog::{DemoTarget, DEMO_CREDENTIAL_ID};
+    use ferry_core::ops::start::{DemoTarget, DEMO_CREDENTIAL_ID};
     let f = fixture();
-    let demo = f
-        .catalog
-        .ensure_demo_destination(
-            &DemoTarget {
-                base_url: "http://127.0.0.1:41003".into(),
-                tenant: "3c7a1d2e-0000-4000-8000-00000000000a".into(),
-                client_id: CLIENT_ID.into(),
-                client_secret: Secret::new("sandbox-secret"),
-            },
-            today(),
-        )
-        .unwrap()
-        .expect("a sandbox nobody deleted is offered");
+    let demo = start::ensure_demo_destination(
+        &f.app,
+        &user(),
+        &DemoTarget {
+            base_url: "http://127.0.0.1:41003".into(),
+            tenant: "3c7a1d2e-0000-4000-8000-00000000000a".into(),
+            client_id: CLIENT_ID.into(),
+            client_secret: Secret::new("sandbox-secret"),
+        },
+    )
+    .unwrap()
+    .expect("a sandbox nobody deleted is offered");
     assert_eq!(
         demo.credential.id, DEMO_CREDENTIAL_ID,
         "the demo's credential"
@@ -557,7 +499,7 @@ fn the_sandbox_credential_is_refused_for_an_address_outside_this_computer() {
 
     // A real tenant's address with the sandbox's credential: refused, naming the credential.
     let real = destination("Real with sandbox app", DEMO_CREDENTIAL_ID);
-    let check = f.catalog.check_destination(&real, None, today()).unwrap();
+    let check = destinations::check(&f.app, &user(), &real, None).unwrap();
     let blamed: Vec<_> = check.fields.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(
         blamed,
@@ -573,7 +515,7 @@ fn the_sandbox_credential_is_refused_for_an_address_outside_this_computer() {
         "the message says where the credential works and names the address: {}",
         check.fields[0].message
     );
-    let e = f.catalog.create_destination(real, today()).unwrap_err();
+    let e = destinations::create(&f.app, &user(), real).unwrap_err();
     assert_eq!(
         e.code(),
         ErrorCode::Validation,
@@ -583,10 +525,7 @@ fn the_sandbox_credential_is_refused_for_an_address_outside_this_computer() {
     // Editing the sandbox destination to point at a real address is refused the same way.
     let mut moved = destination("Local sandbox", DEMO_CREDENTIAL_ID);
     moved.dynamics_url = "https://contoso.crm.dynamics.com".into();
-    let e = f
-        .catalog
-        .update_destination(&demo.id, moved, today())
-        .unwrap_err();
+    let e = destinations::update(&f.app, &user(), &demo.id, moved).unwrap_err();
     assert!(
         e.to_string().contains("Local sandbox's credential"),
         "an edit cannot move the sandbox's credential to a tenant: {e}"
@@ -596,21 +535,18 @@ fn the_sandbox_credential_is_refused_for_an_address_outside_this_computer() {
     let mut local = destination("Second sandbox", DEMO_CREDENTIAL_ID);
     local.dynamics_url = "http://localhost:41003".into();
     local.tenant_id = demo.tenant_id.clone();
-    f.catalog
-        .create_destination(local, today())
+    destinations::create(&f.app, &user(), local)
         .expect("the sandbox's credential works with a loopback address");
 }
 
 #[test]
 fn a_tenant_without_its_top_level_domain_is_refused_when_saving() {
     let f = fixture();
-    let cred = f
-        .catalog
-        .create_credential(new_credential("Contoso app", "s3cret"), today())
-        .unwrap();
+    let cred =
+        credentials::create(&f.app, &user(), new_credential("Contoso app", "s3cret")).unwrap();
     let mut input = destination("Contoso", &cred.id);
     input.tenant_id = "contoso.onmicrosoft".into();
-    let Err(Error::Validation(fields)) = f.catalog.create_destination(input, today()) else {
+    let Err(Error::Validation(fields)) = destinations::create(&f.app, &user(), input) else {
         panic!("a tenant without .com is refused")
     };
     assert_eq!(fields.len(), 1, "one message: {fields:?}");
@@ -622,8 +558,8 @@ fn a_tenant_without_its_top_level_domain_is_refused_when_saving() {
     );
 }
 
-fn sandbox_target(port: u16) -> ferry_core::catalog::DemoTarget {
-    ferry_core::catalog::DemoTarget {
+fn sandbox_target(port: u16) -> start::DemoTarget {
+    start::DemoTarget {
         base_url: format!("http://127.0.0.1:{port}"),
         tenant: "3c7a1d2e-0000-4000-8000-00000000000a".into(),
         client_id: CLIENT_ID.into(),
@@ -633,41 +569,41 @@ fn sandbox_target(port: u16) -> ferry_core::catalog::DemoTarget {
 
 #[test]
 fn a_deleted_sandbox_destination_stays_deleted_at_every_start_until_it_is_added_back() {
-    use ferry_core::catalog::DEMO_DESTINATION_ID;
+    use ferry_core::ops::start::DEMO_DESTINATION_ID;
     let f = fixture();
-    f.catalog
-        .ensure_demo_destination(&sandbox_target(41001), today())
+    start::ensure_demo_destination(&f.app, &user(), &sandbox_target(41001))
         .unwrap()
         .expect("made at the first start");
-    f.catalog.delete_destination(DEMO_DESTINATION_ID).unwrap();
+    destinations::delete(&f.app, &user(), DEMO_DESTINATION_ID).unwrap();
     assert!(
-        f.catalog.demo_destination_removed().unwrap(),
+        start::demo_destination_removed(&f.app, &user()).unwrap(),
         "the deletion is remembered"
     );
 
-    // A new catalog on the same folder stands for a restart.
-    let service = f.catalog.secrets().clone();
-    let restarted = Catalog::open(f.dir.path(), service).unwrap();
-    let again = restarted
-        .ensure_demo_destination(&sandbox_target(41002), today())
-        .unwrap();
+    // A new app on the same folder stands for a restart.
+    let service = f.app.secrets().clone();
+    let restarted = open(f.dir.path(), service);
+    let again =
+        start::ensure_demo_destination(&restarted, &user(), &sandbox_target(41002)).unwrap();
     assert!(again.is_none(), "not made again at the next start");
     assert!(
-        restarted.list_destinations(today()).unwrap().is_empty(),
+        destinations::list(&restarted, &user()).unwrap().is_empty(),
         "no destination came back"
     );
-    let start = restarted.getting_started(true).unwrap();
+    let steps = start::getting_started(&restarted, &user(), true).unwrap();
     assert!(
-        start.sandbox_addable,
-        "the running sandbox is offered to add back: {start:?}"
+        steps.sandbox_addable,
+        "the running sandbox is offered to add back: {steps:?}"
     );
     assert!(
-        !restarted.getting_started(false).unwrap().sandbox_addable,
+        !start::getting_started(&restarted, &user(), false)
+            .unwrap()
+            .sandbox_addable,
         "not offered when no sandbox runs"
     );
     let secret = restarted
         .secrets()
-        .get(ferry_core::catalog::DEMO_CREDENTIAL_ID)
+        .get(start::DEMO_CREDENTIAL_ID)
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -676,9 +612,8 @@ fn a_deleted_sandbox_destination_stays_deleted_at_every_start_until_it_is_added_
         "the kept credential still follows the sandbox, for destinations the user made"
     );
 
-    let back = restarted
-        .restore_demo_destination(&sandbox_target(41003), today())
-        .unwrap();
+    let back =
+        start::restore_demo_destination(&restarted, &user(), &sandbox_target(41003)).unwrap();
     assert_eq!(
         back.id, DEMO_DESTINATION_ID,
         "the sandbox destination is back"
@@ -688,46 +623,41 @@ fn a_deleted_sandbox_destination_stays_deleted_at_every_start_until_it_is_added_
         "pointing at the sandbox"
     );
     assert!(
-        !restarted.demo_destination_removed().unwrap(),
+        !start::demo_destination_removed(&restarted, &user()).unwrap(),
         "the earlier deletion is forgotten"
     );
     assert!(
-        restarted
-            .ensure_demo_destination(&sandbox_target(41004), today())
+        start::ensure_demo_destination(&restarted, &user(), &sandbox_target(41004))
             .unwrap()
             .is_some(),
         "and it follows the sandbox at the next start again"
     );
     assert!(
-        !restarted.getting_started(true).unwrap().sandbox_addable,
+        !start::getting_started(&restarted, &user(), true)
+            .unwrap()
+            .sandbox_addable,
         "nothing to add back while it exists"
     );
 }
 
 #[test]
 fn adding_the_sandbox_back_makes_its_credential_again_when_that_was_deleted_too() {
-    use ferry_core::catalog::{DEMO_CREDENTIAL_ID, DEMO_DESTINATION_ID};
+    use ferry_core::ops::start::{DEMO_CREDENTIAL_ID, DEMO_DESTINATION_ID};
     let f = fixture();
-    f.catalog
-        .ensure_demo_destination(&sandbox_target(41001), today())
-        .unwrap();
-    f.catalog.delete_destination(DEMO_DESTINATION_ID).unwrap();
-    f.catalog.delete_credential(DEMO_CREDENTIAL_ID).unwrap();
+    start::ensure_demo_destination(&f.app, &user(), &sandbox_target(41001)).unwrap();
+    destinations::delete(&f.app, &user(), DEMO_DESTINATION_ID).unwrap();
+    credentials::delete(&f.app, &user(), DEMO_CREDENTIAL_ID).unwrap();
     assert!(
-        f.catalog
-            .ensure_demo_destination(&sandbox_target(41002), today())
+        start::ensure_demo_destination(&f.app, &user(), &sandbox_target(41002))
             .unwrap()
             .is_none(),
         "stays deleted"
     );
     assert!(
-        f.catalog.list_credentials(today()).unwrap().is_empty(),
+        credentials::list(&f.app, &user()).unwrap().is_empty(),
         "the deleted credential is not made again at start either"
     );
-    let back = f
-        .catalog
-        .restore_demo_destination(&sandbox_target(41003), today())
-        .unwrap();
+    let back = start::restore_demo_destination(&f.app, &user(), &sandbox_target(41003)).unwrap();
     assert_eq!(
         back.credential.id, DEMO_CREDENTIAL_ID,
         "it signs in with the sandbox's own credential"
@@ -737,27 +667,31 @@ fn adding_the_sandbox_back_makes_its_credential_again_when_that_was_deleted_too(
 #[test]
 fn getting_started_ticks_from_what_is_stored_and_can_be_put_away() {
     let f = fixture();
-    let start = f.catalog.getting_started(false).unwrap();
+    let steps = start::getting_started(&f.app, &user(), false).unwrap();
     assert!(
-        !start.has_destination && !start.connection_tested && !start.tables_browsed,
-        "nothing done on a new folder: {start:?}"
+        !steps.has_destination && !steps.connection_tested && !steps.tables_browsed,
+        "nothing done on a new folder: {steps:?}"
     );
-    f.catalog
-        .ensure_demo_destination(&sandbox_target(41001), today())
-        .unwrap();
+    start::ensure_demo_destination(&f.app, &user(), &sandbox_target(41001)).unwrap();
     assert!(
-        f.catalog.getting_started(true).unwrap().has_destination,
+        start::getting_started(&f.app, &user(), true)
+            .unwrap()
+            .has_destination,
         "a destination exists"
     );
-    assert!(!start.dismissed, "shown until put away");
-    f.catalog.set_getting_started_dismissed(true).unwrap();
+    assert!(!steps.dismissed, "shown until put away");
+    start::set_getting_started_dismissed(&f.app, &user(), true).unwrap();
     assert!(
-        f.catalog.getting_started(true).unwrap().dismissed,
+        start::getting_started(&f.app, &user(), true)
+            .unwrap()
+            .dismissed,
         "put away"
     );
-    f.catalog.set_getting_started_dismissed(false).unwrap();
+    start::set_getting_started_dismissed(&f.app, &user(), false).unwrap();
     assert!(
-        !f.catalog.getting_started(true).unwrap().dismissed,
+        !start::getting_started(&f.app, &user(), true)
+            .unwrap()
+            .dismissed,
         "and back"
     );
 }

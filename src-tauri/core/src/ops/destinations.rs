@@ -1,0 +1,439 @@
+//! Destinations: where rows go, checked field by field, with the cloud their URL belongs to.
+
+use super::common::{
+    collect, default_plugin, destination_name_taken, fail_if_any, name_conflict, plugin_ref,
+    require_destination, NamedRef,
+};
+use super::connection::ConnectionCheck;
+use super::start::{DEMO_CREDENTIAL_ID, DEMO_DESTINATION_ID};
+use crate::app::App;
+use crate::cloud::{Cloud, HostInfo};
+use crate::date::Date;
+use crate::error::{FieldError, Result};
+use crate::expiry::{self, ExpiryLevel, ExpiryStatus};
+use crate::ids;
+use crate::plugins;
+use crate::policy::{self, Action, Actor};
+use crate::store::app_settings;
+use crate::store::credentials as cred_table;
+use crate::store::destination_checks as checks_table;
+use crate::store::destinations::{self as dest_table, DestinationRow};
+use crate::store::now_unix;
+use crate::validate;
+use serde::{Deserialize, Serialize};
+
+/// What a person fills in to create or edit a destination.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DestinationInput {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default = "default_plugin")]
+    pub plugin: String,
+    pub credential_id: String,
+    pub tenant_id: String,
+    pub dynamics_url: String,
+    #[serde(default)]
+    pub api_version: String,
+    #[serde(default)]
+    pub business_users: bool,
+    #[serde(default)]
+    pub restricted_pii: bool,
+}
+
+/// A destination as lists show it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DestinationView {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub plugin: NamedRef,
+    pub credential: CredentialRef,
+    pub tenant_id: String,
+    pub dynamics_url: String,
+    pub cloud: Cloud,
+    pub cloud_label: String,
+    pub region: Option<String>,
+    /// Where sign-in happens; `None` for the local sandbox (it signs in at its own URL).
+    pub authority_host: Option<String>,
+    pub api_version: String,
+    pub business_users: bool,
+    pub restricted_pii: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// The last connection test, kept across restarts; `None` until one is run, and again
+    /// after an edit that changes where or how the destination connects.
+    pub last_check: Option<ConnectionCheck>,
+}
+
+/// The credential a destination uses, with its expiry so the list can warn.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CredentialRef {
+    pub id: String,
+    pub name: String,
+    pub expiry: ExpiryStatus,
+}
+
+/// The backend's verdict on a half-filled form, for inline messages.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct FormCheck {
+    pub fields: Vec<FieldError>,
+    /// What the Dynamics URL was recognised as, when it is valid.
+    pub dynamics_url: Option<UrlCheck>,
+}
+
+/// A recognised Dynamics URL, shown under the field.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct UrlCheck {
+    pub normalized: String,
+    pub cloud: Cloud,
+    pub cloud_label: String,
+    pub region: Option<String>,
+    pub authority_host: Option<String>,
+}
+
+impl From<&validate::DynamicsUrl> for UrlCheck {
+    fn from(u: &validate::DynamicsUrl) -> Self {
+        let HostInfo { cloud, region } = u.host.clone();
+        UrlCheck {
+            normalized: u.url.clone(),
+            cloud,
+            cloud_label: cloud.label().to_string(),
+            region,
+            authority_host: cloud.authority_host().map(str::to_string),
+        }
+    }
+}
+
+/// Why `credential_id` may not sign in over `url`, when `url` is plain `http://`: only the
+/// local sandbox's own credential may, because its secret protects nothing but the sandbox.
+/// Any other secret would cross the loopback interface in clear text, readable by any local
+/// process that listens there in the sandbox's place.
+pub(crate) fn plain_http_refusal(url: &str, credential_id: &str) -> Option<String> {
+    (url.starts_with("http://") && credential_id != DEMO_CREDENTIAL_ID).then(|| {
+        "Plain http:// would send this credential's secret unencrypted: use https://, or choose \
+         the Local sandbox's own credential (\"Local sandbox app\") for the built-in sandbox."
+            .to_string()
+    })
+}
+
+/// Why `credential_id` may not sign in at `url`, when it is the Local sandbox's own credential
+/// and `url` is not on this computer. That credential exists only in the sandbox, so no real
+/// tenant can accept it: a destination pairing it with a Microsoft address could only fail at
+/// its first test or send, after sending the sandbox's secret to a real sign-in host.
+/// Refused rather than warned about, since no use of the pair can work.
+pub(crate) fn sandbox_credential_refusal(
+    url: &str,
+    cloud: Cloud,
+    credential_id: &str,
+) -> Option<String> {
+    (credential_id == DEMO_CREDENTIAL_ID && cloud != Cloud::LocalSandbox).then(|| {
+        format!(
+            "The Local sandbox's credential signs in only to the sandbox on this computer, not \
+             to {url}. Choose the credential of your app registration in Azure, or create one."
+        )
+    })
+}
+
+fn view(conn: &rusqlite::Connection, row: DestinationRow, today: Date) -> Result<DestinationView> {
+    let cred = cred_table::require(conn, &row.credential_id)?;
+    let url = validate::dynamics_url(&row.dynamics_url).ok();
+    let cloud = Cloud::parse(&row.cloud).unwrap_or(Cloud::Commercial);
+    let last_check = checks_table::get(conn, &row.id)?.map(ConnectionCheck::from);
+    Ok(DestinationView {
+        last_check,
+        plugin: plugin_ref(&row.plugin),
+        credential: CredentialRef {
+            id: cred.id,
+            name: cred.name,
+            expiry: expiry::status(cred.secret_expires_on, today),
+        },
+        cloud,
+        cloud_label: cloud.label().to_string(),
+        region: url.and_then(|u| u.host.region),
+        authority_host: cloud.authority_host().map(str::to_string),
+        id: row.id,
+        name: row.name,
+        description: row.description,
+        tenant_id: row.tenant_id,
+        dynamics_url: row.dynamics_url,
+        api_version: row.api_version,
+        business_users: row.business_users,
+        restricted_pii: row.restricted_pii,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+/// Every destination, by name.
+pub fn list(app: &App, actor: &Actor) -> Result<Vec<DestinationView>> {
+    policy::check(actor, Action::ReadDestinations)?;
+    let today = app.today();
+    app.store().read(|conn| {
+        dest_table::list(conn)?
+            .into_iter()
+            .map(|row| view(conn, row, today))
+            .collect()
+    })
+}
+
+/// One destination by id or name.
+pub fn get(app: &App, actor: &Actor, id_or_name: &str) -> Result<DestinationView> {
+    policy::check(actor, Action::ReadDestinations)?;
+    find(app, id_or_name)
+}
+
+/// One destination, for operations that have checked their own action.
+pub(crate) fn find(app: &App, id_or_name: &str) -> Result<DestinationView> {
+    let today = app.today();
+    app.store().read(|conn| {
+        let row = require_destination(conn, id_or_name)?;
+        view(conn, row, today)
+    })
+}
+
+/// Validates a destination form; on success returns the row to store (id not yet set).
+fn check_on(
+    conn: &rusqlite::Connection,
+    input: &DestinationInput,
+    except_id: Option<&str>,
+    today: Date,
+) -> Result<(
+    Vec<FieldError>,
+    Option<validate::DynamicsUrl>,
+    Option<DestinationRow>,
+)> {
+    let mut errors = Vec::new();
+    let name = collect(
+        &mut errors,
+        "name",
+        validate::name(&input.name, "destination"),
+    );
+    if let Some(n) = &name {
+        if destination_name_taken(conn, n, except_id)? {
+            errors.push(FieldError::new(
+                "name",
+                format!("A destination named \"{n}\" already exists: choose another name."),
+            ));
+        }
+    }
+    let description = collect(
+        &mut errors,
+        "description",
+        validate::description(&input.description),
+    );
+    let plugin = plugins::get(&input.plugin);
+    if plugin.is_none() {
+        errors.push(FieldError::new(
+            "plugin",
+            "Choose a plugin: type to filter the list, e.g. \"micro\".",
+        ));
+    }
+    let credential = if input.credential_id.trim().is_empty() {
+        errors.push(FieldError::new(
+            "credentialId",
+            "Choose a credential, or create one.",
+        ));
+        None
+    } else {
+        match cred_table::get(conn, input.credential_id.trim())? {
+            None => {
+                errors.push(FieldError::new(
+                    "credentialId",
+                    format!(
+                        "No credential \"{}\" exists: choose one from the list, or create \
+                         one.",
+                        input.credential_id.trim()
+                    ),
+                ));
+                None
+            }
+            Some(c) if c.plugin != input.plugin => {
+                errors.push(FieldError::new(
+                    "credentialId",
+                    format!("\"{}\" is not a credential for this plugin.", c.name),
+                ));
+                None
+            }
+            Some(c) if expiry::status(c.secret_expires_on, today).level == ExpiryLevel::Expired => {
+                errors.push(FieldError::new(
+                    "credentialId",
+                    format!(
+                        "The secret of \"{}\" expired on {}. Create a new secret in Azure and \
+                         rotate it under Credentials, or choose another credential.",
+                        c.name,
+                        expiry::date_text(c.secret_expires_on)
+                    ),
+                ));
+                None
+            }
+            Some(c) => Some(c),
+        }
+    };
+    let tenant = collect(&mut errors, "tenantId", validate::tenant(&input.tenant_id));
+    let url = collect(
+        &mut errors,
+        "dynamicsUrl",
+        validate::dynamics_url(&input.dynamics_url),
+    );
+    if let (Some(c), Some(u)) = (&credential, &url) {
+        if let Some(message) = plain_http_refusal(&u.url, &c.id) {
+            errors.push(FieldError::new("dynamicsUrl", message));
+        }
+        if let Some(message) = sandbox_credential_refusal(&u.url, u.host.cloud, &c.id) {
+            errors.push(FieldError::new("credentialId", message));
+        }
+    }
+    let api_version = match plugin {
+        Some(p) if input.api_version.trim().is_empty() => Some(p.default_api_version.to_string()),
+        Some(p) => {
+            let v = input.api_version.trim().trim_start_matches(['v', 'V']);
+            if p.api_versions.contains(&v) {
+                Some(v.to_string())
+            } else {
+                errors.push(FieldError::new(
+                    "apiVersion",
+                    format!("Choose a Web API version: {}.", p.api_versions.join(", ")),
+                ));
+                None
+            }
+        }
+        None => None,
+    };
+    let row = match (name, description, credential, tenant, &url, api_version) {
+        (Some(name), Some(description), Some(c), Some(tenant_id), Some(u), Some(api_version))
+            if errors.is_empty() =>
+        {
+            Some(DestinationRow {
+                id: String::new(),
+                name,
+                description,
+                plugin: input.plugin.clone(),
+                credential_id: c.id,
+                tenant_id,
+                dynamics_url: u.url.clone(),
+                cloud: u.host.cloud.as_str().to_string(),
+                api_version,
+                business_users: input.business_users,
+                restricted_pii: input.restricted_pii,
+                created_at: 0,
+                updated_at: 0,
+            })
+        }
+        _ => None,
+    };
+    Ok((errors, url, row))
+}
+
+/// The destination a form would save (its id not yet set), or the validation error saving
+/// would give. Used to test a connection before saving.
+pub(crate) fn validated(
+    app: &App,
+    input: &DestinationInput,
+    except_id: Option<&str>,
+) -> Result<DestinationRow> {
+    let today = app.today();
+    let (errors, _, row) = app
+        .store()
+        .read(|conn| check_on(conn, input, except_id, today))?;
+    fail_if_any(errors)?;
+    Ok(row.expect("valid input yields a row"))
+}
+
+/// Field messages for a destination form as it stands, and what its URL was recognised as.
+/// Nothing is saved.
+pub fn check(
+    app: &App,
+    actor: &Actor,
+    input: &DestinationInput,
+    except_id: Option<&str>,
+) -> Result<FormCheck> {
+    policy::check(actor, Action::ManageDestinations)?;
+    let today = app.today();
+    let (fields, url, _) = app
+        .store()
+        .read(|conn| check_on(conn, input, except_id, today))?;
+    Ok(FormCheck {
+        fields,
+        dynamics_url: url.as_ref().map(UrlCheck::from),
+    })
+}
+
+/// Creates a destination.
+pub fn create(app: &App, actor: &Actor, input: DestinationInput) -> Result<DestinationView> {
+    policy::check(actor, Action::ManageDestinations)?;
+    let today = app.today();
+    let id = app.store().with_tx(|tx| {
+        let (errors, _, row) = check_on(tx, &input, None, today)?;
+        fail_if_any(errors)?;
+        let now = now_unix();
+        let mut row = row.expect("valid input yields a row");
+        row.id = ids::new_id(ids::DESTINATION);
+        row.created_at = now;
+        row.updated_at = now;
+        dest_table::upsert(tx, &row).map_err(|e| name_conflict(e, "destination", &row.name))?;
+        Ok(row.id)
+    })?;
+    find(app, &id)
+}
+
+/// Replaces a destination's settings.
+pub fn update(
+    app: &App,
+    actor: &Actor,
+    id_or_name: &str,
+    input: DestinationInput,
+) -> Result<DestinationView> {
+    policy::check(actor, Action::ManageDestinations)?;
+    let today = app.today();
+    let id = app.store().with_tx(|tx| {
+        let old = require_destination(tx, id_or_name)?;
+        let (errors, _, row) = check_on(tx, &input, Some(&old.id), today)?;
+        fail_if_any(errors)?;
+        let mut row = row.expect("valid input yields a row");
+        row.id = old.id.clone();
+        row.created_at = old.created_at;
+        row.updated_at = now_unix();
+        if connects_differently(&old, &row) {
+            checks_table::delete(tx, &row.id)?;
+        }
+        dest_table::upsert(tx, &row).map_err(|e| name_conflict(e, "destination", &row.name))?;
+        Ok(row.id)
+    })?;
+    find(app, &id)
+}
+
+/// Deletes a destination. Its credential stays. Deleting the Local sandbox is remembered, so it
+/// is not created again at the next start (it can be added back on request).
+pub fn delete(app: &App, actor: &Actor, id_or_name: &str) -> Result<()> {
+    policy::check(actor, Action::ManageDestinations)?;
+    app.store().with_tx(|tx| {
+        let row = require_destination(tx, id_or_name)?;
+        dest_table::delete(tx, &row.id)?;
+        if row.id == DEMO_DESTINATION_ID {
+            app_settings::set_flag(tx, app_settings::DEMO_DESTINATION_REMOVED, true)?;
+        }
+        Ok(())
+    })
+}
+
+/// Whether an edit changed where or how a destination connects, so its last test no longer
+/// says anything about it.
+fn connects_differently(old: &DestinationRow, new: &DestinationRow) -> bool {
+    old.dynamics_url != new.dynamics_url
+        || old.tenant_id != new.tenant_id
+        || old.credential_id != new.credential_id
+        || old.api_version != new.api_version
+        || old.cloud != new.cloud
+        || old.plugin != new.plugin
+}

@@ -1,0 +1,24 @@
+//! Everything a person can do with Ferry, one module per area, whichever window or command
+//! asks.
+//!
+//! Every public function takes the [`App`](crate::app::App) it works in and the
+//! [`Actor`](crate::policy::Actor) asking, and calls [`policy::check`](crate::policy::check)
+//! before it reads or changes anything. That puts the one decision about who may do what in
+//! front of every door, so users and policies can arrive later by changing only `policy`, and
+//! the shell and the CLI cannot forget to ask. Helpers shared between areas (in `common`)
+//! check nothing: they only run inside operations that already have.
+//!
+//! - [`credentials`]: client IDs in SQLite, their secrets in the keychain.
+//! - [`destinations`]: where rows go, checked field by field.
+//! - [`connection`]: the network side: test a connection, browse a destination's tables.
+//! - [`start`]: the "Getting started" steps and the local sandbox's ready-made destination.
+//! - [`status`]: what the app says about itself when it opens.
+
+mod common;
+pub mod connection;
+pub mod credentials;
+pub mod destinations;
+pub mod start;
+pub mod status;
+
+pub use common::NamedRef;

@@ -1,0 +1,219 @@
+//! Getting started: the steps a new user is shown, and the local sandbox as a ready-made
+//! destination, so a new user can try Ferry without a tenant.
+//!
+//! The app starts the sandbox and calls [`ensure_demo_destination`] each time: the destination
+//! and its credential keep fixed ids, and their URL, tenant, client ID and secret are brought up
+//! to date (the sandbox may listen on another port than last time). The user's own edits to the
+//! name, description and access switches are kept.
+//!
+//! Deleting the destination is a choice Ferry remembers (`app_settings`): it is not created
+//! again at the next start, only when the user asks for it back ([`restore_demo_destination`]).
+//! Its credential, if the user kept it, still follows the sandbox, so destinations the user
+//! made for the sandbox keep signing in.
+//!
+//! The steps are worked out from what is stored, not from what the UI saw happen, so they tick
+//! the same way after a restart and whichever window or command did the work.
+
+use super::common::{credential_name_taken, destination_name_taken};
+use super::destinations::{self, DestinationView};
+use crate::app::App;
+use crate::error::{Error, Result};
+use crate::ids;
+use crate::plugins;
+use crate::policy::{self, Action, Actor};
+use crate::secrets::Secret;
+use crate::store::app_settings;
+use crate::store::credentials::{self as cred_table, CredentialRow};
+use crate::store::destination_checks as checks_table;
+use crate::store::destinations::{self as dest_table, DestinationRow};
+use crate::store::{metadata_cache, now_unix};
+use crate::validate;
+use serde::Serialize;
+
+/// The steps a new user is shown, and whether each is done. The backend decides, from what is
+/// stored, so the steps tick the same way after a restart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct GettingStarted {
+    /// The user put the steps away.
+    pub dismissed: bool,
+    pub has_destination: bool,
+    /// A destination's last connection test succeeded.
+    pub connection_tested: bool,
+    /// A destination's tables were fetched at least once.
+    pub tables_browsed: bool,
+    /// The local sandbox runs but its destination is gone (the user deleted it): it can be
+    /// added back.
+    pub sandbox_addable: bool,
+}
+
+/// Fixed id of the sandbox's credential.
+pub const DEMO_CREDENTIAL_ID: &str = "cred_localsandbox";
+/// Fixed id of the sandbox's destination.
+pub const DEMO_DESTINATION_ID: &str = "dst_localsandbox";
+
+/// Where the running sandbox listens and how to sign in to it.
+#[derive(Debug, Clone)]
+pub struct DemoTarget {
+    pub base_url: String,
+    pub tenant: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+}
+
+/// A name not yet taken in `table_names`, starting from `wanted`.
+fn free_name(taken: impl Fn(&str) -> Result<bool>, wanted: &str) -> Result<String> {
+    if !taken(wanted)? {
+        return Ok(wanted.to_string());
+    }
+    for n in 2.. {
+        let candidate = format!("{wanted} ({n})");
+        if !taken(&candidate)? {
+            return Ok(candidate);
+        }
+    }
+    unreachable!("an unbounded range always yields a free name")
+}
+
+/// Where a new user stands; `sandbox_running` is whether the app runs the local sandbox.
+pub fn getting_started(app: &App, actor: &Actor, sandbox_running: bool) -> Result<GettingStarted> {
+    policy::check(actor, Action::ViewStatus)?;
+    app.store().read(|conn| {
+        Ok(GettingStarted {
+            dismissed: app_settings::flag(conn, app_settings::GETTING_STARTED_DISMISSED)?,
+            has_destination: !dest_table::list(conn)?.is_empty(),
+            connection_tested: checks_table::any_ok(conn)?,
+            tables_browsed: metadata_cache::any(conn)?,
+            sandbox_addable: sandbox_running
+                && dest_table::get(conn, DEMO_DESTINATION_ID)?.is_none(),
+        })
+    })
+}
+
+/// Puts the "Getting started" steps away, or brings them back.
+pub fn set_getting_started_dismissed(app: &App, actor: &Actor, dismissed: bool) -> Result<()> {
+    policy::check(actor, Action::ChangePreferences)?;
+    app.store().with_tx(|tx| {
+        app_settings::set_flag(tx, app_settings::GETTING_STARTED_DISMISSED, dismissed)
+    })
+}
+
+/// Creates or refreshes the "Local sandbox" destination and its credential; `None` when the
+/// user deleted the destination (then only a kept credential is refreshed).
+pub fn ensure_demo_destination(
+    app: &App,
+    actor: &Actor,
+    demo: &DemoTarget,
+) -> Result<Option<DestinationView>> {
+    policy::check(actor, Action::ManageDestinations)?;
+    ensure(app, demo)
+}
+
+fn ensure(app: &App, demo: &DemoTarget) -> Result<Option<DestinationView>> {
+    let url = validate::dynamics_url(&demo.base_url).map_err(|m| {
+        Error::field(
+            "dynamicsUrl",
+            format!("The sandbox address is unusable: {m}"),
+        )
+    })?;
+    let tenant = validate::tenant(&demo.tenant).map_err(|m| Error::field("tenantId", m))?;
+    let client_id =
+        validate::client_id(&demo.client_id).map_err(|m| Error::field("clientId", m))?;
+    let now = now_unix();
+    let made = app.store().with_tx(|tx| {
+        let removed = app_settings::flag(tx, app_settings::DEMO_DESTINATION_REMOVED)?;
+        let kept_credential = cred_table::get(tx, DEMO_CREDENTIAL_ID)?;
+        if removed && kept_credential.is_none() {
+            return Ok(false);
+        }
+        let cred = match kept_credential {
+            Some(mut c) => {
+                c.client_id = client_id.clone();
+                // The sandbox's secret never expires, and the list says so.
+                c.secret_expires_on = None;
+                c.secret_set_at = now;
+                c.updated_at = now;
+                c
+            }
+            None => CredentialRow {
+                id: DEMO_CREDENTIAL_ID.to_string(),
+                name: free_name(|n| credential_name_taken(tx, n, None), "Local sandbox app")?,
+                description: "Signs in to the sandbox that runs inside Ferry.".into(),
+                plugin: plugins::DYNAMICS.into(),
+                client_id: client_id.clone(),
+                secret_expires_on: None,
+                secret_set_at: now,
+                created_at: now,
+                updated_at: now,
+            },
+        };
+        cred_table::upsert(tx, &cred)?;
+        if removed {
+            app.secrets().set(&cred.id, &demo.client_secret)?;
+            return Ok(false);
+        }
+        let dest = match dest_table::get(tx, DEMO_DESTINATION_ID)? {
+            Some(mut d) => {
+                if d.dynamics_url != url.url {
+                    // A test of the old port says nothing about the new one.
+                    checks_table::delete(tx, &d.id)?;
+                }
+                d.credential_id = cred.id.clone();
+                d.tenant_id = tenant.clone();
+                d.dynamics_url = url.url.clone();
+                d.cloud = url.host.cloud.as_str().into();
+                d.updated_at = now;
+                d
+            }
+            None => DestinationRow {
+                id: DEMO_DESTINATION_ID.to_string(),
+                name: free_name(|n| destination_name_taken(tx, n, None), "Local sandbox")?,
+                description: "A Dataverse look-alike on this computer: try Ferry without a tenant."
+                    .into(),
+                plugin: plugins::DYNAMICS.into(),
+                credential_id: cred.id.clone(),
+                tenant_id: tenant.clone(),
+                dynamics_url: url.url.clone(),
+                cloud: url.host.cloud.as_str().into(),
+                api_version: "9.2".into(),
+                business_users: true,
+                restricted_pii: false,
+                created_at: now,
+                updated_at: now,
+            },
+        };
+        dest_table::upsert(tx, &dest)?;
+        // Last, inside the transaction: a keychain failure leaves no half-made demo.
+        app.secrets().set(&cred.id, &demo.client_secret)?;
+        Ok(true)
+    })?;
+    debug_assert!(DEMO_DESTINATION_ID.starts_with(ids::DESTINATION));
+    if !made {
+        return Ok(None);
+    }
+    destinations::find(app, DEMO_DESTINATION_ID).map(Some)
+}
+
+/// Adds the "Local sandbox" destination back after the user deleted it, and forgets that they
+/// did. If the credential was deleted too, it is made again.
+pub fn restore_demo_destination(
+    app: &App,
+    actor: &Actor,
+    demo: &DemoTarget,
+) -> Result<DestinationView> {
+    policy::check(actor, Action::ManageDestinations)?;
+    app.store()
+        .with_tx(|tx| app_settings::set_flag(tx, app_settings::DEMO_DESTINATION_REMOVED, false))?;
+    ensure(app, demo)?.ok_or_else(|| Error::NotFound {
+        what: "destination",
+        key: DEMO_DESTINATION_ID.to_string(),
+    })
+}
+
+/// Whether the user deleted the Local sandbox destination (so it is not created at start).
+pub fn demo_destination_removed(app: &App, actor: &Actor) -> Result<bool> {
+    policy::check(actor, Action::ReadDestinations)?;
+    app.store()
+        .read(|conn| app_settings::flag(conn, app_settings::DEMO_DESTINATION_REMOVED))
+}
