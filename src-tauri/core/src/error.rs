@@ -119,6 +119,14 @@ pub enum ErrorCode {
     Throttled,
     Network,
     Remote,
+    /// SQLite refused a query's SQL; `line` and `column` say where, when it knows.
+    Sql,
+    /// A query tried to change customer data through the read-only door.
+    WriteRefused,
+    /// The user stopped it (an import, a running query).
+    Cancelled,
+    /// A query ran past its time limit.
+    TimedOut,
 }
 
 impl Error {
@@ -151,12 +159,11 @@ fn data_code(e: &ferry_data::DataError) -> ErrorCode {
     match e {
         D::Invalid(_) => ErrorCode::Validation,
         D::NotFound(_) => ErrorCode::NotFound,
-        D::WriteRefused(_) => ErrorCode::Forbidden,
-        // NOTE: SQL errors, cancels and time-outs get codes of their own when the screens
-        // that show them arrive; until then they are reported by message.
-        D::Sql { .. } | D::Cancelled(_) | D::TimedOut(_) | D::Database { .. } | D::Io(_) => {
-            ErrorCode::Internal
-        }
+        D::WriteRefused(_) => ErrorCode::WriteRefused,
+        D::Sql { .. } => ErrorCode::Sql,
+        D::Cancelled(_) => ErrorCode::Cancelled,
+        D::TimedOut(_) => ErrorCode::TimedOut,
+        D::Database { .. } | D::Io(_) => ErrorCode::Internal,
     }
 }
 
@@ -168,6 +175,13 @@ pub struct ErrorReply {
     pub message: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldError>,
+    /// Where in a query's SQL the error is (1-based), so the editor can go there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub column: Option<u32>,
 }
 
 impl From<&Error> for ErrorReply {
@@ -186,10 +200,16 @@ impl From<&Error> for ErrorReply {
             } => vec![FieldError::new(field, message.clone())],
             _ => Vec::new(),
         };
+        let (line, column) = match e {
+            Error::Data(ferry_data::DataError::Sql { line, column, .. }) => (*line, *column),
+            _ => (None, None),
+        };
         ErrorReply {
             code: e.code(),
             message: e.to_string(),
             fields,
+            line,
+            column,
         }
     }
 }
