@@ -6,7 +6,8 @@
 //! - [`import`]: CSV import, streamed, with type inference and a rejects file.
 //! - [`demo`]: the synthetic demo customers and orders, made from a seed.
 //! - [`query`]: the read-only door every piece of user SQL goes through, and the paged row
-//!   reader that later work (preview, send jobs) reads rows with.
+//!   reader ([`query::RowReader`]) that later work (templates, preview, send jobs) must read
+//!   rows with, for queries and segments alike.
 //! - [`results`]: a query's result kept on disk for the grid to page through.
 //! - [`segments`]: audiences built from conditions, compiled to parameterised SQL.
 //!
