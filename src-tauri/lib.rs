@@ -42,6 +42,20 @@ pub fn builder<R: tauri::Runtime>(
             commands::start::getting_started,
             commands::start::set_getting_started_dismissed,
             commands::start::restore_demo_destination,
+            commands::queries::list_queries,
+            commands::queries::check_query,
+            commands::queries::create_query,
+            commands::queries::update_query,
+            commands::queries::delete_query,
+            commands::queries::query_start,
+            commands::queries::query_page,
+            commands::queries::query_cancel,
+            commands::queries::query_close,
+            commands::segments::list_segments,
+            commands::segments::create_segment,
+            commands::segments::update_segment,
+            commands::segments::delete_segment,
+            commands::segments::segment_count,
         ])
 }
 

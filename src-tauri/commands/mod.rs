@@ -9,6 +9,8 @@ pub mod app;
 pub mod credentials;
 pub mod dataverse;
 pub mod destinations;
+pub mod queries;
+pub mod segments;
 pub mod start;
 
 use ferry_core::policy::Actor;

@@ -45,6 +45,7 @@ struct Shared {
     /// Opened on first use (see [`App::data`]).
     data: Mutex<Option<DataStore>>,
     clients: ClientCache,
+    runs: crate::ops::queries::Runs,
 }
 
 /// The application context. See the module documentation.
@@ -81,6 +82,7 @@ impl App {
                 secrets,
                 data: Mutex::new(None),
                 clients: ClientCache::default(),
+                runs: Default::default(),
             }),
             clock: Clock::System,
         })
@@ -144,6 +146,11 @@ impl App {
         let data = DataStore::open(self.data_dir())?;
         *slot = Some(data.clone());
         Ok(data)
+    }
+
+    /// The query results open for paging.
+    pub(crate) fn runs(&self) -> &crate::ops::queries::Runs {
+        &self.shared.runs
     }
 
     /// The signed-in Dataverse clients, by destination.

@@ -20,3 +20,6 @@ pub mod validate;
 
 pub use app::{App, Clock};
 pub use error::{Error, ErrorCode, ErrorReply, FieldError, Result};
+
+/// The customer-data side, for the shell and the CLI to name its types.
+pub use ferry_data as data;

@@ -13,11 +13,18 @@
 //! - [`connection`]: the network side: test a connection, browse a destination's tables.
 //! - [`start`]: the "Getting started" steps and the local sandbox's ready-made destination.
 //! - [`status`]: what the app says about itself when it opens.
+//! - [`data`]: the customer database: tables, PII marks, CSV imports, the demo dataset.
+//! - [`queries`]: saved SQL and query runs the grid pages through.
+//! - [`segments`]: saved audiences and their live counts.
+//! - [`rows`]: the one reader later work draws rows from, given a query or a segment.
 
 mod common;
 pub mod connection;
 pub mod credentials;
 pub mod destinations;
+pub mod queries;
+pub mod rows;
+pub mod segments;
 pub mod start;
 pub mod status;
 

@@ -1,0 +1,297 @@
+//! Saved queries and query runs: SQL over the customer database, always through ferry-data's
+//! read-only door, and results the grid pages through without holding them in memory.
+
+use super::common::{collect, fail_if_any, name_conflict};
+use crate::app::App;
+use crate::error::{Error, FieldError, Result};
+use crate::ids;
+use crate::policy::{self, Action, Actor};
+use crate::store::now_unix;
+use crate::store::queries::{self as table, QueryRow};
+use crate::validate;
+use ferry_data::query::QueryOptions;
+use ferry_data::results::{ResultPage, ResultSet};
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// The time limit a new query gets, and the bounds a user may set.
+pub const DEFAULT_TIME_LIMIT_SECS: i64 = 30;
+pub const MAX_TIME_LIMIT_SECS: i64 = 3600;
+
+/// What a person fills in to save a query.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct QueryInput {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub sql: String,
+    #[serde(default = "default_limit")]
+    pub time_limit_secs: i64,
+}
+
+fn default_limit() -> i64 {
+    DEFAULT_TIME_LIMIT_SECS
+}
+
+/// A saved query as lists show it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SavedQuery {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub sql: String,
+    pub time_limit_secs: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl From<QueryRow> for SavedQuery {
+    fn from(r: QueryRow) -> Self {
+        SavedQuery {
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            sql: r.sql,
+            time_limit_secs: r.time_limit_secs,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// Every saved query, by name.
+pub fn list(app: &App, actor: &Actor) -> Result<Vec<SavedQuery>> {
+    policy::check(actor, Action::RunQueries)?;
+    Ok(app
+        .store()
+        .read(table::list)?
+        .into_iter()
+        .map(SavedQuery::from)
+        .collect())
+}
+
+/// The saved query with this id or name (any case).
+pub fn get(app: &App, actor: &Actor, id_or_name: &str) -> Result<SavedQuery> {
+    policy::check(actor, Action::RunQueries)?;
+    app.store()
+        .read(|c| require(c, id_or_name))
+        .map(SavedQuery::from)
+}
+
+fn require(conn: &rusqlite::Connection, id_or_name: &str) -> Result<QueryRow> {
+    if let Some(row) = table::get(conn, id_or_name)? {
+        return Ok(row);
+    }
+    table::list(conn)?
+        .into_iter()
+        .find(|q| validate::same_name(&q.name, id_or_name))
+        .ok_or_else(|| Error::NotFound {
+            what: "query",
+            key: id_or_name.to_string(),
+        })
+}
+
+/// Every problem with a query form, each on its field; empty when it can be saved.
+pub fn check(
+    app: &App,
+    actor: &Actor,
+    input: &QueryInput,
+    except_id: Option<&str>,
+) -> Result<Vec<FieldError>> {
+    policy::check(actor, Action::ManageQueries)?;
+    let mut errors = Vec::new();
+    validated(app, input, except_id, &mut errors)?;
+    Ok(errors)
+}
+
+/// The input cleaned up, with every problem recorded in `errors`.
+fn validated(
+    app: &App,
+    input: &QueryInput,
+    except_id: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> Result<Option<(String, String, String)>> {
+    let name = collect(errors, "name", validate::name(&input.name, "query"));
+    let description = collect(
+        errors,
+        "description",
+        validate::description(&input.description),
+    );
+    if let Some(n) = &name {
+        let taken = app.store().read(|c| {
+            Ok(table::list(c)?
+                .iter()
+                .any(|q| Some(q.id.as_str()) != except_id && validate::same_name(&q.name, n)))
+        })?;
+        if taken {
+            errors.push(FieldError::new(
+                "name",
+                format!("A query named \"{n}\" already exists: choose another name."),
+            ));
+        }
+    }
+    if !(1..=MAX_TIME_LIMIT_SECS).contains(&input.time_limit_secs) {
+        errors.push(FieldError::new(
+            "timeLimitSecs",
+            format!("Enter a time limit from 1 to {MAX_TIME_LIMIT_SECS} seconds."),
+        ));
+    }
+    let sql = input.sql.trim();
+    if sql.is_empty() {
+        errors.push(FieldError::new("sql", "Write the SQL the query runs."));
+    } else if let Err(e) = app.data()?.check_sql(sql) {
+        errors.push(FieldError::new("sql", Error::from(e).to_string()));
+    }
+    Ok(match (name, description) {
+        (Some(n), Some(d)) if errors.is_empty() => Some((n, d, sql.to_string())),
+        _ => None,
+    })
+}
+
+/// Saves a new query.
+pub fn create(app: &App, actor: &Actor, input: QueryInput) -> Result<SavedQuery> {
+    policy::check(actor, Action::ManageQueries)?;
+    let mut errors = Vec::new();
+    let clean = validated(app, &input, None, &mut errors)?;
+    fail_if_any(errors)?;
+    let (name, description, sql) = clean.expect("no errors means a clean input");
+    let now = now_unix();
+    let row = QueryRow {
+        id: ids::new_id(ids::QUERY),
+        name: name.clone(),
+        description,
+        sql,
+        time_limit_secs: input.time_limit_secs,
+        created_at: now,
+        updated_at: now,
+    };
+    app.store()
+        .with_tx(|tx| table::upsert(tx, &row))
+        .map_err(|e| name_conflict(e, "query", &name))?;
+    Ok(row.into())
+}
+
+/// Changes a saved query.
+pub fn update(app: &App, actor: &Actor, id: &str, input: QueryInput) -> Result<SavedQuery> {
+    policy::check(actor, Action::ManageQueries)?;
+    let old = app.store().read(|c| require(c, id))?;
+    let mut errors = Vec::new();
+    let clean = validated(app, &input, Some(&old.id), &mut errors)?;
+    fail_if_any(errors)?;
+    let (name, description, sql) = clean.expect("no errors means a clean input");
+    let row = QueryRow {
+        name: name.clone(),
+        description,
+        sql,
+        time_limit_secs: input.time_limit_secs,
+        updated_at: now_unix(),
+        ..old
+    };
+    app.store()
+        .with_tx(|tx| table::upsert(tx, &row))
+        .map_err(|e| name_conflict(e, "query", &name))?;
+    Ok(row.into())
+}
+
+/// Deletes a saved query.
+pub fn delete(app: &App, actor: &Actor, id: &str) -> Result<()> {
+    policy::check(actor, Action::ManageQueries)?;
+    app.store().with_tx(|tx| {
+        let row = require(tx, id)?;
+        table::delete(tx, &row.id)
+    })
+}
+
+/// How many results the app keeps open at once. Each is a scratch file, not memory; the
+/// oldest is closed when a new one starts beyond this.
+const OPEN_RUNS: usize = 8;
+
+/// The query runs whose results the app can page through, oldest first.
+#[derive(Default)]
+pub struct Runs(Mutex<VecDeque<(String, Arc<ResultSet>)>>);
+
+impl std::fmt::Debug for Runs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Runs")
+    }
+}
+
+impl Runs {
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<(String, Arc<ResultSet>)>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn get(&self, id: &str) -> Result<Arc<ResultSet>> {
+        self.lock()
+            .iter()
+            .find(|(k, _)| k == id)
+            .map(|(_, r)| r.clone())
+            .ok_or_else(|| Error::NotFound {
+                what: "query result",
+                key: id.to_string(),
+            })
+    }
+}
+
+/// Where query results are spilled while the grid pages through them.
+pub(crate) fn scratch_dir(app: &App) -> std::path::PathBuf {
+    app.data_dir().join("scratch")
+}
+
+/// Starts running `sql` in the background and returns the run's id; the grid then asks for
+/// pages with [`page`]. The result is kept on disk, so a million rows cost no memory.
+pub fn start_run(app: &App, actor: &Actor, sql: &str, time_limit_secs: i64) -> Result<String> {
+    policy::check(actor, Action::RunQueries)?;
+    if !(1..=MAX_TIME_LIMIT_SECS).contains(&time_limit_secs) {
+        return Err(Error::field(
+            "timeLimitSecs",
+            format!("Enter a time limit from 1 to {MAX_TIME_LIMIT_SECS} seconds."),
+        ));
+    }
+    let dir = scratch_dir(app);
+    crate::store::folder::create_private(&dir)?;
+    let opts = QueryOptions::with_time_limit(Duration::from_secs(time_limit_secs as u64));
+    let set = ResultSet::start(&app.data()?, sql, &[], opts, &dir)?;
+    let id = ids::new_id("run");
+    let mut runs = app.runs().lock();
+    runs.push_back((id.clone(), Arc::new(set)));
+    while runs.len() > OPEN_RUNS {
+        // NOTE: dropping the last handle cancels the run and deletes its scratch file; a page
+        // request already holding it finishes first.
+        runs.pop_front();
+    }
+    Ok(id)
+}
+
+/// Rows `offset..offset + limit` of a run, waiting briefly for them if the run is still going.
+pub fn page(
+    app: &App,
+    actor: &Actor,
+    run_id: &str,
+    offset: u64,
+    limit: usize,
+) -> Result<ResultPage> {
+    policy::check(actor, Action::RunQueries)?;
+    Ok(app.runs().get(run_id)?.page(offset, limit)?)
+}
+
+/// Stops a run; the rows it has so far stay pageable.
+pub fn cancel_run(app: &App, actor: &Actor, run_id: &str) -> Result<()> {
+    policy::check(actor, Action::RunQueries)?;
+    app.runs().get(run_id)?.cancel();
+    Ok(())
+}
+
+/// Forgets a run and deletes its scratch file. Closing one already gone is not an error: the
+/// grid closes on unmount without knowing whether the app closed it first.
+pub fn close_run(app: &App, actor: &Actor, run_id: &str) -> Result<()> {
+    policy::check(actor, Action::RunQueries)?;
+    app.runs().lock().retain(|(k, _)| k != run_id);
+    Ok(())
+}

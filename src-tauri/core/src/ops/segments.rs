@@ -1,0 +1,198 @@
+//! Segments: named audiences built from conditions on the customer table, for people who do
+//! not write SQL. ferry-data compiles a definition to parameterised SQL and counts it through
+//! the same read-only door as queries; here the definitions are saved and named.
+
+use super::common::{collect, fail_if_any, name_conflict};
+use crate::app::App;
+use crate::error::{Error, FieldError, Result};
+use crate::ids;
+use crate::policy::{self, Action, Actor};
+use crate::store::now_unix;
+use crate::store::segments::{self as table, SegmentRow};
+use crate::validate;
+use ferry_data::query::QueryOptions;
+use ferry_data::segments::{SegmentCount, SegmentDefinition};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// How long a live audience count may take before it gives up; the builder asks again at the
+/// next change, so a slow count must not pile up behind the user's typing.
+const COUNT_TIME_LIMIT: Duration = Duration::from_secs(10);
+
+/// What a person fills in to save a segment.
+#[derive(Debug, Clone, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SegmentInput {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub definition: SegmentDefinition,
+}
+
+/// A saved segment as lists show it.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SavedSegment {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub definition: SegmentDefinition,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+fn view(r: SegmentRow) -> Result<SavedSegment> {
+    let definition = serde_json::from_str(&r.definition).map_err(|e| {
+        Error::Remote(format!(
+            "The saved segment \"{}\" cannot be read ({e}): delete it and build it again.",
+            r.name
+        ))
+    })?;
+    Ok(SavedSegment {
+        id: r.id,
+        name: r.name,
+        description: r.description,
+        definition,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    })
+}
+
+/// Every saved segment, by name.
+pub fn list(app: &App, actor: &Actor) -> Result<Vec<SavedSegment>> {
+    policy::check(actor, Action::ReadSegments)?;
+    app.store()
+        .read(table::list)?
+        .into_iter()
+        .map(view)
+        .collect()
+}
+
+/// The saved segment with this id or name (any case).
+pub fn get(app: &App, actor: &Actor, id_or_name: &str) -> Result<SavedSegment> {
+    policy::check(actor, Action::ReadSegments)?;
+    view(app.store().read(|c| require(c, id_or_name))?)
+}
+
+fn require(conn: &rusqlite::Connection, id_or_name: &str) -> Result<SegmentRow> {
+    if let Some(row) = table::get(conn, id_or_name)? {
+        return Ok(row);
+    }
+    table::list(conn)?
+        .into_iter()
+        .find(|s| validate::same_name(&s.name, id_or_name))
+        .ok_or_else(|| Error::NotFound {
+            what: "segment",
+            key: id_or_name.to_string(),
+        })
+}
+
+/// How many rows of the customer database a definition picks, and the SQL it compiles to.
+pub fn count(app: &App, actor: &Actor, definition: &SegmentDefinition) -> Result<SegmentCount> {
+    policy::check(actor, Action::ReadSegments)?;
+    let opts = QueryOptions::with_time_limit(COUNT_TIME_LIMIT);
+    Ok(app
+        .data()?
+        .segment_count_on(definition, &app.today().to_string(), opts)?)
+}
+
+fn validated(
+    app: &App,
+    input: &SegmentInput,
+    except_id: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> Result<Option<(String, String, String)>> {
+    let name = collect(errors, "name", validate::name(&input.name, "segment"));
+    let description = collect(
+        errors,
+        "description",
+        validate::description(&input.description),
+    );
+    if let Some(n) = &name {
+        let taken = app.store().read(|c| {
+            Ok(table::list(c)?
+                .iter()
+                .any(|s| Some(s.id.as_str()) != except_id && validate::same_name(&s.name, n)))
+        })?;
+        if taken {
+            errors.push(FieldError::new(
+                "name",
+                format!("A segment named \"{n}\" already exists: choose another name."),
+            ));
+        }
+    }
+    // NOTE: a segment is saved only if it compiles against today's customer data, so the
+    // list never holds one that fails the first time it is used.
+    if let Err(e) = app
+        .data()?
+        .compile_segment_on(&input.definition, &app.today().to_string())
+    {
+        match Error::from(e) {
+            Error::Validation(fields) => errors.extend(
+                fields
+                    .into_iter()
+                    .map(|f| FieldError::new(&format!("definition.{}", f.field), f.message)),
+            ),
+            other => return Err(other),
+        }
+    }
+    let json = serde_json::to_string(&input.definition).expect("a definition serialises");
+    Ok(match (name, description) {
+        (Some(n), Some(d)) if errors.is_empty() => Some((n, d, json)),
+        _ => None,
+    })
+}
+
+/// Saves a new segment.
+pub fn create(app: &App, actor: &Actor, input: SegmentInput) -> Result<SavedSegment> {
+    policy::check(actor, Action::ManageSegments)?;
+    let mut errors = Vec::new();
+    let clean = validated(app, &input, None, &mut errors)?;
+    fail_if_any(errors)?;
+    let (name, description, definition) = clean.expect("no errors means a clean input");
+    let now = now_unix();
+    let row = SegmentRow {
+        id: ids::new_id(ids::SEGMENT),
+        name: name.clone(),
+        description,
+        definition,
+        created_at: now,
+        updated_at: now,
+    };
+    app.store()
+        .with_tx(|tx| table::upsert(tx, &row))
+        .map_err(|e| name_conflict(e, "segment", &name))?;
+    view(row)
+}
+
+/// Changes a saved segment.
+pub fn update(app: &App, actor: &Actor, id: &str, input: SegmentInput) -> Result<SavedSegment> {
+    policy::check(actor, Action::ManageSegments)?;
+    let old = app.store().read(|c| require(c, id))?;
+    let mut errors = Vec::new();
+    let clean = validated(app, &input, Some(&old.id), &mut errors)?;
+    fail_if_any(errors)?;
+    let (name, description, definition) = clean.expect("no errors means a clean input");
+    let row = SegmentRow {
+        name: name.clone(),
+        description,
+        definition,
+        updated_at: now_unix(),
+        ..old
+    };
+    app.store()
+        .with_tx(|tx| table::upsert(tx, &row))
+        .map_err(|e| name_conflict(e, "segment", &name))?;
+    view(row)
+}
+
+/// Deletes a saved segment.
+pub fn delete(app: &App, actor: &Actor, id: &str) -> Result<()> {
+    policy::check(actor, Action::ManageSegments)?;
+    app.store().with_tx(|tx| {
+        let row = require(tx, id)?;
+        table::delete(tx, &row.id)
+    })
+}
