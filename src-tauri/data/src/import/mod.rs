@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use source::{FileEncoding, Record, RecordReader};
 use std::path::Path;
 
+pub(crate) use infer::suggest_identifier;
 pub use plan::inspect;
 pub use source::{FIELD_CAP, RECORD_CAP};
 
