@@ -741,14 +741,20 @@ fn replace_keeps_the_old_table_when_cancelled_or_failing() {
     let req = f.request(&path, "people", ImportMode::Replace);
 
     let cancel = CancelToken::new();
+    let mut seen_during = Vec::new();
     let e = f
         .store
         .import(&req, &f.rejects_path(), &cancel, &mut |p| {
+            seen_during.push(f.count("people"));
             if p.rows_imported > 20_000 {
                 cancel.cancel()
             }
         })
         .unwrap_err();
+    assert!(
+        !seen_during.is_empty() && seen_during.iter().all(|n| *n == 1),
+        "while the import runs, readers see the old table: {seen_during:?}"
+    );
     assert!(matches!(e, DataError::Cancelled(_)), "{e:?}");
     assert_eq!(
         f.rows("SELECT email FROM people"),

@@ -10,7 +10,6 @@ use super::DateOrder;
 use crate::types::ColumnType;
 use chrono::{FixedOffset, NaiveDate, NaiveTime};
 use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
-use std::fmt::Write as _;
 
 /// A converted value, borrowing the field or the caller's scratch buffer.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -76,6 +75,7 @@ pub(crate) fn convert<'a>(
             )),
         },
         ColumnType::Date => match parse_date(s, order) {
+            Some(_) if is_iso_date(s) => Ok(Value::Text(s)),
             Some(d) => {
                 write_date(scratch, d);
                 Ok(Value::Text(scratch))
@@ -91,6 +91,7 @@ pub(crate) fn convert<'a>(
             )),
         },
         ColumnType::DateTime => match parse_date_time(s) {
+            Some(_) if is_iso_date_time(s) => Ok(Value::Text(s)),
             Some(dt) => {
                 dt.write(scratch);
                 Ok(Value::Text(scratch))
@@ -133,6 +134,14 @@ pub(crate) fn bool_value(s: &str) -> Option<bool> {
 /// A date with the year first (`2024-01-31`, also `2024/1/31`), or, when `order` says so,
 /// day or month first with a four-digit year (`31/01/2024`, `31.01.2024`, `01/31/2024`).
 pub(crate) fn parse_date(s: &str, order: DateOrder) -> Option<NaiveDate> {
+    if is_iso_date(s) {
+        let b = s.as_bytes();
+        return NaiveDate::from_ymd_opt(
+            number(&b[..4])? as i32,
+            number(&b[5..7])?,
+            number(&b[8..])?,
+        );
+    }
     let (a, b, c) = three_numbers(s)?;
     let (y, m, d) = match (a.len(), c.len(), order) {
         (4, 1..=2, _) => (a, b, c),
@@ -155,11 +164,56 @@ pub(crate) fn three_numbers(s: &str) -> Option<(&str, &str, &str)> {
     (parts.next().is_none() && ok(a, 4) && ok(b, 2) && ok(c, 4)).then_some((a, b, c))
 }
 
+/// Whether `s` has the shape `YYYY-MM-DD` (what Ferry stores, so it can be stored as is).
+fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10 && b[4] == b'-' && b[7] == b'-'
+}
+
+/// Whether `s` (a valid date and time) is already as Ferry writes one: whole seconds and
+/// `Z`, an offset or no zone.
+fn is_iso_date_time(s: &str) -> bool {
+    let b = s.as_bytes();
+    let clock = b.len() >= 19 && b[10] == b'T' && b[13] == b':' && b[16] == b':';
+    let zone = matches!(
+        &b[19.min(b.len())..],
+        [] | [b'Z'] | [b'+' | b'-', _, _, b':', _, _]
+    );
+    clock && zone && is_iso_date(&s[..10])
+}
+
+/// The value of a run of ASCII digits.
+fn number(digits: &[u8]) -> Option<u32> {
+    if digits.is_empty() || digits.len() > 9 {
+        return None;
+    }
+    digits.iter().try_fold(0u32, |n, b| {
+        b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+    })
+}
+
+/// Writes `n` with at least `width` digits. (`write!` costs more than the rest of a value's
+/// conversion, and a million rows have millions of dates.)
+fn push_number(out: &mut String, n: u32, width: usize) {
+    let mut buf = [b'0'; 10];
+    let (mut n, mut i) = (n, buf.len());
+    while n > 0 || buf.len() - i < width {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.extend(buf[i..].iter().map(|b| char::from(*b)));
+}
+
 /// Writes `d` as `YYYY-MM-DD` into `out`.
 pub(crate) fn write_date(out: &mut String, d: NaiveDate) {
     use chrono::Datelike;
     out.clear();
-    let _ = write!(out, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
+    push_number(out, d.year().unsigned_abs(), 4);
+    out.push('-');
+    push_number(out, d.month(), 2);
+    out.push('-');
+    push_number(out, d.day(), 2);
 }
 
 /// A date and time read from the file, with its offset from UTC when it gave one.
@@ -184,18 +238,24 @@ impl DateTimeValue {
         use chrono::Timelike;
         write_date(out, self.date);
         let t = self.time;
-        let _ = write!(out, "T{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second());
+        for (sep, n) in [('T', t.hour()), (':', t.minute()), (':', t.second())] {
+            out.push(sep);
+            push_number(out, n, 2);
+        }
         if let Some((digits, width)) = self.fraction {
-            let _ = write!(out, ".{digits:0width$}");
+            out.push('.');
+            push_number(out, digits, width);
         }
         match self.zone {
             None => {}
             Some(Zone::Utc) => out.push('Z'),
             Some(Zone::Offset(o)) => {
                 let secs = o.local_minus_utc();
-                let sign = if secs < 0 { '-' } else { '+' };
+                out.push(if secs < 0 { '-' } else { '+' });
                 let m = secs.unsigned_abs() / 60;
-                let _ = write!(out, "{sign}{:02}:{:02}", m / 60, m % 60);
+                push_number(out, m / 60, 2);
+                out.push(':');
+                push_number(out, m % 60, 2);
             }
         }
     }
@@ -204,7 +264,7 @@ impl DateTimeValue {
 /// An ISO 8601 date and time: a year-first date, `T` or a space, `HH:MM[:SS[.fff]]`, then
 /// optionally `Z` or an offset (`+01:00`, `+0100`, `+01`). A date alone counts as midnight.
 pub(crate) fn parse_date_time(s: &str) -> Option<DateTimeValue> {
-    let split = s.find(['T', 't', ' ']);
+    let split = s.bytes().position(|b| matches!(b, b'T' | b't' | b' '));
     let (date_part, rest) = match split {
         Some(i) => (&s[..i], s[i + 1..].trim_start()),
         None => (s, ""),
@@ -222,32 +282,29 @@ pub(crate) fn parse_date_time(s: &str) -> Option<DateTimeValue> {
         });
     }
     let zone_at = rest
-        .find(['Z', 'z', '+', '-'])
+        .bytes()
+        .position(|b| matches!(b, b'Z' | b'z' | b'+' | b'-'))
         .or_else(|| rest.find(' ').filter(|i| rest[*i + 1..].trim() == "UTC"));
     let (clock, zone_text) = match zone_at {
         Some(i) => (rest[..i].trim_end(), rest[i..].trim()),
         None => (rest, ""),
     };
-    let (hms, fraction) = match clock.split_once(['.', ',']) {
-        Some((hms, f)) if is_digits(f) && f.len() <= 9 => (hms, Some((f.parse().ok()?, f.len()))),
+    let (hms, fraction) = match clock.bytes().position(|b| b == b'.' || b == b',') {
+        Some(i) if i + 1 < clock.len() && clock.len() - i - 1 <= 9 => {
+            let f = &clock.as_bytes()[i + 1..];
+            (&clock.as_bytes()[..i], Some((number(f)?, f.len())))
+        }
         Some(_) => return None,
-        None => (clock, None),
+        None => (clock.as_bytes(), None),
     };
-    let mut nums = hms.split(':');
-    let two = |p: Option<&str>| {
-        p.filter(|p| p.len() == 2 && is_digits(p))?
-            .parse::<u32>()
-            .ok()
+    // HH:MM or HH:MM:SS, and seconds when there is a fraction of one.
+    let colon = |i: usize| hms.get(i) == Some(&b':');
+    let (h, m) = (number(hms.get(..2)?)?, number(hms.get(3..5)?)?);
+    let sec = match hms.len() {
+        5 if colon(2) && fraction.is_none() => 0,
+        8 if colon(2) && colon(5) => number(&hms[6..])?,
+        _ => return None,
     };
-    let (h, m) = (two(nums.next())?, two(nums.next())?);
-    let sec = match nums.next() {
-        Some(p) => two(Some(p))?,
-        None if fraction.is_none() => 0,
-        None => return None,
-    };
-    if nums.next().is_some() {
-        return None;
-    }
     let nanos = fraction.map_or(0, |(f, w)| f * 10u32.pow(9 - w as u32));
     let time = NaiveTime::from_hms_nano_opt(h, m, sec, nanos)?;
     let zone = parse_zone(zone_text)?;

@@ -248,6 +248,10 @@ pub(crate) struct RecordReader {
     src: Box<dyn BufRead>,
     core: csv_core::Reader,
     bytes: Rc<Cell<u64>>,
+    /// Where the parser writes what does not fit a row's buffers (made once: clearing a
+    /// fresh buffer per row costs more than parsing the row).
+    scratch: Box<[u8]>,
+    scratch_ends: Box<[usize]>,
 }
 
 impl RecordReader {
@@ -281,6 +285,8 @@ impl RecordReader {
             src,
             core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
             bytes,
+            scratch: vec![0u8; 4096].into_boxed_slice(),
+            scratch_ends: vec![0usize; 64].into_boxed_slice(),
         })
     }
 
@@ -296,8 +302,6 @@ impl RecordReader {
         rec.known_ends = 0;
         rec.fields = 0;
         let mut newlines = 0u64;
-        let mut scratch = [0u8; 4096];
-        let mut scratch_ends = [0usize; 64];
         loop {
             let input = self.src.fill_buf()?;
             let at_eof = input.is_empty();
@@ -318,13 +322,13 @@ impl RecordReader {
             let out: &mut [u8] = if keeping {
                 &mut rec.data[rec.kept..]
             } else {
-                &mut scratch
+                &mut self.scratch
             };
             let ending = rec.known_ends < rec.ends.len() && rec.known_ends == rec.fields;
             let ends: &mut [usize] = if ending {
                 &mut rec.ends[rec.known_ends..]
             } else {
-                &mut scratch_ends
+                &mut self.scratch_ends
             };
             let (res, nin, nout, nend) = self.core.read_record(input, out, ends);
             newlines += out[..nout].iter().filter(|b| **b == b'\n').count() as u64;
