@@ -894,3 +894,25 @@ fn the_user_can_name_the_encoding_and_delimiter() {
     );
     assert!(plan.existing_tables.is_empty());
 }
+
+#[test]
+fn a_file_wider_than_a_table_can_be_is_refused_before_anything_changes() {
+    let f = Fixture::new();
+    let header: Vec<String> = (1..=2001).map(|i| format!("c{i}")).collect();
+    let row = vec!["1"; 2001].join(",");
+    let path = f.file("wide.csv", format!("{}\n{row}\n", header.join(",")));
+    let plan = f.plan(&path);
+    assert_eq!(plan.columns.len(), 2001, "inspect reads every column");
+    let e = f
+        .run(&request_from(&plan, "wide", ImportMode::Create))
+        .unwrap_err();
+    assert_eq!(invalid_fields(&e), ["columns"]);
+    assert!(e.to_string().contains("at most 2000"), "{e}");
+    let mut req = request_from(&plan, "wide", ImportMode::Create);
+    req.columns[2000].include = false;
+    assert_eq!(
+        f.run(&req).unwrap().rows_imported,
+        1,
+        "leaving one out is enough"
+    );
+}

@@ -18,6 +18,8 @@ use rusqlite::TransactionBehavior;
 use std::path::Path;
 use std::time::Instant;
 
+/// SQLite's limit on a table's columns.
+const MAX_COLUMNS: usize = 2000;
 /// Progress is reported after this many rows or bytes, whichever comes first.
 const PROGRESS_ROWS: u64 = 10_000;
 const PROGRESS_BYTES: u64 = 64 * 1024;
@@ -226,6 +228,15 @@ fn check_columns(req: &ImportRequest, width: usize) -> Result<Vec<(usize, &Plann
         problems.push(Problem::new(
             "columns",
             "Include at least one column of the file.",
+        ));
+    }
+    if included.len() > MAX_COLUMNS {
+        problems.push(Problem::new(
+            "columns",
+            format!(
+                "The file has {} columns and a table can have at most {MAX_COLUMNS}: leave some out.",
+                included.len()
+            ),
         ));
     }
     let append = req.mode == super::ImportMode::Append;
