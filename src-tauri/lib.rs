@@ -19,7 +19,8 @@ pub fn builder<R: tauri::Runtime>(
     app: App,
     sandbox: demo::DemoSandbox,
 ) -> tauri::Builder<R> {
-    b.manage(app)
+    b.plugin(tauri_plugin_dialog::init())
+        .manage(app)
         .manage(sandbox)
         .invoke_handler(tauri::generate_handler![
             commands::app::app_status,
@@ -42,6 +43,15 @@ pub fn builder<R: tauri::Runtime>(
             commands::start::getting_started,
             commands::start::set_getting_started_dismissed,
             commands::start::restore_demo_destination,
+            commands::data::data_tables,
+            commands::data::data_sample,
+            commands::data::set_pii,
+            commands::data::pick_csv_file,
+            commands::data::import_inspect,
+            commands::data::import_start,
+            commands::data::import_status,
+            commands::data::import_cancel,
+            commands::data::save_rejects,
             commands::queries::list_queries,
             commands::queries::check_query,
             commands::queries::create_query,
@@ -83,6 +93,11 @@ pub fn run() {
             std::process::exit(1);
         }
     };
+    // NOTE: before the window opens, so the Data tab never shows a half-made demo; 10,000
+    // rows take well under a second. A failure only costs the demo, never the start.
+    if let Err(e) = ferry_core::ops::data::ensure_demo(&app, &commands::actor()) {
+        eprintln!("Ferry could not make its demo customer data: {e}");
+    }
     let sandbox = demo::start(&app);
     builder(tauri::Builder::default(), app, sandbox)
         .run(tauri::generate_context!())

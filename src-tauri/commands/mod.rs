@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod credentials;
+pub mod data;
 pub mod dataverse;
 pub mod destinations;
 pub mod queries;

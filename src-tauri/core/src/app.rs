@@ -46,6 +46,7 @@ struct Shared {
     data: Mutex<Option<DataStore>>,
     clients: ClientCache,
     runs: crate::ops::queries::Runs,
+    imports: crate::ops::data::Imports,
 }
 
 /// The application context. See the module documentation.
@@ -83,6 +84,7 @@ impl App {
                 data: Mutex::new(None),
                 clients: ClientCache::default(),
                 runs: Default::default(),
+                imports: Default::default(),
             }),
             clock: Clock::System,
         })
@@ -146,6 +148,11 @@ impl App {
         let data = DataStore::open(self.data_dir())?;
         *slot = Some(data.clone());
         Ok(data)
+    }
+
+    /// The imports started from the window.
+    pub(crate) fn imports(&self) -> &crate::ops::data::Imports {
+        &self.shared.imports
     }
 
     /// The query results open for paging.

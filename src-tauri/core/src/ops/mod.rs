@@ -21,6 +21,7 @@
 mod common;
 pub mod connection;
 pub mod credentials;
+pub mod data;
 pub mod destinations;
 pub mod queries;
 pub mod rows;
