@@ -125,18 +125,17 @@ fn validated(
     }
     // NOTE: a segment is saved only if it compiles against today's customer data, so the
     // list never holds one that fails the first time it is used.
-    if let Err(e) = app
+    match app
         .data()?
         .compile_segment_on(&input.definition, &app.today().to_string())
     {
-        match Error::from(e) {
-            Error::Validation(fields) => errors.extend(
-                fields
-                    .into_iter()
-                    .map(|f| FieldError::new(&format!("definition.{}", f.field), f.message)),
-            ),
-            other => return Err(other),
-        }
+        Ok(_) => {}
+        Err(ferry_data::DataError::Invalid(problems)) => errors.extend(
+            problems
+                .into_iter()
+                .map(|p| FieldError::new(&format!("definition.{}", p.field), p.message)),
+        ),
+        Err(other) => return Err(other.into()),
     }
     let json = serde_json::to_string(&input.definition).expect("a definition serialises");
     Ok(match (name, description) {
