@@ -193,3 +193,92 @@ fn without_a_running_sandbox_it_is_not_offered_and_cannot_be_added_back() {
     let start = s.invoke("getting_started", json!({})).unwrap();
     assert_eq!(start["dismissed"], true, "the choice is kept: {start}");
 }
+
+#[test]
+fn customer_data_commands_list_tables_and_mark_pii() {
+    let s = shell();
+    ferry_core::ops::data::make_demo(
+        &s.app,
+        &ferry_core::policy::Actor::local(),
+        60,
+        1,
+        &mut |_| {},
+    )
+    .unwrap();
+    let tables = s.invoke("data_tables", json!({})).expect("command ok");
+    let customers = tables
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "customers")
+        .expect("the demo customers are listed");
+    assert_eq!(customers["rowCount"], 60, "counts reach the UI as rowCount");
+    let col = s
+        .invoke(
+            "set_pii",
+            json!({ "table": "customers", "column": "loyalty_tier", "pii": true }),
+        )
+        .expect("command ok");
+    assert_eq!(col["pii"], true);
+    let sample = s
+        .invoke("data_sample", json!({ "table": "customers", "limit": 3 }))
+        .expect("command ok");
+    assert_eq!(sample["rows"].as_array().unwrap().len(), 3);
+    let missing = s
+        .invoke("data_sample", json!({ "table": "nope", "limit": 3 }))
+        .expect_err("an unknown table is refused");
+    assert_eq!(missing["code"], "not_found");
+}
+
+#[test]
+fn a_query_run_is_paged_through_commands_and_write_attempts_are_refused() {
+    let s = shell();
+    ferry_core::ops::data::make_demo(
+        &s.app,
+        &ferry_core::policy::Actor::local(),
+        80,
+        1,
+        &mut |_| {},
+    )
+    .unwrap();
+    let run = s
+        .invoke(
+            "query_start",
+            json!({ "sql": "SELECT customer_id FROM customers", "timeLimitSecs": 30 }),
+        )
+        .expect("command ok");
+    let page = loop {
+        let p = s
+            .invoke(
+                "query_page",
+                json!({ "runId": run, "offset": 70, "limit": 50 }),
+            )
+            .expect("command ok");
+        if p["status"]["state"] != "running" {
+            break p;
+        }
+    };
+    assert_eq!(page["status"]["rowsSoFar"], 80);
+    assert_eq!(page["rows"].as_array().unwrap().len(), 10, "rows 70..80");
+    s.invoke("query_close", json!({ "runId": run }))
+        .expect("command ok");
+
+    let refused = s
+        .invoke(
+            "create_query",
+            json!({ "input": { "name": "Wipe", "description": "", "sql": "DELETE FROM customers", "timeLimitSecs": 30 } }),
+        )
+        .expect_err("a writing query is refused");
+    assert_eq!(refused["code"], "validation");
+    assert_eq!(refused["fields"][0]["field"], "sql");
+
+    let count = s
+        .invoke(
+            "segment_count",
+            json!({ "definition": { "table": "customers", "rules": { "match": "all", "rules": [
+                { "kind": "condition", "column": "opt_in_email", "op": "isTrue" } ] } } }),
+        )
+        .expect("command ok");
+    assert!(count["count"].as_u64().unwrap() <= 80);
+    assert!(count["sql"].as_str().unwrap().contains("opt_in_email"));
+}
