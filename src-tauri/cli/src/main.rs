@@ -28,11 +28,19 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use tokio::runtime::Runtime;
 
+/// The exit statuses, one per error code (see `output::exit_code`).
+const EXIT_STATUS: &str = "\
+Exit status: 0 ok; 1 anything else; 2 bad input (each flag to fix is named); 3 not found; \
+4 in use; 5 keychain unavailable; 6 sign-in failed; 7 access refused by Dynamics; 8 throttled; \
+9 network; 10 other Dataverse error; 11 SQL that SQLite refused (with its line and column); \
+12 SQL that tries to write; 13 a query's time limit ran out; 130 cancelled with Ctrl-C.";
+
 #[derive(Parser)]
 #[command(
     name = "ferry",
     version,
-    about = "Send customer data to Microsoft Dynamics 365 / Dataverse"
+    about = "Send customer data to Microsoft Dynamics 365 / Dataverse",
+    after_help = EXIT_STATUS
 )]
 struct Cli {
     /// Data folder (default: FERRY_DATA_DIR, else the platform's app-data folder).
