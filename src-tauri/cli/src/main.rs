@@ -11,6 +11,8 @@ mod bench_peers;
 mod data_folder_cmd;
 mod dataverse_cmd;
 mod output;
+mod query_cmd;
+mod rows_out;
 mod sandbox_cmd;
 
 use clap::{Args, Parser, Subcommand};
@@ -79,6 +81,9 @@ enum Command {
     /// Backups of the settings database: list them, restore one.
     #[command(subcommand)]
     DataFolder(data_folder_cmd::DataFolderCmd),
+    /// Saved queries, and running SQL over the customer data (read-only).
+    #[command(subcommand, alias = "queries")]
+    Query(query_cmd::QueryCmd),
 }
 
 #[derive(Subcommand)]
@@ -337,6 +342,7 @@ fn run(cli: Cli, rt: &Runtime) -> Result<()> {
             }
             DestinationCmd::Remote(cmd) => dataverse_cmd::run(cmd, &app, &me, rt, cli.json)?,
         },
+        Command::Query(cmd) => query_cmd::run(cmd, &app, &me, cli.json)?,
         Command::DataFolder(_) => unreachable!("handled before the app is opened"),
     }
     Ok(())
