@@ -8,9 +8,13 @@
 mod bench;
 #[cfg(feature = "bench")]
 mod bench_peers;
+mod data_cmd;
 mod data_folder_cmd;
 mod dataverse_cmd;
+mod import_cmd;
+mod import_flags;
 mod output;
+mod progress;
 mod query_cmd;
 mod rows_out;
 mod sandbox_cmd;
@@ -81,6 +85,9 @@ enum Command {
     /// Backups of the settings database: list them, restore one.
     #[command(subcommand)]
     DataFolder(data_folder_cmd::DataFolderCmd),
+    /// Customer data: tables, PII marks, CSV import, the demo dataset.
+    #[command(subcommand)]
+    Data(data_cmd::DataCmd),
     /// Saved queries, and running SQL over the customer data (read-only).
     #[command(subcommand, alias = "queries")]
     Query(query_cmd::QueryCmd),
@@ -342,6 +349,7 @@ fn run(cli: Cli, rt: &Runtime) -> Result<()> {
             }
             DestinationCmd::Remote(cmd) => dataverse_cmd::run(cmd, &app, &me, rt, cli.json)?,
         },
+        Command::Data(cmd) => data_cmd::run(cmd, &app, &me, rt, cli.json)?,
         Command::Query(cmd) => query_cmd::run(cmd, &app, &me, cli.json)?,
         Command::DataFolder(_) => unreachable!("handled before the app is opened"),
     }

@@ -334,6 +334,23 @@ fn fit(value: &str, width: usize) -> String {
     cut
 }
 
+/// Prints rows already in memory (a table's sample) as a table; a closed stdout ends it.
+pub fn print_table(columns: &[ColumnMeta], rows: &[Vec<Cell>]) -> Result<()> {
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let layout = Layout::new(columns, rows);
+    let written = layout.header(&mut out, columns).and_then(|()| {
+        for row in rows {
+            layout.row(&mut out, columns, row)?;
+        }
+        out.flush()
+    });
+    match written {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
