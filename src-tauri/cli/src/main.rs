@@ -18,6 +18,8 @@ mod progress;
 mod query_cmd;
 mod rows_out;
 mod sandbox_cmd;
+mod segment_cmd;
+mod segment_words;
 
 use clap::{Args, Parser, Subcommand};
 use ferry_core::ops::credentials::{self, CredentialEdit, NewCredential, SecretRotation};
@@ -91,6 +93,9 @@ enum Command {
     /// Saved queries, and running SQL over the customer data (read-only).
     #[command(subcommand, alias = "queries")]
     Query(query_cmd::QueryCmd),
+    /// Saved segments (audiences): their definitions, counts and rows.
+    #[command(subcommand, alias = "segments")]
+    Segment(segment_cmd::SegmentCmd),
 }
 
 #[derive(Subcommand)]
@@ -351,6 +356,7 @@ fn run(cli: Cli, rt: &Runtime) -> Result<()> {
         },
         Command::Data(cmd) => data_cmd::run(cmd, &app, &me, rt, cli.json)?,
         Command::Query(cmd) => query_cmd::run(cmd, &app, &me, cli.json)?,
+        Command::Segment(cmd) => segment_cmd::run(cmd, &app, &me, cli.json)?,
         Command::DataFolder(_) => unreachable!("handled before the app is opened"),
     }
     Ok(())
