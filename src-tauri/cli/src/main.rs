@@ -8,10 +8,18 @@
 mod bench;
 #[cfg(feature = "bench")]
 mod bench_peers;
+mod data_cmd;
 mod data_folder_cmd;
 mod dataverse_cmd;
+mod import_cmd;
+mod import_flags;
 mod output;
+mod progress;
+mod query_cmd;
+mod rows_out;
 mod sandbox_cmd;
+mod segment_cmd;
+mod segment_words;
 
 use clap::{Args, Parser, Subcommand};
 use ferry_core::ops::credentials::{self, CredentialEdit, NewCredential, SecretRotation};
@@ -28,11 +36,19 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use tokio::runtime::Runtime;
 
+/// The exit statuses, one per error code (see `output::exit_code`).
+const EXIT_STATUS: &str = "\
+Exit status: 0 ok; 1 anything else; 2 bad input (each flag to fix is named); 3 not found; \
+4 in use; 5 keychain unavailable; 6 sign-in failed; 7 access refused by Dynamics; 8 throttled; \
+9 network; 10 other Dataverse error; 11 SQL that SQLite refused (with its line and column); \
+12 SQL that tries to write; 13 a query's time limit ran out; 130 cancelled with Ctrl-C.";
+
 #[derive(Parser)]
 #[command(
     name = "ferry",
     version,
-    about = "Send customer data to Microsoft Dynamics 365 / Dataverse"
+    about = "Send customer data to Microsoft Dynamics 365 / Dataverse",
+    after_help = EXIT_STATUS
 )]
 struct Cli {
     /// Data folder (default: FERRY_DATA_DIR, else the platform's app-data folder).
@@ -71,6 +87,15 @@ enum Command {
     /// Backups of the settings database: list them, restore one.
     #[command(subcommand)]
     DataFolder(data_folder_cmd::DataFolderCmd),
+    /// Customer data: tables, PII marks, CSV import, the demo dataset.
+    #[command(subcommand)]
+    Data(data_cmd::DataCmd),
+    /// Saved queries, and running SQL over the customer data (read-only).
+    #[command(subcommand, alias = "queries")]
+    Query(query_cmd::QueryCmd),
+    /// Saved segments (audiences): their definitions, counts and rows.
+    #[command(subcommand, alias = "segments")]
+    Segment(segment_cmd::SegmentCmd),
 }
 
 #[derive(Subcommand)]
@@ -329,6 +354,9 @@ fn run(cli: Cli, rt: &Runtime) -> Result<()> {
             }
             DestinationCmd::Remote(cmd) => dataverse_cmd::run(cmd, &app, &me, rt, cli.json)?,
         },
+        Command::Data(cmd) => data_cmd::run(cmd, &app, &me, rt, cli.json)?,
+        Command::Query(cmd) => query_cmd::run(cmd, &app, &me, cli.json)?,
+        Command::Segment(cmd) => segment_cmd::run(cmd, &app, &me, cli.json)?,
         Command::DataFolder(_) => unreachable!("handled before the app is opened"),
     }
     Ok(())

@@ -14,14 +14,16 @@ pub struct Printer {
     pub json: bool,
 }
 
-fn print_json<T: Serialize + ?Sized>(v: &T) {
+/// Prints one value as pretty JSON on stdout.
+pub fn print_json<T: Serialize + ?Sized>(v: &T) {
     println!(
         "{}",
         serde_json::to_string_pretty(v).expect("views always serialise")
     );
 }
 
-fn table(headers: &[&str], rows: Vec<Vec<String>>) {
+/// Prints rows under headers, each column as wide as its widest value.
+pub fn table(headers: &[&str], rows: Vec<Vec<String>>) {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for r in &rows {
         for (w, c) in widths.iter_mut().zip(r) {
@@ -195,8 +197,9 @@ impl Printer {
     }
 }
 
-fn flag_for(field: &str) -> &str {
-    match field {
+/// The flag or argument a person changes to fix `field`, for text output.
+fn flag_for(field: &str) -> String {
+    let flag = match field {
         "credentialId" => "--credential",
         "tenantId" => "--tenant",
         "dynamicsUrl" => "--url",
@@ -212,8 +215,44 @@ fn flag_for(field: &str) -> &str {
         "sandboxKey" => "--key",
         "sandboxData" => "--data",
         "caOut" => "--ca-out",
-        other => other,
+        "table" => "--table",
+        "mode" => "--mode",
+        "delimiter" => "--delimiter",
+        "encoding" => "--encoding",
+        "file" => "FILE",
+        "columns" => "the file's columns",
+        "rows" => "--rows",
+        "replace" => "--replace",
+        "type" => "--type",
+        "pii" => "--pii",
+        "noPii" => "--no-pii",
+        "skip" => "--skip",
+        "rename" => "--rename",
+        "rejects" => "--rejects",
+        "sql" => "--sql",
+        "timeLimitSecs" => "--time-limit",
+        "definitionFile" => "--file",
+        "format" => "--json/--csv",
+        other => return column_flag(other).unwrap_or_else(|| other.to_string()),
+    };
+    flag.to_string()
+}
+
+/// `columns[2].name` (an import's planned column) as "column 3 (--rename)"; a segment
+/// definition's `definition.rules.rules[0].column` as "definition rules.rules[0].column".
+fn column_flag(field: &str) -> Option<String> {
+    if let Some(path) = field.strip_prefix("definition.") {
+        return Some(format!("definition {path}"));
     }
+    let rest = field.strip_prefix("columns[")?;
+    let (index, what) = rest.split_once("].")?;
+    let n: usize = index.parse().ok()?;
+    let flag = match what {
+        "name" => "--rename",
+        "type" => "--type",
+        _ => "--skip",
+    };
+    Some(format!("column {} ({flag})", n + 1))
 }
 
 /// Prints an error to stderr: JSON with `--json`, else one line per problem.
@@ -247,6 +286,9 @@ pub fn warning(message: &str, json: bool) {
 }
 
 /// Exit status per error code, so scripts can tell bad input from a locked keychain.
+///
+/// NOTE: a cancel can only come from Ctrl-C in the CLI, so it exits with the shell's own code
+/// for an interrupted command, 128 + SIGINT.
 pub fn exit_code(e: &Error) -> u8 {
     match e.code() {
         ErrorCode::Internal => 1,
@@ -259,5 +301,9 @@ pub fn exit_code(e: &Error) -> u8 {
         ErrorCode::Throttled => 8,
         ErrorCode::Network => 9,
         ErrorCode::Remote => 10,
+        ErrorCode::Sql => 11,
+        ErrorCode::WriteRefused => 12,
+        ErrorCode::TimedOut => 13,
+        ErrorCode::Cancelled => 130,
     }
 }

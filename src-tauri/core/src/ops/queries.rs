@@ -9,7 +9,7 @@ use crate::policy::{self, Action, Actor};
 use crate::store::now_unix;
 use crate::store::queries::{self as table, QueryRow};
 use crate::validate;
-use ferry_data::query::QueryOptions;
+use ferry_data::query::{QueryOptions, RowReader};
 use ferry_data::results::{ResultPage, ResultSet};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -267,6 +267,26 @@ pub fn start_run(app: &App, actor: &Actor, sql: &str, time_limit_secs: i64) -> R
         runs.pop_front();
     }
     Ok(id)
+}
+
+/// A reader over the rows of SQL that is not saved (the CLI's `ferry query run --sql`): the same
+/// read-only door, time limit and PII marks as a saved query read through [`super::rows::open`],
+/// streamed page by page to the caller instead of spilled to disk for the grid.
+pub fn reader_for_sql(
+    app: &App,
+    actor: &Actor,
+    sql: &str,
+    time_limit_secs: i64,
+) -> Result<RowReader> {
+    policy::check(actor, Action::RunQueries)?;
+    if !(1..=MAX_TIME_LIMIT_SECS).contains(&time_limit_secs) {
+        return Err(Error::field(
+            "timeLimitSecs",
+            format!("Enter a time limit from 1 to {MAX_TIME_LIMIT_SECS} seconds."),
+        ));
+    }
+    let opts = QueryOptions::with_time_limit(Duration::from_secs(time_limit_secs as u64));
+    Ok(app.data()?.reader(sql, &[], opts)?)
 }
 
 /// Rows `offset..offset + limit` of a run, waiting briefly for them if the run is still going.
