@@ -1,7 +1,8 @@
 // The window: the Ferry header with its tabs, the start-up banners and the selected tab's page.
-// Tab test ids: tab-destinations, tab-credentials, tab-data.
+// Tab test ids: tab-destinations, tab-credentials, tab-data, tab-queries.
 import { Caption1, Tab, TabList, Title3, makeStyles, tokens } from '@fluentui/react-components';
 import {
+  CodeRegular,
   DatabaseRegular,
   KeyMultipleRegular,
   SendRegular,
@@ -11,8 +12,9 @@ import { StatusBanners } from './components/StatusBanners';
 import { CredentialsTab } from './credentials/CredentialsTab';
 import { DestinationsTab } from './destinations/DestinationsTab';
 import { DataTab } from './features/data/DataTab';
+import { QueriesTab } from './features/queries/QueriesTab';
 
-type TabId = 'destinations' | 'credentials' | 'data';
+type TabId = 'destinations' | 'credentials' | 'data' | 'queries';
 
 function TabPage({ tab }: { tab: TabId }) {
   switch (tab) {
@@ -22,6 +24,8 @@ function TabPage({ tab }: { tab: TabId }) {
       return <CredentialsTab />;
     case 'data':
       return <DataTab />;
+    case 'queries':
+      return <QueriesTab />;
   }
 }
 
@@ -68,6 +72,9 @@ export function App() {
           </Tab>
           <Tab id="tab-data" value="data" icon={<DatabaseRegular />} data-testid="tab-data" aria-controls="tabpanel">
             Data
+          </Tab>
+          <Tab id="tab-queries" value="queries" icon={<CodeRegular />} data-testid="tab-queries" aria-controls="tabpanel">
+            Queries
           </Tab>
 
         </TabList>
