@@ -1,10 +1,11 @@
 // The window: the Ferry header with its tabs, the start-up banners and the selected tab's page.
-// Tab test ids: tab-destinations, tab-credentials, tab-data, tab-queries.
+// Tab test ids: tab-destinations, tab-credentials, tab-data, tab-queries, tab-segments.
 import { Caption1, Tab, TabList, Title3, makeStyles, tokens } from '@fluentui/react-components';
 import {
   CodeRegular,
   DatabaseRegular,
   KeyMultipleRegular,
+  PeopleAudienceRegular,
   SendRegular,
 } from '@fluentui/react-icons';
 import { useState } from 'react';
@@ -13,8 +14,9 @@ import { CredentialsTab } from './credentials/CredentialsTab';
 import { DestinationsTab } from './destinations/DestinationsTab';
 import { DataTab } from './features/data/DataTab';
 import { QueriesTab } from './features/queries/QueriesTab';
+import { SegmentsTab } from './features/segments/SegmentsTab';
 
-type TabId = 'destinations' | 'credentials' | 'data' | 'queries';
+type TabId = 'destinations' | 'credentials' | 'data' | 'queries' | 'segments';
 
 function TabPage({ tab }: { tab: TabId }) {
   switch (tab) {
@@ -26,6 +28,8 @@ function TabPage({ tab }: { tab: TabId }) {
       return <DataTab />;
     case 'queries':
       return <QueriesTab />;
+    case 'segments':
+      return <SegmentsTab />;
   }
 }
 
@@ -76,7 +80,9 @@ export function App() {
           <Tab id="tab-queries" value="queries" icon={<CodeRegular />} data-testid="tab-queries" aria-controls="tabpanel">
             Queries
           </Tab>
-
+          <Tab id="tab-segments" value="segments" icon={<PeopleAudienceRegular />} data-testid="tab-segments" aria-controls="tabpanel">
+            Segments
+          </Tab>
         </TabList>
       </header>
       <StatusBanners onOpenCredentials={() => setTab('credentials')} />

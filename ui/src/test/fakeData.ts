@@ -554,13 +554,13 @@ export class FakeDataStore {
   }
 
   /**
-   * Reads `SELECT * | a, b FROM t [WHERE col = 'v' | col = n] [LIMIT n]`. Writes are refused;
+   * Reads `SELECT * | a, b FROM t [WHERE col = 'v' | col = n] [LIMIT n]` (names may be in double quotes). Writes are refused;
    * anything else is a syntax error at the first word it cannot read.
    */
   queryStart = async (sql: string, timeLimitSecs: number): Promise<string> => {
     const write = /\b(insert|update|delete|drop|create|alter|attach|detach|replace|vacuum)\b/i.exec(sql);
     if (write) throw { code: 'write_refused', message: `Queries only read data; ${write[1].toUpperCase()} would change it.` } satisfies AppError;
-    const m = /^\s*select\s+([\s\S]+?)\s+(\w+)\s+(\w+)(?:\s+where\s+(\w+)\s*=\s*('([^']*)'|-?\d+(?:\.\d+)?))?(?:\s+limit\s+(\d+))?\s*;?\s*$/i.exec(sql);
+    const m = /^\s*select\s+([\s\S]+?)\s+(\w+)\s+"?(\w+)"?(?:\s+where\s+"?(\w+)"?\s*=\s*('([^']*)'|-?\d+(?:\.\d+)?))?(?:\s+limit\s+(\d+))?\s*;?\s*$/i.exec(sql);
     if (!m) throw { code: 'sql', message: 'near the start: syntax error' } satisfies AppError;
     if (m[2].toLowerCase() !== 'from') {
       const at = this.position(sql, sql.search(new RegExp(`\\b${m[2]}\\b`)));
