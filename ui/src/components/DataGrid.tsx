@@ -227,7 +227,8 @@ export function DataGrid({
       aria-rowcount={rowCount + 1}
       aria-colcount={columns.length}
       data-testid={testId}
-      style={{ height }}
+      // A few rows get a box their size (room kept for a horizontal scrollbar), not an empty one.
+      style={{ height: `min(${height}, ${HEADER_HEIGHT + Math.max(rowCount, 2) * ROW_HEIGHT + 20}px)` }}
     >
       <div ref={scroller} className={styles.scroller} tabIndex={0} data-testid="grid-scroller" aria-label={`${label}: scroll with the arrow keys`}>
         <div style={{ height: HEADER_HEIGHT + boxHeight, width: totalWidth, minWidth: '100%', position: 'relative' }}>

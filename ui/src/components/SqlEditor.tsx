@@ -11,7 +11,7 @@ import { Compartment, EditorSelection, EditorState, Prec } from '@codemirror/sta
 import { EditorView, keymap, placeholder } from '@codemirror/view';
 import { makeStyles, mergeClasses, tokens } from '@fluentui/react-components';
 import { basicSetup } from 'codemirror';
-import { useEffect, useRef } from 'react';
+import { useEffect, useLayoutEffect, useRef } from 'react';
 
 const useStyles = makeStyles({
   root: {
@@ -38,8 +38,8 @@ export interface SqlEditorProps {
   onChange: (sql: string) => void;
   /** Table name → column names, for completion. */
   schema: Record<string, readonly string[]>;
-  /** Ctrl/Cmd+Enter. */
-  onRun: () => void;
+  /** Ctrl/Cmd+Enter, with the editor's text at that moment (the owner's state may lag a keystroke). */
+  onRun: (sql: string) => void;
   /** Moves the cursor there and focuses the editor whenever it changes (a "Show me" button). */
   jumpTo?: EditorPosition | null;
   /** The same for a new error's position, as soon as the error arrives. */
@@ -76,7 +76,7 @@ export function SqlEditor({
   const attrs = useRef(new Compartment());
   // The latest callbacks, for the editor's listeners made once.
   const handlers = useRef({ onChange, onRun });
-  useEffect(() => {
+  useLayoutEffect(() => {
     handlers.current = { onChange, onRun };
   });
 
@@ -92,8 +92,8 @@ export function SqlEditor({
             keymap.of([
               {
                 key: 'Mod-Enter',
-                run: () => {
-                  handlers.current.onRun();
+                run: (v) => {
+                  handlers.current.onRun(v.state.doc.toString());
                   return true;
                 },
               },

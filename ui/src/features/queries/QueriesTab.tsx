@@ -85,7 +85,8 @@ const useStyles = makeStyles({
     alignItems: 'start',
   },
   editor: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, minWidth: 0 },
-  row: { display: 'grid', gridTemplateColumns: 'minmax(0, 1fr) 160px', gap: tokens.spacingHorizontalL },
+  row: { display: 'grid', gridTemplateColumns: 'minmax(0, 1fr) 160px', gap: tokens.spacingHorizontalL, alignItems: 'start' },
+  fill: { width: '100%', minWidth: 0 },
   sqlField: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXXS },
   error: { color: tokens.colorPaletteRedForeground1, fontSize: tokens.fontSizeBase200 },
   hint: { color: tokens.colorNeutralForeground3 },
@@ -148,7 +149,8 @@ export function QueriesTab() {
     if (first) setTimeout(() => document.getElementById(first[1])?.focus(), 0);
   };
 
-  const run = () => {
+  /** Runs the editor's SQL; `text` is the editor's own when Ctrl+Enter comes before a re-render. */
+  const run = (text: string = draft.sql) => {
     const problem = timeLimitProblem();
     if (problem) {
       const messages = { ...errors, timeLimitSecs: problem };
@@ -156,13 +158,13 @@ export function QueriesTab() {
       focusFirst(messages);
       return;
     }
-    if (!draft.sql.trim()) {
+    if (!text.trim()) {
       const messages = { ...errors, sql: 'Write the SQL to run first.' };
       setErrors(messages);
       focusFirst(messages);
       return;
     }
-    runner.start(draft.sql, parseSeconds(draft.timeLimit) ?? DEFAULT_TIME_LIMIT);
+    runner.start(text, parseSeconds(draft.timeLimit) ?? DEFAULT_TIME_LIMIT);
   };
 
   const onSave = (e?: FormEvent) => {
@@ -284,6 +286,7 @@ export function QueriesTab() {
             <FormField field="timeLimitSecs" label="Time limit (seconds)" controlId="query-time-limit" error={errors.timeLimitSecs}>
               <Input
                 id="query-time-limit"
+                className={styles.fill}
                 type="number"
                 min={1}
                 value={draft.timeLimit}
@@ -325,7 +328,7 @@ export function QueriesTab() {
             <Button
               appearance="primary"
               icon={runner.starting ? <Spinner size="tiny" /> : <PlayRegular />}
-              onClick={run}
+              onClick={() => run()}
               data-testid="query-run"
               disabledFocusable={running}
               title="Run (Ctrl+Enter)"
