@@ -1,12 +1,37 @@
-// The window: the Ferry header with its two tabs, the start-up banners and the selected tab's page.
+// The window: the Ferry header with its tabs, the start-up banners and the selected tab's page.
+// Tab test ids: tab-destinations, tab-credentials, tab-data, tab-queries, tab-segments.
 import { Caption1, Tab, TabList, Title3, makeStyles, tokens } from '@fluentui/react-components';
-import { KeyMultipleRegular, SendRegular } from '@fluentui/react-icons';
+import {
+  CodeRegular,
+  DatabaseRegular,
+  KeyMultipleRegular,
+  PeopleAudienceRegular,
+  SendRegular,
+} from '@fluentui/react-icons';
 import { useState } from 'react';
 import { StatusBanners } from './components/StatusBanners';
 import { CredentialsTab } from './credentials/CredentialsTab';
 import { DestinationsTab } from './destinations/DestinationsTab';
+import { DataTab } from './features/data/DataTab';
+import { QueriesTab } from './features/queries/QueriesTab';
+import { SegmentsTab } from './features/segments/SegmentsTab';
 
-type TabId = 'destinations' | 'credentials';
+type TabId = 'destinations' | 'credentials' | 'data' | 'queries' | 'segments';
+
+function TabPage({ tab }: { tab: TabId }) {
+  switch (tab) {
+    case 'destinations':
+      return <DestinationsTab />;
+    case 'credentials':
+      return <CredentialsTab />;
+    case 'data':
+      return <DataTab />;
+    case 'queries':
+      return <QueriesTab />;
+    case 'segments':
+      return <SegmentsTab />;
+  }
+}
 
 const useStyles = makeStyles({
   app: {
@@ -49,11 +74,20 @@ export function App() {
           <Tab id="tab-credentials" value="credentials" icon={<KeyMultipleRegular />} data-testid="tab-credentials" aria-controls="tabpanel">
             Credentials
           </Tab>
+          <Tab id="tab-data" value="data" icon={<DatabaseRegular />} data-testid="tab-data" aria-controls="tabpanel">
+            Data
+          </Tab>
+          <Tab id="tab-queries" value="queries" icon={<CodeRegular />} data-testid="tab-queries" aria-controls="tabpanel">
+            Queries
+          </Tab>
+          <Tab id="tab-segments" value="segments" icon={<PeopleAudienceRegular />} data-testid="tab-segments" aria-controls="tabpanel">
+            Segments
+          </Tab>
         </TabList>
       </header>
       <StatusBanners onOpenCredentials={() => setTab('credentials')} />
       <main id="tabpanel" role="tabpanel" aria-labelledby={`tab-${tab}`} className={styles.main}>
-        {tab === 'destinations' ? <DestinationsTab /> : <CredentialsTab />}
+        <TabPage tab={tab} />
       </main>
     </div>
   );

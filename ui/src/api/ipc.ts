@@ -17,6 +17,22 @@ import type {
   TableColumns,
   TableList,
 } from './types';
+import type {
+  ColumnMeta,
+  ImportPlan,
+  ImportRequest,
+  ImportStatus,
+  InspectOptions,
+  QueryInput,
+  ResultPage,
+  SavedQuery,
+  SavedSegment,
+  SegmentCount,
+  SegmentDefinition,
+  SegmentInput,
+  TableSample,
+  TableSummary,
+} from './dataTypes';
 
 /** Turns whatever a command rejected with into an AppError. */
 export function asAppError(e: unknown): AppError {
@@ -72,4 +88,46 @@ export const commands = {
     call<null>('set_getting_started_dismissed', { dismissed }),
   /** Adds the Local sandbox destination back after it was deleted. */
   restoreDemoDestination: () => call<DestinationView>('restore_demo_destination'),
+
+  // Customer data (the Data tab).
+  /** The customer database's tables with their columns, types, PII marks and row counts. */
+  dataTables: () => call<TableSummary[]>('data_tables'),
+  /** A table's first `limit` rows. */
+  dataSample: (table: string, limit: number) => call<TableSample>('data_sample', { table, limit }),
+  /** Marks or unmarks a column as personal data; answers with the column as it now is. */
+  setPii: (table: string, column: string, pii: boolean) => call<ColumnMeta>('set_pii', { table, column, pii }),
+  /** The system's open-file dialog for CSV files; null when the user closed it. */
+  pickCsvFile: () => call<string | null>('pick_csv_file'),
+  /** Reads the head of a CSV file: encoding, delimiter, columns with inferred types, a sample. */
+  importInspect: (path: string, options: InspectOptions) =>
+    call<ImportPlan>('import_inspect', { path, options }),
+  /** Starts an import in the background; answers with its id for import_status. */
+  importStart: (request: ImportRequest) => call<string>('import_start', { request }),
+  importStatus: (id: string) => call<ImportStatus>('import_status', { id }),
+  /** Asks a running import to stop; the table is left as it was. */
+  importCancel: (id: string) => call<null>('import_cancel', { id }),
+  /** The system's save dialog for an import's rejected rows; the path written, or null if closed. */
+  saveRejects: (id: string) => call<string | null>('save_rejects', { id }),
+
+  // Saved queries and their runs (the Queries tab).
+  listQueries: () => call<SavedQuery[]>('list_queries'),
+  createQuery: (input: QueryInput) => call<SavedQuery>('create_query', { input }),
+  updateQuery: (id: string, input: QueryInput) => call<SavedQuery>('update_query', { id, input }),
+  deleteQuery: (id: string) => call<null>('delete_query', { id }),
+  /** Starts SQL on the read-only connection; answers with a run id for query_page. */
+  queryStart: (sql: string, timeLimitSecs: number) => call<string>('query_start', { sql, timeLimitSecs }),
+  /** Rows `offset..offset+limit` of a run (waiting briefly for them if it is still going) and its status. */
+  queryPage: (runId: string, offset: number, limit: number) =>
+    call<ResultPage>('query_page', { runId, offset, limit }),
+  queryCancel: (runId: string) => call<null>('query_cancel', { runId }),
+  /** Forgets a run and its rows; call whenever a result leaves the screen. */
+  queryClose: (runId: string) => call<null>('query_close', { runId }),
+
+  // Segments (the Segments tab).
+  listSegments: () => call<SavedSegment[]>('list_segments'),
+  createSegment: (input: SegmentInput) => call<SavedSegment>('create_segment', { input }),
+  updateSegment: (id: string, input: SegmentInput) => call<SavedSegment>('update_segment', { id, input }),
+  deleteSegment: (id: string) => call<null>('delete_segment', { id }),
+  /** How many rows of the base table match, and the SQL the definition compiles to. */
+  segmentCount: (definition: SegmentDefinition) => call<SegmentCount>('segment_count', { definition }),
 };

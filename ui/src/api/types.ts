@@ -1,6 +1,7 @@
 // The UI's view of the backend contract. The types come from the Rust code (ts-rs writes
 // ./generated/ when `cargo test` runs, and the test command fails if that changes the tree), so
 // the two sides cannot drift; this module only gathers them and adds UI-side names.
+import type { DataErrorCode } from './dataTypes';
 import type { ErrorReply } from './generated/ErrorReply';
 import type { ExpiryInput } from './generated/ExpiryInput';
 
@@ -34,9 +35,13 @@ export type { UrlCheck } from './generated/UrlCheck';
 
 /**
  * Every rejected command rejects with this shape. Branch on `code`, never on `message`.
- * `fields` is left out of non-validation errors, hence optional here.
+ * `fields` is left out of non-validation errors, hence optional here. The customer-data
+ * commands add their own codes (`sql`, `write_refused`, …) until the generated `ErrorCode` has them.
  */
-export type AppError = Omit<ErrorReply, 'fields'> & { fields?: ErrorReply['fields'] };
+export type AppError = Omit<ErrorReply, 'fields' | 'code'> & {
+  code: ErrorReply['code'] | DataErrorCode;
+  fields?: ErrorReply['fields'];
+};
 
 /** The expiry kinds, for radio groups. */
 export type ExpiryKind = ExpiryInput['kind'];

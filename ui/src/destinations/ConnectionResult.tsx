@@ -2,12 +2,12 @@
 // A success leads with the organisation's name and what to do next; the ids sit behind a toggle.
 import { Button, MessageBar, MessageBarBody, MessageBarTitle, makeStyles, tokens, useId } from '@fluentui/react-components';
 import { useState, type ReactNode } from 'react';
-import type { AppError, ConnectionReport, ErrorCode } from '../api/types';
+import type { AppError, ConnectionReport } from '../api/types';
 
 /** A finished test: the report, or the error it was refused with. */
 export type ConnectionOutcome = { ok: true; report: ConnectionReport } | { ok: false; error: AppError };
 
-const FAILURE_TITLES: Partial<Record<ErrorCode, string>> = {
+const FAILURE_TITLES: Partial<Record<AppError['code'], string>> = {
   auth_failed: 'Sign-in failed',
   forbidden: 'Signed in, but Dynamics refused access',
   // Neutral on purpose: the sign-in host, the network or the organisation may be the one that failed; the message says which.
@@ -38,7 +38,7 @@ const useStyles = makeStyles({
 });
 
 /** The heading for an error from Dynamics; `fallback` when the code has no wording of its own. */
-export function failureTitle(code: ErrorCode, fallback = 'Connection test failed'): string {
+export function failureTitle(code: AppError['code'], fallback = 'Connection test failed'): string {
   return FAILURE_TITLES[code] ?? fallback;
 }
 

@@ -162,15 +162,18 @@ describe('Tables browser', () => {
 
     const error = await screen.findByTestId('tables-error');
     expect(error).toHaveTextContent(message);
+    // NOTE: `hidden: true` because whether tabster has yet marked the page behind the dialog
+    // (and, for a moment after a menu closes, the dialog itself) aria-hidden depends on timing
+    // under jsdom; this test is about which actions are offered, not about that.
     const actions = within(dialog)
-      .getAllByRole('button')
+      .getAllByRole('button', { hidden: true })
       .map((b) => b.textContent?.trim())
       .filter((t) => t && t !== 'Close');
     expect(actions, 'one way to ask again, not Refresh beside Try again').toEqual(['Try again']);
     expect(screen.queryByTestId('tables-refresh'), 'nothing is listed, so nothing can be refreshed').not.toBeInTheDocument();
     expect(screen.queryByTestId('tables-choose'), 'no “Choose a table” without tables').not.toBeInTheDocument();
 
-    await user.click(within(error).getByRole('button', { name: 'Try again' }));
+    await user.click(within(error).getByTestId('tables-error-retry'));
     await waitFor(() => expect(names()).toHaveLength(4));
     expect(screen.queryByTestId('tables-error')).not.toBeInTheDocument();
     expect(screen.getByTestId('tables-refresh'), 'with a list, Refresh is the action').toBeInTheDocument();

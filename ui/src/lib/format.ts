@@ -109,3 +109,36 @@ export function formatAgo(unixSeconds: number, now = Date.now()): string {
   if (hours < 24) return relativeFormat.format(-hours, 'hour');
   return formatDateTime(unixSeconds);
 }
+
+const countFormat = new Intl.NumberFormat();
+
+/** A count as the user's locale writes it: "1,000,000" or "1 000 000". */
+export function formatCount(n: number): string {
+  return countFormat.format(n);
+}
+
+/** "12,345 rows", "1 row". */
+export function rowsText(n: number): string {
+  return `${formatCount(n)} ${n === 1 ? 'row' : 'rows'}`;
+}
+
+/** A file size: "830 bytes", "12.4 KB", "208.1 MB". */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${formatCount(n)} bytes`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(1)} ${units[u]}`;
+}
+
+/** How long something took: "850 ms", "3.2 s", "2 min 5 s". */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)} min ${s % 60} s`;
+}

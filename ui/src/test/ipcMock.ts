@@ -2,6 +2,7 @@
 import { vi, type Mock } from 'vitest';
 import type * as Ipc from '../api/ipc';
 import type { AppStatus, GettingStarted, Plugin } from '../api/types';
+import { FakeDataStore, TODAY } from './fakeData';
 
 const actual = await vi.importActual<typeof Ipc>('../api/ipc');
 export const asAppError = actual.asAppError;
@@ -21,7 +22,7 @@ export const dynamics: Plugin = {
 export const healthyStatus: AppStatus = {
   dataDir: '/tmp/ferry',
   keychain: { available: true, message: 'The keychain is ready.' },
-  today: '2026-11-27',
+  today: TODAY,
   expiring: [],
   dataFolderNotice: null,
 };
@@ -47,7 +48,35 @@ export const commands: Mocked = {
   gettingStarted: vi.fn(),
   setGettingStartedDismissed: vi.fn(),
   restoreDemoDestination: vi.fn(),
+  dataTables: vi.fn(),
+  dataSample: vi.fn(),
+  setPii: vi.fn(),
+  pickCsvFile: vi.fn(),
+  importInspect: vi.fn(),
+  importStart: vi.fn(),
+  importStatus: vi.fn(),
+  importCancel: vi.fn(),
+  saveRejects: vi.fn(),
+  listQueries: vi.fn(),
+  createQuery: vi.fn(),
+  updateQuery: vi.fn(),
+  deleteQuery: vi.fn(),
+  queryStart: vi.fn(),
+  queryPage: vi.fn(),
+  queryCancel: vi.fn(),
+  queryClose: vi.fn(),
+  listSegments: vi.fn(),
+  createSegment: vi.fn(),
+  updateSegment: vi.fn(),
+  deleteSegment: vi.fn(),
+  segmentCount: vi.fn(),
 };
+
+/**
+ * The customer-data backend behind the new commands: empty after every reset; tests fill it
+ * (`data.addDemo()`, `data.addFile(...)`) and read what the UI did to it.
+ */
+export const data = new FakeDataStore();
 
 /** Nothing done yet, steps shown, no sandbox to add back. */
 export const freshStart: GettingStarted = {
@@ -86,5 +115,35 @@ export function resetCommands() {
     'restoreDemoDestination',
   ] as const) {
     commands[name].mockRejectedValue({ code: 'internal', message: `${name} was not expected in this test.` });
+  }
+  data.reset();
+  for (const name of [
+    'dataTables',
+    'dataSample',
+    'setPii',
+    'pickCsvFile',
+    'importInspect',
+    'importStart',
+    'importStatus',
+    'importCancel',
+    'saveRejects',
+    'listQueries',
+    'createQuery',
+    'updateQuery',
+    'deleteQuery',
+    'queryStart',
+    'queryPage',
+    'queryCancel',
+    'queryClose',
+    'listSegments',
+    'createSegment',
+    'updateSegment',
+    'deleteSegment',
+    'segmentCount',
+  ] as const) {
+    // Each call goes to the fake as it is now (a test may swap one out with mockImplementationOnce).
+    (commands[name] as Mock).mockImplementation((...args: unknown[]) =>
+      (data[name] as (...a: unknown[]) => Promise<unknown>)(...args),
+    );
   }
 }

@@ -34,3 +34,10 @@ if (!window.matchMedia) {
       dispatchEvent: () => false,
     }) as MediaQueryList;
 }
+
+// CodeMirror measures text through Range rectangles, which jsdom does not lay out.
+if (!('getClientRects' in Range.prototype)) {
+  const none = () => Object.assign([], { item: () => null }) as unknown as DOMRectList;
+  const empty = () => ({ x: 0, y: 0, width: 0, height: 0, top: 0, right: 0, bottom: 0, left: 0, toJSON: () => ({}) }) as DOMRect;
+  Object.assign(Range.prototype, { getClientRects: none, getBoundingClientRect: empty });
+}
