@@ -66,6 +66,7 @@ pub fn builder<R: tauri::Runtime>(
             commands::segments::update_segment,
             commands::segments::delete_segment,
             commands::segments::segment_count,
+            commands::segments::segment_start,
         ])
 }
 

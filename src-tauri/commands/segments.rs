@@ -38,3 +38,17 @@ pub fn segment_count(
 ) -> CmdResult<SegmentCount> {
     Ok(segments::count(&app, &actor(), &definition)?)
 }
+
+#[tauri::command(async)]
+pub fn segment_start(
+    app: State<'_, App>,
+    definition: SegmentDefinition,
+    time_limit_secs: i64,
+) -> CmdResult<String> {
+    Ok(segments::start_preview(
+        &app,
+        &actor(),
+        &definition,
+        time_limit_secs,
+    )?)
+}

@@ -388,3 +388,28 @@ fn a_segment_on_a_missing_column_says_which_condition_to_fix() {
         "nothing was saved"
     );
 }
+
+#[test]
+fn a_segment_preview_pages_like_a_query_run_over_the_rows_it_counts() {
+    let (_dir, app) = demo_app(300);
+    let opted_in = definition(serde_json::json!({
+        "table": "customers",
+        "rules": { "match": "all", "rules": [
+            { "kind": "condition", "column": "opt_in_email", "op": "isTrue" }
+        ]}
+    }));
+    let counted = segments::count(&app, &user(), &opted_in).unwrap().count;
+    let run = segments::start_preview(&app, &user(), &opted_in, 30).unwrap();
+    let start = Instant::now();
+    let page = loop {
+        let p = queries::page(&app, &user(), &run, 0, 1000).unwrap();
+        if p.status.state != RunState::Running {
+            break p;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30));
+    };
+    assert_eq!(page.rows.len() as u64, counted);
+    assert_eq!(page.status.rows_so_far, counted);
+    queries::close_run(&app, &user(), &run).unwrap();
+    queries::close_run(&app, &user(), &run).expect("closing twice is harmless");
+}

@@ -116,6 +116,9 @@ export const commands = {
   deleteQuery: (id: string) => call<null>('delete_query', { id }),
   /** Starts SQL on the read-only connection; answers with a run id for query_page. */
   queryStart: (sql: string, timeLimitSecs: number) => call<string>('query_start', { sql, timeLimitSecs }),
+  /** Runs a segment's rows like a query (same paging, cancel and close), with its values bound. */
+  segmentStart: (definition: SegmentDefinition, timeLimitSecs: number) =>
+    call<string>('segment_start', { definition, timeLimitSecs }),
   /** Rows `offset..offset+limit` of a run (waiting briefly for them if it is still going) and its status. */
   queryPage: (runId: string, offset: number, limit: number) =>
     call<ResultPage>('query_page', { runId, offset, limit }),

@@ -14,6 +14,10 @@ const FAILED: Record<ErrorCode, string> = {
   in_use: 'Failed',
   keychain_unavailable: 'Keychain unavailable',
   internal: 'Failed',
+  sql: 'Failed',
+  write_refused: 'Failed',
+  cancelled: 'Cancelled',
+  timed_out: 'Timed out',
 };
 
 export function checkStatus(check: ConnectionCheck | null, testing = false): StatusInfo {

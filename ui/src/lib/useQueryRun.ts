@@ -16,6 +16,8 @@ export interface QueryRunState {
   /** Cancel was pressed before the run had an id. */
   cancelledBeforeStart: boolean;
   start: (sql: string, timeLimitSecs: number) => void;
+  /** Starts a run some other way (a segment's rows), given the command that returns its id. */
+  startWith: (begin: () => Promise<string>) => void;
   cancel: () => void;
   /** Puts the result away. */
   clear: () => void;
@@ -47,14 +49,14 @@ export function useQueryRun(): QueryRunState {
   // An answer to query_start that arrives after the screen has gone is closed at once.
   useEffect(() => () => void attempt.current++, []);
 
-  const start = useCallback((sql: string, timeLimitSecs: number) => {
+  const startWith = useCallback((begin: () => Promise<string>) => {
     const mine = ++attempt.current;
     cancelRequested.current = false;
     setRun(null);
     setStartError(null);
     setCancelledBeforeStart(false);
     setStarting(true);
-    commands.queryStart(sql, timeLimitSecs).then(
+    begin().then(
       (runId) => {
         if (mine !== attempt.current) {
           commands.queryClose(runId).catch(() => {});
@@ -76,6 +78,11 @@ export function useQueryRun(): QueryRunState {
     );
   }, []);
 
+  const start = useCallback(
+    (sql: string, timeLimitSecs: number) => startWith(() => commands.queryStart(sql, timeLimitSecs)),
+    [startWith],
+  );
+
   const cancel = useCallback(() => {
     if (run?.running) {
       commands.queryCancel(run.runId).catch(() => {});
@@ -93,5 +100,5 @@ export function useQueryRun(): QueryRunState {
     setCancelledBeforeStart(false);
   }, []);
 
-  return { run, starting, startError, cancelledBeforeStart, start, cancel, clear };
+  return { run, starting, startError, cancelledBeforeStart, start, startWith, cancel, clear };
 }

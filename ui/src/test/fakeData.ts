@@ -378,7 +378,7 @@ export class FakeDataStore {
       else if (seen.has(key)) problems.push({ field: `columns[${index}].header`, message: `“${h}” appears twice in the header.` });
       seen.set(key, index);
       const name = suggestName(h);
-      return { index, header: h, name, type: infer(data.map((r) => r.fields[index] ?? '')), pii: PII_WORDS.test(name), include: true };
+      return { index, header: h, name, type: infer(data.map((r) => r.fields[index] ?? '')), pii: PII_WORDS.test(name), include: true, dateOrder: 'ymd' as const };
     });
     const base = path.split('/').pop()?.replace(/\.[^.]*$/, '') ?? 'import';
     return {
@@ -387,6 +387,7 @@ export class FakeDataStore {
       encoding: options.encoding ?? file.encoding,
       delimiter,
       suggestedTable: suggestName(base) || 'imported',
+      sampledRows: data.length,
       existingTables: [...this.tables.keys()].sort(),
       columns,
       sampleRows: data.slice(0, 20).map((r) => r.fields),
@@ -473,6 +474,7 @@ export class FakeDataStore {
       job.status.error = {
         code: 'validation',
         message: `${job.rejects.length} rows could not be imported, and all or nothing was asked for.`,
+        fields: [],
       };
       job.status.progress.rowsImported = 0;
     } else {
@@ -502,7 +504,7 @@ export class FakeDataStore {
     const job = this.job(id);
     if (job.status.state === 'running') {
       job.status.state = 'cancelled';
-      job.status.error = { code: 'cancelled', message: 'The import was cancelled.' };
+      job.status.error = { code: 'cancelled', message: 'The import was cancelled.', fields: [] };
     }
     return null;
   };
@@ -528,7 +530,7 @@ export class FakeDataStore {
 
   createQuery = async (input: QueryInput): Promise<SavedQuery> => {
     this.checkQuery(input, null);
-    const q = { id: this.id('qry'), ...input, name: input.name.trim(), updatedAt: 1_790_000_000 + this.seq };
+    const q = { id: this.id('qry'), ...input, name: input.name.trim(), createdAt: 1_790_000_000 + this.seq, updatedAt: 1_790_000_000 + this.seq };
     this.queries.push(q);
     return { ...q };
   };
@@ -537,7 +539,7 @@ export class FakeDataStore {
     const i = this.queries.findIndex((q) => q.id === id);
     if (i < 0) throw { code: 'not_found', message: 'That query is gone.' } satisfies AppError;
     this.checkQuery(input, id);
-    this.queries[i] = { id, ...input, name: input.name.trim(), updatedAt: 1_790_000_000 + ++this.seq };
+    this.queries[i] = { ...this.queries[i], ...input, id, name: input.name.trim(), updatedAt: 1_790_000_000 + ++this.seq };
     return { ...this.queries[i] };
   };
 
@@ -602,6 +604,22 @@ export class FakeDataStore {
     return runId;
   };
 
+  /** A segment's rows as a run: the same paging as a query's, over the rows its rules pick. */
+  segmentStart = async (definition: SegmentDefinition, timeLimitSecs: number): Promise<string> => {
+    const { table, compiled } = this.compileDefinition(definition);
+    const runId = this.id('run');
+    this.runs.set(runId, {
+      table,
+      columns: table.columns.map((c) => ({ ...c })),
+      pick: table.columns.map((_, i) => i),
+      filter: compiled.test,
+      total: this.scan(table, compiled.test).length,
+      status: { state: 'running', rowsSoFar: 0, elapsedMs: 0, error: null },
+      timeLimitMs: timeLimitSecs * 1000,
+    });
+    return runId;
+  };
+
   private scan(table: FakeTable, filter: Predicate): number[] {
     const out: number[] = [];
     for (let i = 0; i < table.rowCount; i++) if (filter(table.rowAt(i))) out.push(i);
@@ -623,7 +641,7 @@ export class FakeDataStore {
       if (s.rowsSoFar >= run.total) s.state = 'done';
       else if (s.elapsedMs > run.timeLimitMs) {
         s.state = 'failed';
-        s.error = { code: 'timed_out', message: `The query ran past its limit of ${run.timeLimitMs / 1000} s and was stopped.` };
+        s.error = { code: 'timed_out', message: `The query ran past its limit of ${run.timeLimitMs / 1000} s and was stopped.`, line: null, column: null };
       }
     }
     const indexes = run.filter ? this.scan(run.table, run.filter) : null;
@@ -640,7 +658,7 @@ export class FakeDataStore {
     const s = this.run(runId).status;
     if (s.state === 'running') {
       s.state = 'cancelled';
-      s.error = { code: 'cancelled', message: 'The query was cancelled.' };
+      s.error = { code: 'cancelled', message: 'The query was cancelled.', line: null, column: null };
     }
     return null;
   };
@@ -671,7 +689,7 @@ export class FakeDataStore {
 
   createSegment = async (input: SegmentInput): Promise<SavedSegment> => {
     this.checkSegment(input, null);
-    const s = { id: this.id('seg'), ...structuredClone(input), name: input.name.trim(), updatedAt: 1_790_000_000 + this.seq };
+    const s = { id: this.id('seg'), ...structuredClone(input), name: input.name.trim(), createdAt: 1_790_000_000 + this.seq, updatedAt: 1_790_000_000 + this.seq };
     this.segments.push(s);
     return structuredClone(s);
   };
@@ -680,7 +698,7 @@ export class FakeDataStore {
     const i = this.segments.findIndex((s) => s.id === id);
     if (i < 0) throw { code: 'not_found', message: 'That segment is gone.' } satisfies AppError;
     this.checkSegment(input, id);
-    this.segments[i] = { id, ...structuredClone(input), name: input.name.trim(), updatedAt: 1_790_000_000 + ++this.seq };
+    this.segments[i] = { ...this.segments[i], ...structuredClone(input), id, name: input.name.trim(), updatedAt: 1_790_000_000 + ++this.seq };
     return structuredClone(this.segments[i]);
   };
 

@@ -70,6 +70,7 @@ export const commands: Mocked = {
   updateSegment: vi.fn(),
   deleteSegment: vi.fn(),
   segmentCount: vi.fn(),
+  segmentStart: vi.fn(),
 };
 
 /**
@@ -140,6 +141,7 @@ export function resetCommands() {
     'updateSegment',
     'deleteSegment',
     'segmentCount',
+    'segmentStart',
   ] as const) {
     // Each call goes to the fake as it is now (a test may swap one out with mockImplementationOnce).
     (commands[name] as Mock).mockImplementation((...args: unknown[]) =>

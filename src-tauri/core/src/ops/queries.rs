@@ -212,9 +212,18 @@ pub fn delete(app: &App, actor: &Actor, id: &str) -> Result<()> {
 /// oldest is closed when a new one starts beyond this.
 const OPEN_RUNS: usize = 8;
 
+/// One open result, with what its starter needed to be allowed: paging, cancelling and
+/// closing it need the same, so a user who may preview segments but not run SQL can still page
+/// through a segment's rows.
+struct OpenRun {
+    id: String,
+    needs: Action,
+    set: Arc<ResultSet>,
+}
+
 /// The query runs whose results the app can page through, oldest first.
 #[derive(Default)]
-pub struct Runs(Mutex<VecDeque<(String, Arc<ResultSet>)>>);
+pub struct Runs(Mutex<VecDeque<OpenRun>>);
 
 impl std::fmt::Debug for Runs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -223,19 +232,40 @@ impl std::fmt::Debug for Runs {
 }
 
 impl Runs {
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<(String, Arc<ResultSet>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<OpenRun>> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn get(&self, id: &str) -> Result<Arc<ResultSet>> {
-        self.lock()
+    /// The run with this id, once `actor` is found allowed to use it.
+    fn get(&self, actor: &Actor, id: &str) -> Result<Arc<ResultSet>> {
+        let (needs, set) = self
+            .lock()
             .iter()
-            .find(|(k, _)| k == id)
-            .map(|(_, r)| r.clone())
+            .find(|r| r.id == id)
+            .map(|r| (r.needs, r.set.clone()))
             .ok_or_else(|| Error::NotFound {
                 what: "query result",
                 key: id.to_string(),
-            })
+            })?;
+        policy::check(actor, needs)?;
+        Ok(set)
+    }
+
+    /// Keeps a new run open, closing the oldest beyond [`OPEN_RUNS`]; returns its id.
+    pub(crate) fn open(&self, needs: Action, set: ResultSet) -> String {
+        let id = ids::new_id("run");
+        let mut runs = self.lock();
+        runs.push_back(OpenRun {
+            id: id.clone(),
+            needs,
+            set: Arc::new(set),
+        });
+        while runs.len() > OPEN_RUNS {
+            // NOTE: dropping the last handle cancels the run and deletes its scratch file; a
+            // page request already holding it finishes first.
+            runs.pop_front();
+        }
+        id
     }
 }
 
@@ -248,25 +278,22 @@ pub(crate) fn scratch_dir(app: &App) -> std::path::PathBuf {
 /// pages with [`page`]. The result is kept on disk, so a million rows cost no memory.
 pub fn start_run(app: &App, actor: &Actor, sql: &str, time_limit_secs: i64) -> Result<String> {
     policy::check(actor, Action::RunQueries)?;
-    if !(1..=MAX_TIME_LIMIT_SECS).contains(&time_limit_secs) {
+    let opts = QueryOptions::with_time_limit(time_limit(time_limit_secs)?);
+    let dir = scratch_dir(app);
+    crate::store::folder::create_private(&dir)?;
+    let set = ResultSet::start(&app.data()?, sql, &[], opts, &dir)?;
+    Ok(app.runs().open(Action::RunQueries, set))
+}
+
+/// The limit check shared by every kind of run.
+pub(crate) fn time_limit(secs: i64) -> Result<Duration> {
+    if !(1..=MAX_TIME_LIMIT_SECS).contains(&secs) {
         return Err(Error::field(
             "timeLimitSecs",
             format!("Enter a time limit from 1 to {MAX_TIME_LIMIT_SECS} seconds."),
         ));
     }
-    let dir = scratch_dir(app);
-    crate::store::folder::create_private(&dir)?;
-    let opts = QueryOptions::with_time_limit(Duration::from_secs(time_limit_secs as u64));
-    let set = ResultSet::start(&app.data()?, sql, &[], opts, &dir)?;
-    let id = ids::new_id("run");
-    let mut runs = app.runs().lock();
-    runs.push_back((id.clone(), Arc::new(set)));
-    while runs.len() > OPEN_RUNS {
-        // NOTE: dropping the last handle cancels the run and deletes its scratch file; a page
-        // request already holding it finishes first.
-        runs.pop_front();
-    }
-    Ok(id)
+    Ok(Duration::from_secs(secs as u64))
 }
 
 /// A reader over the rows of SQL that is not saved (the CLI's `ferry query run --sql`): the same
@@ -279,13 +306,7 @@ pub fn reader_for_sql(
     time_limit_secs: i64,
 ) -> Result<RowReader> {
     policy::check(actor, Action::RunQueries)?;
-    if !(1..=MAX_TIME_LIMIT_SECS).contains(&time_limit_secs) {
-        return Err(Error::field(
-            "timeLimitSecs",
-            format!("Enter a time limit from 1 to {MAX_TIME_LIMIT_SECS} seconds."),
-        ));
-    }
-    let opts = QueryOptions::with_time_limit(Duration::from_secs(time_limit_secs as u64));
+    let opts = QueryOptions::with_time_limit(time_limit(time_limit_secs)?);
     Ok(app.data()?.reader(sql, &[], opts)?)
 }
 
@@ -297,21 +318,23 @@ pub fn page(
     offset: u64,
     limit: usize,
 ) -> Result<ResultPage> {
-    policy::check(actor, Action::RunQueries)?;
-    Ok(app.runs().get(run_id)?.page(offset, limit)?)
+    // NOTE: the run's own check (see `Runs::get`): a segment preview needs less than SQL does.
+    Ok(app.runs().get(actor, run_id)?.page(offset, limit)?)
 }
 
 /// Stops a run; the rows it has so far stay pageable.
 pub fn cancel_run(app: &App, actor: &Actor, run_id: &str) -> Result<()> {
-    policy::check(actor, Action::RunQueries)?;
-    app.runs().get(run_id)?.cancel();
+    app.runs().get(actor, run_id)?.cancel();
     Ok(())
 }
 
 /// Forgets a run and deletes its scratch file. Closing one already gone is not an error: the
 /// grid closes on unmount without knowing whether the app closed it first.
 pub fn close_run(app: &App, actor: &Actor, run_id: &str) -> Result<()> {
-    policy::check(actor, Action::RunQueries)?;
-    app.runs().lock().retain(|(k, _)| k != run_id);
+    let found = app.runs().get(actor, run_id);
+    if let Err(e @ Error::Forbidden(_)) = found {
+        return Err(e);
+    }
+    app.runs().lock().retain(|r| r.id != run_id);
     Ok(())
 }

@@ -98,6 +98,26 @@ pub fn count(app: &App, actor: &Actor, definition: &SegmentDefinition) -> Result
         .segment_count_on(definition, &app.today().to_string(), opts)?)
 }
 
+/// Starts reading a definition's rows in the background, like a query run (page, cancel and
+/// close it through [`super::queries`]), for the builder's preview. Paging it needs only what
+/// counting needs, so people who build segments without SQL can see who is in them.
+pub fn start_preview(
+    app: &App,
+    actor: &Actor,
+    definition: &SegmentDefinition,
+    time_limit_secs: i64,
+) -> Result<String> {
+    policy::check(actor, Action::ReadSegments)?;
+    let opts = QueryOptions::with_time_limit(super::queries::time_limit(time_limit_secs)?);
+    let data = app.data()?;
+    let compiled = data.compile_segment_on(definition, &app.today().to_string())?;
+    let dir = super::queries::scratch_dir(app);
+    crate::store::folder::create_private(&dir)?;
+    let set =
+        ferry_data::results::ResultSet::start(&data, &compiled.sql, &compiled.params, opts, &dir)?;
+    Ok(app.runs().open(Action::ReadSegments, set))
+}
+
 fn validated(
     app: &App,
     input: &SegmentInput,

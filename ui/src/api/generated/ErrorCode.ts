@@ -3,4 +3,4 @@
 /**
  * The closed set of codes the UI and scripts may branch on.
  */
-export type ErrorCode = "validation" | "not_found" | "in_use" | "keychain_unavailable" | "internal" | "auth_failed" | "forbidden" | "throttled" | "network" | "remote";
+export type ErrorCode = "validation" | "not_found" | "in_use" | "keychain_unavailable" | "internal" | "auth_failed" | "forbidden" | "throttled" | "network" | "remote" | "sql" | "write_refused" | "cancelled" | "timed_out";

@@ -5,4 +5,8 @@ import type { FieldError } from "./FieldError";
 /**
  * The serialisable form of an [`Error`]: what the UI and `--json` consumers receive.
  */
-export type ErrorReply = { code: ErrorCode, message: string, fields: Array<FieldError>, };
+export type ErrorReply = { code: ErrorCode, message: string, fields: Array<FieldError>, 
+/**
+ * Where in a query's SQL the error is (1-based), so the editor can go there.
+ */
+line?: number, column?: number, };

@@ -261,7 +261,7 @@ export function ImportDialog({ open, onClose, onImported }: ImportDialogProps) {
             state: 'failed',
             progress: prev?.progress ?? { rowsImported: 0, rowsRejected: 0, bytesRead: 0, totalBytes: 0 },
             report: null,
-            error: err,
+            error: { fields: [], ...err },
           }));
           setStep('result');
         },

@@ -95,8 +95,8 @@ describe('Queries tab', () => {
 
   it('opens, edits, duplicates and deletes saved queries from the list', async () => {
     data.queries.push(
-      { id: 'qry_a', name: 'Lapsed', description: 'No order for a year', sql: 'SELECT * FROM customers', timeLimitSecs: 30, updatedAt: 1_790_000_000 },
-      { id: 'qry_b', name: 'All orders', description: '', sql: 'SELECT * FROM orders', timeLimitSecs: 60, updatedAt: 1_790_000_000 },
+      { id: 'qry_a', name: 'Lapsed', description: 'No order for a year', sql: 'SELECT * FROM customers', timeLimitSecs: 30, createdAt: 1_790_000_000, updatedAt: 1_790_000_000 },
+      { id: 'qry_b', name: 'All orders', description: '', sql: 'SELECT * FROM orders', timeLimitSecs: 60, createdAt: 1_790_000_000, updatedAt: 1_790_000_000 },
     );
     const { user } = renderApp();
     await openQueries(user);

@@ -208,7 +208,7 @@ describe('Segments tab', () => {
       name: 'By nickname',
       description: '',
       definition: { table: 'customers', rules: { match: 'all', rules: [{ kind: 'condition', column: 'nickname', op: 'equals', value: 'Bo', values: [] }] } },
-      updatedAt: 1_790_000_000,
+      createdAt: 1_790_000_000, updatedAt: 1_790_000_000,
     });
     const { user } = renderApp();
     await openSegments(user);
@@ -270,7 +270,15 @@ describe('Segments tab', () => {
     expect(screen.getByTestId('segment-sql-params')).toHaveTextContent("Values for each ?: 'Gold'");
 
     await user.click(screen.getByTestId('segment-preview'));
-    await waitFor(() => expect(commands.queryStart).toHaveBeenCalledWith(`SELECT * FROM "customers" WHERE "loyalty_tier" = 'Gold'`, 30));
+    await waitFor(() =>
+      expect(commands.segmentStart).toHaveBeenCalledWith(
+        expect.objectContaining({
+          table: 'customers',
+          rules: expect.objectContaining({ rules: [expect.objectContaining({ column: 'loyalty_tier', value: 'Gold' })] }),
+        }),
+        30,
+      ),
+    );
     await waitFor(() => expect(screen.getByTestId('run-count')).toHaveTextContent('10 rows in'));
     const grid = screen.getByTestId('preview-grid');
     await waitFor(() => expect(gridRows(grid).length).toBe(10));

@@ -38,7 +38,7 @@ import { EmptyState, LoadFailed, Loading, PageHeader, usePageStyles } from '../.
 import { RunResult } from '../../components/RunResult';
 import { SavedList, copyName } from '../../components/SavedList';
 import { formatCount, formatDuration } from '../../lib/format';
-import { inlineParams } from '../../lib/sqlParams';
+import { commands } from '../../api/ipc';
 import { useNotify } from '../../lib/notify';
 import { useDebouncedValue } from '../../lib/useDebouncedValue';
 import { groupByField, type Messages } from '../../lib/useFormCheck';
@@ -372,12 +372,9 @@ function SegmentsEditor({ tables, saved }: { tables: TableSummary[]; saved: Save
               icon={<TableSearchRegular />}
               disabledFocusable={!shown || counting || preview.starting}
               onClick={() => {
-                if (!shown) return;
-                try {
-                  preview.start(inlineParams(shown.sql, shown.params), PREVIEW_TIME_LIMIT);
-                } catch (e) {
-                  notify(e instanceof Error ? e.message : 'The preview could not be started.', 'error');
-                }
+                if (!shown || !settled) return;
+                const definition = settled;
+                preview.startWith(() => commands.segmentStart(definition, PREVIEW_TIME_LIMIT));
               }}
               data-testid="segment-preview"
             >

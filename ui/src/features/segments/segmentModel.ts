@@ -220,9 +220,9 @@ function conditionToWire(rule: EditCondition, table: TableSummary | undefined): 
     case 'none':
       return { kind: 'condition', column: rule.column, op, value: null, values: [] };
     case 'two':
-      return { kind: 'condition', column: rule.column, op, value: null, values: [typed(rule.value, type), typed(rule.value2, type)] };
+      return { kind: 'condition', column: rule.column, op, value: null, values: [typed(rule.value, type) ?? '', typed(rule.value2, type) ?? ''] };
     case 'list':
-      return { kind: 'condition', column: rule.column, op, value: null, values: rule.list.map((v) => typed(v, type)) };
+      return { kind: 'condition', column: rule.column, op, value: null, values: rule.list.map((v) => typed(v, type) ?? '') };
     case 'days':
       return { kind: 'condition', column: rule.column, op, value: days(rule.value), values: [] };
     default:
