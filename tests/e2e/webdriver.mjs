@@ -171,6 +171,25 @@ export class Session {
     await this.type(css, text);
   }
 
+  /**
+   * Picks `value` in the native <select> `css`. WebKitWebDriver cannot click an <option> of a
+   * closed list (it has no box), so the choice is made as the list makes it: the value is set
+   * and a change event fires, which is what React listens to.
+   */
+  async choose(css, value) {
+    await this.find(css);
+    const ok = await this.exec(
+      `const el = document.querySelector(arguments[0]);
+       if (![...el.options].some((o) => o.value === arguments[1])) return false;
+       const set = Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set;
+       set.call(el, arguments[1]);
+       el.dispatchEvent(new Event('change', { bubbles: true }));
+       return true;`,
+      [css, value],
+    );
+    if (!ok) throw new Error(`${css} has no option ${value}`);
+  }
+
   /** Waits until attribute `name` of `css` equals `value`. */
   async waitAttr(css, name, value, ms = 10000) {
     const deadline = Date.now() + ms;

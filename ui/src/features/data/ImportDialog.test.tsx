@@ -192,9 +192,9 @@ describe('CSV import', () => {
         delimiter: ',',
         allOrNothing: false,
         columns: [
-          { index: 0, header: 'id', name: 'id', type: 'integer', pii: false, include: true },
-          { index: 1, header: 'name', name: 'name', type: 'text', pii: true, include: true },
-          { index: 2, header: 'amount', name: 'amount', type: 'decimal', pii: false, include: true },
+          { index: 0, header: 'id', name: 'id', type: 'integer', pii: false, include: true, dateOrder: 'ymd' },
+          { index: 1, header: 'name', name: 'name', type: 'text', pii: true, include: true, dateOrder: 'ymd' },
+          { index: 2, header: 'amount', name: 'amount', type: 'decimal', pii: false, include: true, dateOrder: 'ymd' },
         ],
       }),
     );

@@ -177,7 +177,14 @@ export interface RelatedLink {
   on: string;
 }
 
-/** The tables a base table can be tied to: every other table with a column of the same name. */
+/** A column that identifies rows (`id`, `customer_id`): what related tables are tied by. */
+const keyLike = (name: string) => /(^|_)id$/i.test(name);
+
+/**
+ * The tables a base table can be tied to: other tables sharing a column of the same name. Ties
+ * through id columns (orders.customer_id) come first and, when there are any, alone: two
+ * tables that merely both hold an email or a first name are not related in any useful way.
+ */
 export function relatedLinks(tables: readonly TableSummary[], base: string): RelatedLink[] {
   const baseTable = tables.find((t) => t.name === base);
   if (!baseTable) return [];
@@ -187,7 +194,8 @@ export function relatedLinks(tables: readonly TableSummary[], base: string): Rel
     if (t.name === base) continue;
     for (const c of t.columns) if (names.has(c.name)) out.push({ table: t.name, column: c.name, on: c.name });
   }
-  return out;
+  const byKey = out.filter((l) => keyLike(l.column));
+  return byKey.length > 0 ? byKey : out;
 }
 
 // ---------------------------------------------------------------------------------------------
