@@ -413,3 +413,24 @@ fn a_segment_preview_pages_like_a_query_run_over_the_rows_it_counts() {
     queries::close_run(&app, &user(), &run).unwrap();
     queries::close_run(&app, &user(), &run).expect("closing twice is harmless");
 }
+
+#[test]
+fn getting_started_ticks_the_import_step_after_a_file_import_not_after_the_demo() {
+    use ferry_core::ops::start;
+    let (dir, app) = demo_app(20);
+    assert!(
+        !start::getting_started(&app, &user(), false)
+            .unwrap()
+            .data_imported,
+        "the demo data is not the user's import"
+    );
+    let csv = dir.path().join("few.csv");
+    std::fs::write(&csv, "id,name\n1,Ann\n").unwrap();
+    let id = data::start_import(&app, &user(), request(&app, &csv, "few")).unwrap();
+    assert_eq!(wait_for_import(&app, &id).state, TaskState::Done);
+    assert!(
+        start::getting_started(&app, &user(), false)
+            .unwrap()
+            .data_imported
+    );
+}

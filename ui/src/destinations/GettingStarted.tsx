@@ -82,7 +82,12 @@ export function GettingStarted({ steps, sandboxButton, onDismiss }: GettingStart
       how: 'In a row’s … menu, Browse tables shows its tables and columns.',
       done: steps.tablesBrowsed,
     },
-    { id: 'import', title: 'Import customer data', how: 'Bring a CSV file of customers into Ferry.' },
+    {
+      id: 'import',
+      title: 'Import customer data',
+      how: 'Data tab, Import CSV. Demo customers are there to try things first.',
+      done: steps.dataImported,
+    },
     { id: 'template', title: 'Build a template', how: 'Say which column goes to which Dynamics field.' },
     { id: 'preview', title: 'Preview', how: 'See the rows exactly as Dynamics will receive them.' },
     { id: 'send', title: 'Send', how: 'Send them, and follow each row to its outcome.' },

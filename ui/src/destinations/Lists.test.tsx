@@ -234,10 +234,11 @@ describe('Getting started', () => {
     expect(within(panel).getByTestId('step-destination')).toHaveAttribute('data-done', 'true');
     expect(within(panel).getByTestId('step-test')).toHaveAttribute('data-done', 'true');
     expect(within(panel).getByTestId('step-tables'), 'not browsed yet').toHaveAttribute('data-done', 'false');
-    for (const id of ['import', 'template', 'preview', 'send']) {
+    expect(within(panel).getByTestId('step-import'), 'nothing imported yet').toHaveAttribute('data-done', 'false');
+    for (const id of ['template', 'preview', 'send']) {
       expect(within(panel).getByTestId(`step-${id}`), `${id} is marked as coming`).toHaveAttribute('data-done', 'coming');
     }
-    expect(within(panel).getByTestId('getting-started-progress')).toHaveTextContent('2 of 3 done');
+    expect(within(panel).getByTestId('getting-started-progress')).toHaveTextContent('2 of 4 done');
   });
 
   it('can be put away and brought back, and the backend keeps that choice', async () => {

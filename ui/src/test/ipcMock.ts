@@ -85,6 +85,7 @@ export const freshStart: GettingStarted = {
   hasDestination: false,
   connectionTested: false,
   tablesBrowsed: false,
+  dataImported: false,
   sandboxAddable: false,
 };
 

@@ -15,6 +15,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+/// Set in the customer database once a file has been imported, for "Getting started".
+pub(crate) const IMPORTED_KEY: &str = "last_import";
+
 /// Every table of the customer database with its columns and row count.
 pub fn tables(app: &App, actor: &Actor) -> Result<Vec<TableSummary>> {
     policy::check(actor, Action::ReadData)?;
@@ -77,7 +80,10 @@ pub fn import(
     progress: &mut dyn FnMut(&ImportProgress),
 ) -> Result<ImportReport> {
     policy::check(actor, Action::ImportData)?;
-    Ok(app.data()?.import(req, rejects, cancel, progress)?)
+    let data = app.data()?;
+    let report = data.import(req, rejects, cancel, progress)?;
+    data.set_meta(IMPORTED_KEY, &report.table)?;
+    Ok(report)
 }
 
 /// Where a background import keeps its rejected rows until the user saves them elsewhere.
@@ -173,9 +179,14 @@ pub fn start_import(app: &App, actor: &Actor, req: ImportRequest) -> Result<Stri
     std::thread::Builder::new()
         .name(format!("import {id}"))
         .spawn(move || {
-            let result = data.import(&req, &rejects, &task.cancel, &mut |p| {
-                task.update(|s| s.progress = p.clone())
-            });
+            let result = data
+                .import(&req, &rejects, &task.cancel, &mut |p| {
+                    task.update(|s| s.progress = p.clone())
+                })
+                .and_then(|report| {
+                    data.set_meta(IMPORTED_KEY, &report.table)?;
+                    Ok(report)
+                });
             task.update(|s| match result {
                 Ok(report) => {
                     s.progress.rows_imported = report.rows_imported;

@@ -43,6 +43,8 @@ pub struct GettingStarted {
     pub connection_tested: bool,
     /// A destination's tables were fetched at least once.
     pub tables_browsed: bool,
+    /// Customer data was imported from a file (the demo data does not count).
+    pub data_imported: bool,
     /// The local sandbox runs but its destination is gone (the user deleted it): it can be
     /// added back.
     pub sandbox_addable: bool,
@@ -79,8 +81,15 @@ fn free_name(taken: impl Fn(&str) -> Result<bool>, wanted: &str) -> Result<Strin
 /// Where a new user stands; `sandbox_running` is whether the app runs the local sandbox.
 pub fn getting_started(app: &App, actor: &Actor, sandbox_running: bool) -> Result<GettingStarted> {
     policy::check(actor, Action::ViewStatus)?;
+    // NOTE: a customer database that cannot be opened (a read-only folder) only leaves the step
+    // unticked; the banner already says what is wrong with the folder.
+    let data_imported = app
+        .data()
+        .and_then(|d| Ok(d.meta(super::data::IMPORTED_KEY)?))
+        .is_ok_and(|v| v.is_some());
     app.store().read(|conn| {
         Ok(GettingStarted {
+            data_imported,
             dismissed: app_settings::flag(conn, app_settings::GETTING_STARTED_DISMISSED)?,
             has_destination: !dest_table::list(conn)?.is_empty(),
             connection_tested: checks_table::any_ok(conn)?,

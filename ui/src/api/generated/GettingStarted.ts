@@ -18,6 +18,10 @@ connectionTested: boolean,
  */
 tablesBrowsed: boolean, 
 /**
+ * Customer data was imported from a file (the demo data does not count).
+ */
+dataImported: boolean, 
+/**
  * The local sandbox runs but its destination is gone (the user deleted it): it can be
  * added back.
  */
