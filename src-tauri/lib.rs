@@ -96,6 +96,7 @@ pub fn run() {
     };
     // NOTE: before the window opens, so the Data tab never shows a half-made demo; 10,000
     // rows take well under a second. A failure only costs the demo, never the start.
+    ferry_core::ops::queries::clear_scratch(&app);
     if let Err(e) = ferry_core::ops::data::ensure_demo(&app, &commands::actor()) {
         eprintln!("Ferry could not make its demo customer data: {e}");
     }

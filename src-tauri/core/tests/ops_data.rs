@@ -434,3 +434,18 @@ fn getting_started_ticks_the_import_step_after_a_file_import_not_after_the_demo(
             .data_imported
     );
 }
+
+#[test]
+fn result_files_left_by_a_killed_app_are_cleared_at_start() {
+    let (dir, app) = demo_app(30);
+    let leftover = dir.path().join("scratch").join("run_left-behind.sqlite3");
+    std::fs::create_dir_all(leftover.parent().unwrap()).unwrap();
+    std::fs::write(&leftover, b"rows of a run that never closed").unwrap();
+    queries::clear_scratch(&app);
+    assert!(!leftover.exists(), "the left-over result is gone");
+    let run = queries::start_run(&app, &user(), "SELECT 1", 30).unwrap();
+    assert!(
+        queries::page(&app, &user(), &run, 0, 1).is_ok(),
+        "new runs still work"
+    );
+}

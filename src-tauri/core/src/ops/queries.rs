@@ -274,6 +274,14 @@ pub(crate) fn scratch_dir(app: &App) -> std::path::PathBuf {
     app.data_dir().join("scratch")
 }
 
+/// Deletes result files a previous run of the app left behind when it was killed (a closed
+/// result deletes its own). They hold customer rows, so they are not kept a moment longer than
+/// needed. Call before any run starts.
+pub fn clear_scratch(app: &App) {
+    // NOTE: best effort; a file that cannot be removed now is tried again at the next start.
+    let _ = std::fs::remove_dir_all(scratch_dir(app));
+}
+
 /// Starts running `sql` in the background and returns the run's id; the grid then asks for
 /// pages with [`page`]. The result is kept on disk, so a million rows cost no memory.
 pub fn start_run(app: &App, actor: &Actor, sql: &str, time_limit_secs: i64) -> Result<String> {
