@@ -72,6 +72,47 @@ impl NamedRow for crate::store::destinations::DestinationRow {
     }
 }
 
+impl NamedRow for crate::store::queries::QueryRow {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl NamedRow for crate::store::segments::SegmentRow {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// A form's name and description, cleaned up, each problem recorded on its field, the name
+/// also checked against the other `rows` of its kind (`what`: "query", "segment").
+pub(crate) fn name_and_description<R: NamedRow>(
+    errors: &mut Vec<FieldError>,
+    name: &str,
+    description: &str,
+    what: &str,
+    rows: &[R],
+    except_id: Option<&str>,
+) -> (Option<String>, Option<String>) {
+    let name = collect(errors, "name", validate::name(name, what));
+    let description = collect(errors, "description", validate::description(description));
+    if let Some(n) = &name {
+        if name_taken(rows, n, except_id) {
+            errors.push(FieldError::new(
+                "name",
+                format!("A {what} named \"{n}\" already exists: choose another name."),
+            ));
+        }
+    }
+    (name, description)
+}
+
 /// Whether a row other than `except_id` has a name that folds to the same text as `name`
 /// (see [`validate::fold`]).
 ///
@@ -84,7 +125,7 @@ fn name_taken<R: NamedRow>(rows: &[R], name: &str, except_id: Option<&str>) -> b
 
 /// The row with id `key`, else the one whose name matches `key` in any case or presentation,
 /// as uniqueness does.
-fn by_id_or_name<R: NamedRow>(
+pub(crate) fn by_id_or_name<R: NamedRow>(
     by_id: Option<R>,
     rows: impl FnOnce() -> Result<Vec<R>>,
     key: &str,

@@ -1,14 +1,13 @@
 //! Saved queries and query runs: SQL over the customer database, always through ferry-data's
 //! read-only door, and results the grid pages through without holding them in memory.
 
-use super::common::{collect, fail_if_any, name_conflict};
+use super::common::{by_id_or_name, fail_if_any, name_and_description, name_conflict};
 use crate::app::App;
 use crate::error::{Error, FieldError, Result};
 use crate::ids;
 use crate::policy::{self, Action, Actor};
 use crate::store::now_unix;
 use crate::store::queries::{self as table, QueryRow};
-use crate::validate;
 use ferry_data::query::{QueryOptions, RowReader};
 use ferry_data::results::{ResultPage, ResultSet};
 use serde::{Deserialize, Serialize};
@@ -85,16 +84,12 @@ pub fn get(app: &App, actor: &Actor, id_or_name: &str) -> Result<SavedQuery> {
 }
 
 fn require(conn: &rusqlite::Connection, id_or_name: &str) -> Result<QueryRow> {
-    if let Some(row) = table::get(conn, id_or_name)? {
-        return Ok(row);
-    }
-    table::list(conn)?
-        .into_iter()
-        .find(|q| validate::same_name(&q.name, id_or_name))
-        .ok_or_else(|| Error::NotFound {
-            what: "query",
-            key: id_or_name.to_string(),
-        })
+    by_id_or_name(
+        table::get(conn, id_or_name)?,
+        || table::list(conn),
+        id_or_name,
+        "query",
+    )
 }
 
 /// Every problem with a query form, each on its field; empty when it can be saved.
@@ -117,30 +112,17 @@ fn validated(
     except_id: Option<&str>,
     errors: &mut Vec<FieldError>,
 ) -> Result<Option<(String, String, String)>> {
-    let name = collect(errors, "name", validate::name(&input.name, "query"));
-    let description = collect(
+    let rows = app.store().read(table::list)?;
+    let (name, description) = name_and_description(
         errors,
-        "description",
-        validate::description(&input.description),
+        &input.name,
+        &input.description,
+        "query",
+        &rows,
+        except_id,
     );
-    if let Some(n) = &name {
-        let taken = app.store().read(|c| {
-            Ok(table::list(c)?
-                .iter()
-                .any(|q| Some(q.id.as_str()) != except_id && validate::same_name(&q.name, n)))
-        })?;
-        if taken {
-            errors.push(FieldError::new(
-                "name",
-                format!("A query named \"{n}\" already exists: choose another name."),
-            ));
-        }
-    }
-    if !(1..=MAX_TIME_LIMIT_SECS).contains(&input.time_limit_secs) {
-        errors.push(FieldError::new(
-            "timeLimitSecs",
-            format!("Enter a time limit from 1 to {MAX_TIME_LIMIT_SECS} seconds."),
-        ));
+    if let Err(Error::Validation(mut limit)) = time_limit(input.time_limit_secs) {
+        errors.append(&mut limit);
     }
     let sql = input.sql.trim();
     if sql.is_empty() {

@@ -2,14 +2,13 @@
 //! not write SQL. ferry-data compiles a definition to parameterised SQL and counts it through
 //! the same read-only door as queries; here the definitions are saved and named.
 
-use super::common::{collect, fail_if_any, name_conflict};
+use super::common::{by_id_or_name, fail_if_any, name_and_description, name_conflict};
 use crate::app::App;
 use crate::error::{Error, FieldError, Result};
 use crate::ids;
 use crate::policy::{self, Action, Actor};
 use crate::store::now_unix;
 use crate::store::segments::{self as table, SegmentRow};
-use crate::validate;
 use ferry_data::query::QueryOptions;
 use ferry_data::segments::{SegmentCount, SegmentDefinition};
 use serde::{Deserialize, Serialize};
@@ -77,16 +76,12 @@ pub fn get(app: &App, actor: &Actor, id_or_name: &str) -> Result<SavedSegment> {
 }
 
 fn require(conn: &rusqlite::Connection, id_or_name: &str) -> Result<SegmentRow> {
-    if let Some(row) = table::get(conn, id_or_name)? {
-        return Ok(row);
-    }
-    table::list(conn)?
-        .into_iter()
-        .find(|s| validate::same_name(&s.name, id_or_name))
-        .ok_or_else(|| Error::NotFound {
-            what: "segment",
-            key: id_or_name.to_string(),
-        })
+    by_id_or_name(
+        table::get(conn, id_or_name)?,
+        || table::list(conn),
+        id_or_name,
+        "segment",
+    )
 }
 
 /// How many rows of the customer database a definition picks, and the SQL it compiles to.
@@ -124,25 +119,15 @@ fn validated(
     except_id: Option<&str>,
     errors: &mut Vec<FieldError>,
 ) -> Result<Option<(String, String, String)>> {
-    let name = collect(errors, "name", validate::name(&input.name, "segment"));
-    let description = collect(
+    let rows = app.store().read(table::list)?;
+    let (name, description) = name_and_description(
         errors,
-        "description",
-        validate::description(&input.description),
+        &input.name,
+        &input.description,
+        "segment",
+        &rows,
+        except_id,
     );
-    if let Some(n) = &name {
-        let taken = app.store().read(|c| {
-            Ok(table::list(c)?
-                .iter()
-                .any(|s| Some(s.id.as_str()) != except_id && validate::same_name(&s.name, n)))
-        })?;
-        if taken {
-            errors.push(FieldError::new(
-                "name",
-                format!("A segment named \"{n}\" already exists: choose another name."),
-            ));
-        }
-    }
     // NOTE: a segment is saved only if it compiles against today's customer data, so the
     // list never holds one that fails the first time it is used.
     match app
