@@ -6,6 +6,7 @@ use crate::app::App;
 use crate::error::{Error, ErrorReply, Result};
 use crate::ids;
 use crate::policy::{self, Action, Actor};
+use crate::store::app_settings;
 use ferry_data::demo::DemoReport;
 use ferry_data::import::{ImportPlan, ImportProgress, ImportReport, ImportRequest, InspectOptions};
 use ferry_data::schema::{TableSample, TableSummary};
@@ -14,9 +15,6 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-
-/// Set in the customer database once a file has been imported, for "Getting started".
-pub(crate) const IMPORTED_KEY: &str = "last_import";
 
 /// Every table of the customer database with its columns and row count.
 pub fn tables(app: &App, actor: &Actor) -> Result<Vec<TableSummary>> {
@@ -80,10 +78,19 @@ pub fn import(
     progress: &mut dyn FnMut(&ImportProgress),
 ) -> Result<ImportReport> {
     policy::check(actor, Action::ImportData)?;
-    let data = app.data()?;
-    let report = data.import(req, rejects, cancel, progress)?;
-    data.set_meta(IMPORTED_KEY, &report.table)?;
+    let report = app.data()?.import(req, rejects, cancel, progress)?;
+    note_imported(app);
     Ok(report)
+}
+
+/// Ticks "Import customer data" in Getting started. The flag lives with the settings, which
+/// that panel reads anyway, so showing it never opens the customer database.
+fn note_imported(app: &App) {
+    // NOTE: best effort: the rows are committed already, and a missed tick must not turn a
+    // finished import into a reported failure.
+    let _ = app
+        .store()
+        .with_tx(|tx| app_settings::set_flag(tx, app_settings::DATA_IMPORTED, true));
 }
 
 /// Where a background import keeps its rejected rows until the user saves them elsewhere.
@@ -156,8 +163,9 @@ impl Imports {
 pub fn start_import(app: &App, actor: &Actor, req: ImportRequest) -> Result<String> {
     policy::check(actor, Action::ImportData)?;
     let data = app.data()?;
+    let app = app.clone();
     let id = ids::new_id("imp");
-    let rejects = rejects_path(app, &id);
+    let rejects = rejects_path(&app, &id);
     if let Some(dir) = rejects.parent() {
         crate::store::folder::create_private(dir)?;
     }
@@ -179,14 +187,12 @@ pub fn start_import(app: &App, actor: &Actor, req: ImportRequest) -> Result<Stri
     std::thread::Builder::new()
         .name(format!("import {id}"))
         .spawn(move || {
-            let result = data
-                .import(&req, &rejects, &task.cancel, &mut |p| {
-                    task.update(|s| s.progress = p.clone())
-                })
-                .and_then(|report| {
-                    data.set_meta(IMPORTED_KEY, &report.table)?;
-                    Ok(report)
-                });
+            let result = data.import(&req, &rejects, &task.cancel, &mut |p| {
+                task.update(|s| s.progress = p.clone())
+            });
+            if result.is_ok() {
+                note_imported(&app);
+            }
             task.update(|s| match result {
                 Ok(report) => {
                     s.progress.rows_imported = report.rows_imported;

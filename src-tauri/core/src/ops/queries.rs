@@ -234,7 +234,7 @@ impl Runs {
     }
 
     /// Keeps a new run open, closing the oldest beyond [`OPEN_RUNS`]; returns its id.
-    pub(crate) fn open(&self, needs: Action, set: ResultSet) -> String {
+    fn open(&self, needs: Action, set: ResultSet) -> String {
         let id = ids::new_id("run");
         let mut runs = self.lock();
         runs.push_back(OpenRun {
@@ -252,7 +252,7 @@ impl Runs {
 }
 
 /// Where query results are spilled while the grid pages through them.
-pub(crate) fn scratch_dir(app: &App) -> std::path::PathBuf {
+fn scratch_dir(app: &App) -> std::path::PathBuf {
     app.data_dir().join("scratch")
 }
 
@@ -268,11 +268,23 @@ pub fn clear_scratch(app: &App) {
 /// pages with [`page`]. The result is kept on disk, so a million rows cost no memory.
 pub fn start_run(app: &App, actor: &Actor, sql: &str, time_limit_secs: i64) -> Result<String> {
     policy::check(actor, Action::RunQueries)?;
+    open_run(app, Action::RunQueries, sql, &[], time_limit_secs)
+}
+
+/// Starts a result the grid pages through, kept open under the permission `needs` (see
+/// [`Runs::get`]); the caller has checked that permission already.
+pub(crate) fn open_run(
+    app: &App,
+    needs: Action,
+    sql: &str,
+    params: &[ferry_data::Cell],
+    time_limit_secs: i64,
+) -> Result<String> {
     let opts = QueryOptions::with_time_limit(time_limit(time_limit_secs)?);
     let dir = scratch_dir(app);
     crate::store::folder::create_private(&dir)?;
-    let set = ResultSet::start(&app.data()?, sql, &[], opts, &dir)?;
-    Ok(app.runs().open(Action::RunQueries, set))
+    let set = ResultSet::start(&app.data()?, sql, params, opts, &dir)?;
+    Ok(app.runs().open(needs, set))
 }
 
 /// The limit check shared by every kind of run.

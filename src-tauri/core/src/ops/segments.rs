@@ -103,14 +103,16 @@ pub fn start_preview(
     time_limit_secs: i64,
 ) -> Result<String> {
     policy::check(actor, Action::ReadSegments)?;
-    let opts = QueryOptions::with_time_limit(super::queries::time_limit(time_limit_secs)?);
-    let data = app.data()?;
-    let compiled = data.compile_segment_on(definition, &app.today().to_string())?;
-    let dir = super::queries::scratch_dir(app);
-    crate::store::folder::create_private(&dir)?;
-    let set =
-        ferry_data::results::ResultSet::start(&data, &compiled.sql, &compiled.params, opts, &dir)?;
-    Ok(app.runs().open(Action::ReadSegments, set))
+    let compiled = app
+        .data()?
+        .compile_segment_on(definition, &app.today().to_string())?;
+    super::queries::open_run(
+        app,
+        Action::ReadSegments,
+        &compiled.sql,
+        &compiled.params,
+        time_limit_secs,
+    )
 }
 
 fn validated(

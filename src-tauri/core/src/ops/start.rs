@@ -81,15 +81,9 @@ fn free_name(taken: impl Fn(&str) -> Result<bool>, wanted: &str) -> Result<Strin
 /// Where a new user stands; `sandbox_running` is whether the app runs the local sandbox.
 pub fn getting_started(app: &App, actor: &Actor, sandbox_running: bool) -> Result<GettingStarted> {
     policy::check(actor, Action::ViewStatus)?;
-    // NOTE: a customer database that cannot be opened (a read-only folder) only leaves the step
-    // unticked; the banner already says what is wrong with the folder.
-    let data_imported = app
-        .data()
-        .and_then(|d| Ok(d.meta(super::data::IMPORTED_KEY)?))
-        .is_ok_and(|v| v.is_some());
     app.store().read(|conn| {
         Ok(GettingStarted {
-            data_imported,
+            data_imported: app_settings::flag(conn, app_settings::DATA_IMPORTED)?,
             dismissed: app_settings::flag(conn, app_settings::GETTING_STARTED_DISMISSED)?,
             has_destination: !dest_table::list(conn)?.is_empty(),
             connection_tested: checks_table::any_ok(conn)?,

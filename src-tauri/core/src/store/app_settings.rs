@@ -8,6 +8,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 /// Set when the user deleted the Local sandbox destination: it is not created again at start.
 pub const DEMO_DESTINATION_REMOVED: &str = "demo_destination_removed";
+/// Set once a file was imported into the customer database (the demo data does not count).
+pub const DATA_IMPORTED: &str = "data_imported";
 /// Set when the user put the "Getting started" steps away.
 pub const GETTING_STARTED_DISMISSED: &str = "getting_started_dismissed";
 
