@@ -57,7 +57,7 @@ pub fn start(app: &App) -> DemoSandbox {
         client_secret: Secret::new(handle.client_secret.clone()),
     };
     // Without a keychain the demo credential cannot be stored; the app's banner says why.
-    if let Err(e) = ensure_demo_destination(app, &crate::commands::actor(), &demo) {
+    if let Err(e) = ensure_demo_destination(app, &ferry_core::policy::Actor::startup(), &demo) {
         eprintln!("The sandbox destination could not be set up: {e}");
     }
     DemoSandbox(Some((handle, demo)))

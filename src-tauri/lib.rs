@@ -7,6 +7,7 @@ pub mod commands;
 pub mod demo;
 pub mod error;
 
+use ferry_core::policy::Actor;
 use ferry_core::secrets::{SecretStore, DEFAULT_SERVICE};
 use ferry_core::App;
 
@@ -20,7 +21,7 @@ pub fn builder<R: tauri::Runtime>(
     sandbox: demo::DemoSandbox,
 ) -> tauri::Builder<R> {
     b.plugin(tauri_plugin_dialog::init())
-        .manage(app)
+        .manage(commands::Window::new(app))
         .manage(sandbox)
         .invoke_handler(tauri::generate_handler![
             commands::app::app_status,
@@ -67,6 +68,16 @@ pub fn builder<R: tauri::Runtime>(
             commands::segments::delete_segment,
             commands::segments::segment_count,
             commands::segments::segment_start,
+            commands::users::whoami,
+            commands::users::switch_user,
+            commands::users::list_users,
+            commands::users::check_user,
+            commands::users::create_user,
+            commands::users::update_user,
+            commands::users::set_user_disabled,
+            commands::activity::activity_page,
+            commands::activity::activity_verify,
+            commands::activity::activity_export,
         ])
 }
 
@@ -97,7 +108,10 @@ pub fn run() {
     // NOTE: before the window opens, so the Data tab never shows a half-made demo; 10,000
     // rows take well under a second. A failure only costs the demo, never the start.
     ferry_core::ops::queries::clear_scratch(&app);
-    if let Err(e) = ferry_core::ops::data::ensure_demo(&app, &commands::actor()) {
+    if let Err(e) = ferry_core::ops::users::ensure_first_admin(&app) {
+        eprintln!("Ferry could not make its first user: {e}");
+    }
+    if let Err(e) = ferry_core::ops::data::ensure_demo(&app, &Actor::startup()) {
         eprintln!("Ferry could not make its demo customer data: {e}");
     }
     let sandbox = demo::start(&app);

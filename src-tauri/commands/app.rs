@@ -1,16 +1,15 @@
 //! App-wide commands: start-up status and the plugin registry.
 
-use super::actor;
+use super::Window;
 use crate::error::CmdResult;
 use ferry_core::ops::status::{self, AppStatus};
 use ferry_core::plugins::{self, Plugin};
-use ferry_core::App;
 use tauri::State;
 
 /// Keychain state and credentials expiring soon, shown when the app opens.
 #[tauri::command(async)]
-pub fn app_status(app: State<'_, App>) -> CmdResult<AppStatus> {
-    Ok(status::app_status(&app, &actor())?)
+pub fn app_status(app: State<'_, Window>) -> CmdResult<AppStatus> {
+    Ok(status::app_status(&app, &app.actor()?)?)
 }
 
 /// Plugins matching the picker's filter text.

@@ -1,10 +1,10 @@
-//! Tauri commands, one file per area of the UI. Each takes the managed [`App`] and a request,
-//! calls one operation in `ferry_core::ops` for the acting user ([`actor`]) and maps its error;
-//! `(async)` keeps SQLite and keychain work off the main thread, and the commands that reach
-//! the network are `async` themselves, awaited on Tauri's runtime.
-//!
-//! [`App`]: ferry_core::App
+//! Tauri commands, one file per area of the UI. Each takes the managed [`Window`] and a
+//! request, calls one operation in `ferry_core::ops` for the acting user
+//! ([`Window::actor`]) and maps its error; `(async)` keeps SQLite and keychain work off the
+//! main thread, and the commands that reach the network are `async` themselves, awaited on
+//! Tauri's runtime.
 
+pub mod activity;
 pub mod app;
 pub mod credentials;
 pub mod data;
@@ -13,11 +13,41 @@ pub mod destinations;
 pub mod queries;
 pub mod segments;
 pub mod start;
+pub mod users;
 
+use ferry_core::ops::users::Session;
 use ferry_core::policy::Actor;
+use ferry_core::App;
 
-/// Who the window acts for. One local user today; when users arrive, the user chosen in the
-/// window is looked up here, and no command changes.
-pub(crate) fn actor() -> Actor {
-    Actor::local()
+/// What the commands share: the app context and who is acting in this window.
+pub struct Window {
+    app: App,
+    session: Session,
+}
+
+impl Window {
+    pub fn new(app: App) -> Window {
+        Window {
+            app,
+            session: Session::new(),
+        }
+    }
+
+    /// Who the window acts for, read afresh from the store on every command (see
+    /// [`Session`]), so a policy changed a moment ago already applies.
+    pub fn actor(&self) -> ferry_core::Result<Actor> {
+        self.session.actor(&self.app)
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+}
+
+impl std::ops::Deref for Window {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.app
+    }
 }

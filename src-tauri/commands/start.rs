@@ -1,38 +1,38 @@
 //! The first steps: where a new user stands, putting the steps away, and adding the Local
 //! sandbox destination back after it was deleted.
 
-use super::actor;
+use super::Window;
 use crate::demo::DemoSandbox;
 use crate::error::CmdResult;
 use ferry_core::ops::destinations::DestinationView;
 use ferry_core::ops::start::{self, GettingStarted};
-use ferry_core::{App, Error};
+use ferry_core::Error;
 use tauri::State;
 
 #[tauri::command(async)]
 pub fn getting_started(
-    app: State<'_, App>,
+    app: State<'_, Window>,
     sandbox: State<'_, DemoSandbox>,
 ) -> CmdResult<GettingStarted> {
     Ok(start::getting_started(
         &app,
-        &actor(),
+        &app.actor()?,
         sandbox.target().is_some(),
     )?)
 }
 
 #[tauri::command(async)]
-pub fn set_getting_started_dismissed(app: State<'_, App>, dismissed: bool) -> CmdResult<()> {
+pub fn set_getting_started_dismissed(app: State<'_, Window>, dismissed: bool) -> CmdResult<()> {
     Ok(start::set_getting_started_dismissed(
         &app,
-        &actor(),
+        &app.actor()?,
         dismissed,
     )?)
 }
 
 #[tauri::command(async)]
 pub fn restore_demo_destination(
-    app: State<'_, App>,
+    app: State<'_, Window>,
     sandbox: State<'_, DemoSandbox>,
 ) -> CmdResult<DestinationView> {
     let target = sandbox.target().ok_or_else(|| {
@@ -42,5 +42,9 @@ pub fn restore_demo_destination(
              start): restart Ferry without FERRY_SANDBOX=off to add it back.",
         )
     })?;
-    Ok(start::restore_demo_destination(&app, &actor(), target)?)
+    Ok(start::restore_demo_destination(
+        &app,
+        &app.actor()?,
+        target,
+    )?)
 }

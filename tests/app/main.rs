@@ -147,7 +147,7 @@ fn test_connection_reaches_the_embedded_sandbox() {
     };
     let dest = ferry_core::ops::start::ensure_demo_destination(
         &s.app,
-        &ferry_core::policy::Actor::local(),
+        &ferry_core::policy::Actor::startup(),
         &demo,
     )
     .unwrap()
@@ -199,7 +199,7 @@ fn customer_data_commands_list_tables_and_mark_pii() {
     let s = shell();
     ferry_core::ops::data::make_demo(
         &s.app,
-        &ferry_core::policy::Actor::local(),
+        &ferry_core::policy::Actor::startup(),
         60,
         1,
         &mut |_| {},
@@ -235,7 +235,7 @@ fn a_query_run_is_paged_through_commands_and_write_attempts_are_refused() {
     let s = shell();
     ferry_core::ops::data::make_demo(
         &s.app,
-        &ferry_core::policy::Actor::local(),
+        &ferry_core::policy::Actor::startup(),
         80,
         1,
         &mut |_| {},

@@ -59,6 +59,10 @@ struct Cli {
     /// Print machine-readable JSON (errors too, on stderr).
     #[arg(long, global = true)]
     json: bool,
+    /// Act as this Ferry user (name or id); default: FERRY_USER, else the user named like the
+    /// person logged in to this computer.
+    #[arg(long = "as", global = true, value_name = "USER")]
+    as_user: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -242,8 +246,13 @@ fn run(cli: Cli, rt: &Runtime) -> Result<()> {
         // Said before the command runs: a read from a damaged file may be incomplete.
         output::warning(&notice, cli.json);
     }
-    // The CLI acts for the person running it; users and policies decide what that allows.
-    let me = Actor::local();
+    // The CLI acts for `--as`, else FERRY_USER, else the person logged in; their policy decides
+    // what that allows, in core.
+    let who = cli
+        .as_user
+        .or_else(|| std::env::var("FERRY_USER").ok())
+        .filter(|w| !w.trim().is_empty());
+    let me: Actor = ferry_core::ops::users::resolve(&app, who.as_deref())?;
     let out = output::Printer { json: cli.json };
     match command {
         Command::Status => out.status(&status::app_status(&app, &me)?),

@@ -10,6 +10,8 @@ pub const CREDENTIAL: &str = "cred";
 pub const QUERY: &str = "qry";
 /// Prefix for segment ids.
 pub const SEGMENT: &str = "seg";
+/// Prefix for user ids.
+pub const USER: &str = "usr";
 
 /// A new random id with the given prefix, e.g. `dst_3k9x0q2m7c1v8b4n`.
 pub fn new_id(prefix: &str) -> String {

@@ -25,7 +25,12 @@ fn today() -> Date {
 
 /// The acting user: the one local user, who may do everything.
 fn user() -> Actor {
-    Actor::local()
+    Actor::new(
+        "usr_test",
+        "Tess",
+        ferry_core::policy::Policy::Administrator,
+        false,
+    )
 }
 
 /// The app on `dir`, with "today" pinned.

@@ -16,7 +16,12 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 fn user() -> Actor {
-    Actor::local()
+    Actor::new(
+        "usr_test",
+        "Tess",
+        ferry_core::policy::Policy::Administrator,
+        false,
+    )
 }
 
 fn app() -> (tempfile::TempDir, App) {

@@ -18,7 +18,12 @@ const DAY: i64 = 86_400;
 
 /// The acting user: the one local user, who may do everything.
 fn user() -> Actor {
-    Actor::local()
+    Actor::new(
+        "usr_test",
+        "Tess",
+        ferry_core::policy::Policy::Administrator,
+        false,
+    )
 }
 
 fn opts(now: i64) -> OpenOptions {

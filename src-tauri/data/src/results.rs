@@ -118,6 +118,15 @@ pub struct ResultPage {
     pub offset: u64,
     pub rows: Vec<Vec<Cell>>,
     pub status: RunStatus,
+    /// Whether the values of the PII-marked columns were replaced by a mask for the viewer.
+    pub pii_hidden: bool,
+}
+
+impl ResultPage {
+    /// Masks the PII-marked columns' values (see [`crate::types::hide_pii`]).
+    pub fn hide_pii(&mut self) {
+        self.pii_hidden = crate::types::hide_pii(&self.columns, &mut self.rows);
+    }
 }
 
 /// What the spill thread and the readers of pages share.
@@ -245,6 +254,7 @@ impl ResultSet {
             offset,
             rows,
             status,
+            pii_hidden: false,
         })
     }
 

@@ -27,6 +27,15 @@ pub struct TableSample {
     pub columns: Vec<ColumnMeta>,
     pub rows: Vec<Vec<Cell>>,
     pub row_count: i64,
+    /// Whether the values of the PII-marked columns were replaced by a mask for the viewer.
+    pub pii_hidden: bool,
+}
+
+impl TableSample {
+    /// Masks the PII-marked columns' values (see [`crate::types::hide_pii`]).
+    pub fn hide_pii(&mut self) {
+        self.pii_hidden = crate::types::hide_pii(&self.columns, &mut self.rows);
+    }
 }
 
 /// Column names that usually hold personal data, so import suggests marking them PII.
@@ -124,6 +133,7 @@ impl DataStore {
             columns,
             rows,
             row_count,
+            pii_hidden: false,
         })
     }
 

@@ -131,6 +131,29 @@ impl rusqlite::ToSql for Cell {
     }
 }
 
+/// What a hidden personal-data value shows instead of itself (see [`hide_pii`]).
+pub const PII_MASK: &str = "•••• (PII)";
+
+/// Replaces every value of the PII-marked columns in `rows` with [`PII_MASK`], empty ones
+/// included (an empty value says something about a person too). Returns whether any column
+/// was PII, i.e. whether anything could have been hidden.
+pub fn hide_pii(columns: &[ColumnMeta], rows: &mut [Vec<Cell>]) -> bool {
+    let pii: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.pii)
+        .map(|(i, _)| i)
+        .collect();
+    for row in rows.iter_mut() {
+        for &i in &pii {
+            if let Some(cell) = row.get_mut(i) {
+                *cell = Cell::Text(PII_MASK.to_string());
+            }
+        }
+    }
+    !pii.is_empty()
+}
+
 impl Cell {
     /// Reads a cell from a SQLite value. Blobs (which Ferry never writes) show as their size.
     pub fn from_sql(v: rusqlite::types::ValueRef<'_>) -> Cell {

@@ -11,6 +11,18 @@ use crate::store::is_unique_violation;
 use crate::validate;
 use serde::Serialize;
 
+/// Asks [`policy::check`](crate::policy::check) whether `actor` may do `action`, and records a
+/// refusal in the activity log before returning it. Every operation starts here.
+pub(crate) fn allow(
+    app: &App,
+    actor: &crate::policy::Actor,
+    action: crate::policy::Action,
+) -> Result<()> {
+    crate::policy::check(actor, action).inspect_err(|e| {
+        super::activity::record_refusal(app, actor, action, e);
+    })
+}
+
 /// An id and a name, for references between records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[ts(export)]

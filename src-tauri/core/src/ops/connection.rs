@@ -25,6 +25,8 @@
 //! Each destination's last test is kept, so lists can show which destinations work (and what
 //! failed) after a restart.
 
+use super::activity::{self, kind, Event};
+use super::common::allow;
 use super::credentials::{self, CredentialView};
 use super::destinations::{
     self, plain_http_refusal, sandbox_credential_refusal, DestinationInput, DestinationView,
@@ -35,12 +37,13 @@ use crate::dataverse::metadata::{self, TableDetails, TableInfo};
 use crate::dataverse::{ClientConfig, DataverseClient};
 use crate::error::{Error, ErrorCode, Result};
 use crate::expiry::ExpiryLevel;
-use crate::policy::{self, Action, Actor};
+use crate::policy::{Action, Actor};
 use crate::store::destination_checks::{self as checks_table, CheckRow};
 use crate::store::destinations as dest_table;
 use crate::store::metadata_cache::{self, CacheEntry, Kind};
 use crate::store::{now_unix, Health};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -290,7 +293,8 @@ pub async fn test_input(
     input: &DestinationInput,
     except_id: Option<&str>,
 ) -> Result<ConnectionReport> {
-    policy::check(actor, Action::TestConnection)?;
+    // NOTE: settings not yet saved are a destination being made or changed: managing them.
+    allow(app, actor, Action::ManageDestinations)?;
     let row = destinations::validated(app, input, except_id)?;
     let cred = credentials::find(app, &row.credential_id)?;
     let target = Target {
@@ -309,8 +313,22 @@ pub async fn test_input(
 /// Signs in and calls `WhoAmI`; see [`ConnectionReport`]. The outcome, success or failure, is
 /// kept as the destination's last test (see [`DestinationView::last_check`]).
 pub async fn test(app: &App, actor: &Actor, destination: &str) -> Result<ConnectionReport> {
-    policy::check(actor, Action::TestConnection)?;
-    let id = destinations::find(app, destination)?.id;
+    allow(app, actor, Action::TestConnection)?;
+    let found = destinations::find(app, destination)?;
+    destinations::access(actor, &found).inspect_err(|e| {
+        activity::record(
+            app,
+            actor,
+            Event::new(
+                kind::CONNECTION,
+                "connection.test",
+                &found.name,
+                format!("Refused a connection test of {}", found.name),
+            )
+            .result::<()>(&Err(crate::error::Error::Forbidden(e.to_string()))),
+        )
+    })?;
+    let id = found.id;
     let outcome = async {
         let (dest, client) = client(app, &id, true)?;
         let mut report = who_am_i_report(&client).await?;
@@ -327,6 +345,21 @@ pub async fn test(app: &App, actor: &Actor, destination: &str) -> Result<Connect
         Err(_) => String::new(),
     };
     record_check(app, &id, &outcome, &ok_message);
+    activity::record(
+        app,
+        actor,
+        Event::new(
+            kind::CONNECTION,
+            "connection.test",
+            &found.name,
+            match &outcome {
+                Ok(_) => format!("Tested the connection to {}: signed in", found.name),
+                Err(_) => format!("Tested the connection to {}: failed", found.name),
+            },
+        )
+        .details(json!({ "url": found.dynamics_url }))
+        .result(&outcome),
+    );
     outcome
 }
 
@@ -369,7 +402,7 @@ pub fn last_check(
     actor: &Actor,
     destination_id: &str,
 ) -> Result<Option<ConnectionCheck>> {
-    policy::check(actor, Action::ReadDestinations)?;
+    allow(app, actor, Action::ReadDestinations)?;
     app.store()
         .read(|conn| Ok(checks_table::get(conn, destination_id)?.map(ConnectionCheck::from)))
 }
@@ -420,7 +453,7 @@ pub async fn list_tables(
     destination: &str,
     refresh: bool,
 ) -> Result<TableList> {
-    policy::check(actor, Action::BrowseTables)?;
+    allow(app, actor, Action::BrowseTables)?;
     let dest = destinations::find(app, destination)?;
     if !refresh {
         if let Some((tables, fetched_at)) = cached(app, &dest, Kind::Tables, "")? {
@@ -451,7 +484,7 @@ pub async fn table_columns(
     table: &str,
     refresh: bool,
 ) -> Result<TableColumns> {
-    policy::check(actor, Action::BrowseTables)?;
+    allow(app, actor, Action::BrowseTables)?;
     let dest = destinations::find(app, destination)?;
     let table = table.trim().to_ascii_lowercase();
     if table.is_empty() {

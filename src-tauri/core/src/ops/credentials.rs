@@ -5,6 +5,8 @@
 //! and a failed keychain write rolls the row back (see [`write_with_keychain`]). Every rule is
 //! checked here, whatever the form already checked, and every refusal names the field to fix.
 
+use super::activity::{self, kind, Event};
+use super::common::allow;
 use super::common::{
     collect, credential_name_taken, default_plugin, fail_if_any, list_names, name_conflict,
     plugin_ref, require_credential, write_with_keychain, KeychainUndo, NamedRef,
@@ -15,13 +17,14 @@ use crate::error::{Error, FieldError, Result};
 use crate::expiry::{self, ExpiryStatus};
 use crate::ids;
 use crate::plugins;
-use crate::policy::{self, Action, Actor};
+use crate::policy::{Action, Actor};
 use crate::secrets::Secret;
 use crate::store::credentials::{self as cred_table, CredentialRow};
 use crate::store::destinations as dest_table;
 use crate::store::now_unix;
 use crate::validate::{self, ExpiryInput};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 /// What a person fills in to create a credential.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
@@ -109,7 +112,7 @@ fn view(
 
 /// Every credential, by name.
 pub fn list(app: &App, actor: &Actor) -> Result<Vec<CredentialView>> {
-    policy::check(actor, Action::ReadCredentials)?;
+    allow(app, actor, Action::ReadCredentials)?;
     all(app)
 }
 
@@ -126,7 +129,7 @@ pub(crate) fn all(app: &App) -> Result<Vec<CredentialView>> {
 
 /// One credential by id or name.
 pub fn get(app: &App, actor: &Actor, id_or_name: &str) -> Result<CredentialView> {
-    policy::check(actor, Action::ReadCredentials)?;
+    allow(app, actor, Action::ReadCredentials)?;
     find(app, id_or_name)
 }
 
@@ -171,7 +174,7 @@ pub fn check(
     input: &NewCredential,
     except_id: Option<&str>,
 ) -> Result<Vec<FieldError>> {
-    policy::check(actor, Action::ManageCredentials)?;
+    allow(app, actor, Action::ManageCredentials)?;
     let today = app.today();
     let mut errors = Vec::new();
     app.store().read(|conn| {
@@ -200,10 +203,20 @@ pub fn check(
     Ok(errors)
 }
 
+/// What the activity log keeps of a credential: never its secret, only when it expires.
+fn snapshot(r: &CredentialRow) -> serde_json::Value {
+    json!({
+        "name": r.name,
+        "description": r.description,
+        "clientId": r.client_id,
+        "secretExpires": crate::expiry::date_text(r.secret_expires_on),
+    })
+}
+
 /// Creates a credential and stores its secret in the keychain. Nothing is saved unless both
 /// succeed.
 pub fn create(app: &App, actor: &Actor, input: NewCredential) -> Result<CredentialView> {
-    policy::check(actor, Action::ManageCredentials)?;
+    allow(app, actor, Action::ManageCredentials)?;
     let today = app.today();
     let now = now_unix();
     let id = write_with_keychain(app, |tx, undo| {
@@ -247,6 +260,20 @@ pub fn create(app: &App, actor: &Actor, input: NewCredential) -> Result<Credenti
             updated_at: now,
         };
         cred_table::upsert(tx, &row)?;
+        activity::record_in(
+            tx,
+            actor,
+            Event::new(
+                kind::CONFIG,
+                "credential.add",
+                &row.name,
+                format!(
+                    "Added the credential {} (secret kept in the keychain)",
+                    row.name
+                ),
+            )
+            .details(json!({ "after": snapshot(&row) })),
+        )?;
         // The keychain write happens inside the transaction: if it fails, the row is rolled
         // back; if the commit fails after it, the secret is removed again.
         *undo = Some(KeychainUndo::Remove(row.id.clone()));
@@ -258,10 +285,11 @@ pub fn create(app: &App, actor: &Actor, input: NewCredential) -> Result<Credenti
 
 /// Changes a credential's name, description, client ID or recorded expiry.
 pub fn update(app: &App, actor: &Actor, id: &str, edit: CredentialEdit) -> Result<CredentialView> {
-    policy::check(actor, Action::ManageCredentials)?;
+    allow(app, actor, Action::ManageCredentials)?;
     let today = app.today();
     app.store().with_tx(|tx| {
         let mut row = require_credential(tx, id)?;
+        let before = snapshot(&row);
         let mut errors = Vec::new();
         let fields = check_fields(
             tx,
@@ -282,7 +310,18 @@ pub fn update(app: &App, actor: &Actor, id: &str, edit: CredentialEdit) -> Resul
         row.client_id = client_id;
         row.secret_expires_on = expires.expect("checked");
         row.updated_at = now_unix();
-        cred_table::upsert(tx, &row).map_err(|e| name_conflict(e, "credential", &row.name))
+        cred_table::upsert(tx, &row).map_err(|e| name_conflict(e, "credential", &row.name))?;
+        activity::record_in(
+            tx,
+            actor,
+            Event::new(
+                kind::CONFIG,
+                "credential.edit",
+                &row.name,
+                format!("Changed the credential {}", row.name),
+            )
+            .details(json!({ "changes": activity::changes(&before, &snapshot(&row)) })),
+        )
     })?;
     find(app, id)
 }
@@ -294,7 +333,7 @@ pub fn rotate_secret(
     id: &str,
     rotation: SecretRotation,
 ) -> Result<CredentialView> {
-    policy::check(actor, Action::ManageCredentials)?;
+    allow(app, actor, Action::ManageCredentials)?;
     let today = app.today();
     write_with_keychain(app, |tx, undo| {
         let mut row = require_credential(tx, id)?;
@@ -311,10 +350,24 @@ pub fn rotate_secret(
         );
         fail_if_any(errors)?;
         let now = now_unix();
+        let before = snapshot(&row);
         row.secret_expires_on = expires.expect("checked");
         row.secret_set_at = now;
         row.updated_at = now;
         cred_table::upsert(tx, &row)?;
+        let mut changed = activity::changes(&before, &snapshot(&row));
+        changed["secret"] = json!({ "before": "(hidden)", "after": "(replaced, hidden)" });
+        activity::record_in(
+            tx,
+            actor,
+            Event::new(
+                kind::CONFIG,
+                "credential.rotate",
+                &row.name,
+                format!("Replaced the secret of the credential {}", row.name),
+            )
+            .details(json!({ "changes": changed })),
+        )?;
         *undo = Some(KeychainUndo::Restore(
             row.id.clone(),
             app.secrets().get(&row.id)?,
@@ -327,7 +380,7 @@ pub fn rotate_secret(
 
 /// Deletes a credential and its secret. Refused while any destination uses it.
 pub fn delete(app: &App, actor: &Actor, id_or_name: &str) -> Result<()> {
-    policy::check(actor, Action::ManageCredentials)?;
+    allow(app, actor, Action::ManageCredentials)?;
     write_with_keychain(app, |tx, undo| {
         let row = require_credential(tx, id_or_name)?;
         let users = dest_table::list_by_credential(tx, &row.id)?;
@@ -347,6 +400,17 @@ pub fn delete(app: &App, actor: &Actor, id_or_name: &str) -> Result<()> {
             )));
         }
         cred_table::delete(tx, &row.id)?;
+        activity::record_in(
+            tx,
+            actor,
+            Event::new(
+                kind::CONFIG,
+                "credential.delete",
+                &row.name,
+                format!("Deleted the credential {} and its secret", row.name),
+            )
+            .details(json!({ "before": snapshot(&row) })),
+        )?;
         // Inside the transaction: if the keychain refuses, the row stays and the user can
         // retry once the keychain is unlocked; if the commit fails, the secret comes back.
         *undo = Some(KeychainUndo::Restore(

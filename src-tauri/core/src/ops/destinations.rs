@@ -1,5 +1,7 @@
 //! Destinations: where rows go, checked field by field, with the cloud their URL belongs to.
 
+use super::activity::{self, kind, Event};
+use super::common::allow;
 use super::common::{
     collect, default_plugin, destination_name_taken, fail_if_any, name_conflict, plugin_ref,
     require_destination, NamedRef,
@@ -13,7 +15,7 @@ use crate::error::{FieldError, Result};
 use crate::expiry::{self, ExpiryLevel, ExpiryStatus};
 use crate::ids;
 use crate::plugins;
-use crate::policy::{self, Action, Actor};
+use crate::policy::{Action, Actor};
 use crate::store::app_settings;
 use crate::store::credentials as cred_table;
 use crate::store::destination_checks as checks_table;
@@ -21,6 +23,7 @@ use crate::store::destinations::{self as dest_table, DestinationRow};
 use crate::store::now_unix;
 use crate::validate;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 /// What a person fills in to create or edit a destination.
 #[derive(Debug, Clone, Deserialize, ts_rs::TS)]
@@ -68,6 +71,9 @@ pub struct DestinationView {
     /// The last connection test, kept across restarts; `None` until one is run, and again
     /// after an edit that changes where or how the destination connects.
     pub last_check: Option<ConnectionCheck>,
+    /// Why the acting user may not send through this destination (their policy or Restrict
+    /// PII access), or `None` when they may. Operators see every destination to manage it.
+    pub unavailable: Option<String>,
 }
 
 /// The credential a destination uses, with its expiry so the list can warn.
@@ -172,25 +178,47 @@ fn view(conn: &rusqlite::Connection, row: DestinationRow, today: Date) -> Result
         restricted_pii: row.restricted_pii,
         created_at: row.created_at,
         updated_at: row.updated_at,
+        unavailable: None,
     })
 }
 
-/// Every destination, by name.
+/// Whether `actor` may use `d` (see [`policy::destination_access`]).
+pub(crate) fn access(actor: &Actor, d: &DestinationView) -> Result<()> {
+    crate::policy::destination_access(actor, &d.name, d.business_users, d.restricted_pii)
+}
+
+fn for_actor(actor: &Actor, mut d: DestinationView) -> DestinationView {
+    d.unavailable = access(actor, &d).err().map(|e| e.to_string());
+    d
+}
+
+/// Every destination the acting user may see, by name: business users see only those open to
+/// business users (and, with Restrict PII access, to restricted users); operators and
+/// administrators see all, each saying whether they may use it.
 pub fn list(app: &App, actor: &Actor) -> Result<Vec<DestinationView>> {
-    policy::check(actor, Action::ReadDestinations)?;
+    allow(app, actor, Action::ReadDestinations)?;
     let today = app.today();
-    app.store().read(|conn| {
+    let all: Vec<DestinationView> = app.store().read(|conn| {
         dest_table::list(conn)?
             .into_iter()
             .map(|row| view(conn, row, today))
             .collect()
-    })
+    })?;
+    Ok(all
+        .into_iter()
+        .map(|d| for_actor(actor, d))
+        .filter(|d| !actor.policy().is_business() || d.unavailable.is_none())
+        .collect())
 }
 
-/// One destination by id or name.
+/// One destination by id or name; refused to a business user it is not open to.
 pub fn get(app: &App, actor: &Actor, id_or_name: &str) -> Result<DestinationView> {
-    policy::check(actor, Action::ReadDestinations)?;
-    find(app, id_or_name)
+    allow(app, actor, Action::ReadDestinations)?;
+    let d = for_actor(actor, find(app, id_or_name)?);
+    if actor.policy().is_business() {
+        access(actor, &d)?;
+    }
+    Ok(d)
 }
 
 /// One destination, for operations that have checked their own action.
@@ -200,6 +228,27 @@ pub(crate) fn find(app: &App, id_or_name: &str) -> Result<DestinationView> {
         let row = require_destination(conn, id_or_name)?;
         view(conn, row, today)
     })
+}
+
+/// What the activity log keeps of a destination: every setting, names for references.
+pub(crate) fn snapshot(
+    conn: &rusqlite::Connection,
+    r: &DestinationRow,
+) -> Result<serde_json::Value> {
+    let credential = cred_table::get(conn, &r.credential_id)?
+        .map(|c| c.name)
+        .unwrap_or_else(|| r.credential_id.clone());
+    Ok(json!({
+        "name": r.name,
+        "description": r.description,
+        "plugin": r.plugin,
+        "credential": credential,
+        "tenantId": r.tenant_id,
+        "dynamicsUrl": r.dynamics_url,
+        "apiVersion": r.api_version,
+        "businessUsers": r.business_users,
+        "restrictedPii": r.restricted_pii,
+    }))
 }
 
 /// Validates a destination form; on success returns the row to store (id not yet set).
@@ -358,7 +407,7 @@ pub fn check(
     input: &DestinationInput,
     except_id: Option<&str>,
 ) -> Result<FormCheck> {
-    policy::check(actor, Action::ManageDestinations)?;
+    allow(app, actor, Action::ManageDestinations)?;
     let today = app.today();
     let (fields, url, _) = app
         .store()
@@ -371,7 +420,7 @@ pub fn check(
 
 /// Creates a destination.
 pub fn create(app: &App, actor: &Actor, input: DestinationInput) -> Result<DestinationView> {
-    policy::check(actor, Action::ManageDestinations)?;
+    allow(app, actor, Action::ManageDestinations)?;
     let today = app.today();
     let id = app.store().with_tx(|tx| {
         let (errors, _, row) = check_on(tx, &input, None, today)?;
@@ -382,9 +431,20 @@ pub fn create(app: &App, actor: &Actor, input: DestinationInput) -> Result<Desti
         row.created_at = now;
         row.updated_at = now;
         dest_table::upsert(tx, &row).map_err(|e| name_conflict(e, "destination", &row.name))?;
+        activity::record_in(
+            tx,
+            actor,
+            Event::new(
+                kind::CONFIG,
+                "destination.add",
+                &row.name,
+                format!("Added the destination {}", row.name),
+            )
+            .details(json!({ "after": snapshot(tx, &row)? })),
+        )?;
         Ok(row.id)
     })?;
-    find(app, &id)
+    Ok(for_actor(actor, find(app, &id)?))
 }
 
 /// Replaces a destination's settings.
@@ -394,7 +454,7 @@ pub fn update(
     id_or_name: &str,
     input: DestinationInput,
 ) -> Result<DestinationView> {
-    policy::check(actor, Action::ManageDestinations)?;
+    allow(app, actor, Action::ManageDestinations)?;
     let today = app.today();
     let id = app.store().with_tx(|tx| {
         let old = require_destination(tx, id_or_name)?;
@@ -408,18 +468,42 @@ pub fn update(
             checks_table::delete(tx, &row.id)?;
         }
         dest_table::upsert(tx, &row).map_err(|e| name_conflict(e, "destination", &row.name))?;
+        let changed = activity::changes(&snapshot(tx, &old)?, &snapshot(tx, &row)?);
+        activity::record_in(
+            tx,
+            actor,
+            Event::new(
+                kind::CONFIG,
+                "destination.edit",
+                &row.name,
+                format!("Changed the destination {}", old.name),
+            )
+            .details(json!({ "changes": changed })),
+        )?;
         Ok(row.id)
     })?;
-    find(app, &id)
+    Ok(for_actor(actor, find(app, &id)?))
 }
 
 /// Deletes a destination. Its credential stays. Deleting the Local sandbox is remembered, so it
 /// is not created again at the next start (it can be added back on request).
 pub fn delete(app: &App, actor: &Actor, id_or_name: &str) -> Result<()> {
-    policy::check(actor, Action::ManageDestinations)?;
+    allow(app, actor, Action::ManageDestinations)?;
     app.store().with_tx(|tx| {
         let row = require_destination(tx, id_or_name)?;
+        let before = snapshot(tx, &row)?;
         dest_table::delete(tx, &row.id)?;
+        activity::record_in(
+            tx,
+            actor,
+            Event::new(
+                kind::CONFIG,
+                "destination.delete",
+                &row.name,
+                format!("Deleted the destination {}", row.name),
+            )
+            .details(json!({ "before": before })),
+        )?;
         if row.id == DEMO_DESTINATION_ID {
             app_settings::set_flag(tx, app_settings::DEMO_DESTINATION_REMOVED, true)?;
         }

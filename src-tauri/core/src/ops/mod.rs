@@ -18,6 +18,7 @@
 //! - [`segments`]: saved audiences and their live counts.
 //! - [`rows`]: the one reader later work draws rows from, given a query or a segment.
 
+pub mod activity;
 mod common;
 pub mod connection;
 pub mod credentials;
@@ -28,5 +29,6 @@ pub mod rows;
 pub mod segments;
 pub mod start;
 pub mod status;
+pub mod users;
 
 pub use common::NamedRef;

@@ -1,6 +1,8 @@
 //! Saved queries and query runs: SQL over the customer database, always through ferry-data's
 //! read-only door, and results the grid pages through without holding them in memory.
 
+use super::activity::{self, kind, Event};
+use super::common::allow;
 use super::common::{by_id_or_name, fail_if_any, name_and_description, name_conflict};
 use crate::app::App;
 use crate::error::{Error, FieldError, Result};
@@ -11,6 +13,7 @@ use crate::store::queries::{self as table, QueryRow};
 use ferry_data::query::{QueryOptions, RowReader};
 use ferry_data::results::{ResultPage, ResultSet};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -66,7 +69,7 @@ impl From<QueryRow> for SavedQuery {
 
 /// Every saved query, by name.
 pub fn list(app: &App, actor: &Actor) -> Result<Vec<SavedQuery>> {
-    policy::check(actor, Action::RunQueries)?;
+    allow(app, actor, Action::RunQueries)?;
     Ok(app
         .store()
         .read(table::list)?
@@ -77,7 +80,7 @@ pub fn list(app: &App, actor: &Actor) -> Result<Vec<SavedQuery>> {
 
 /// The saved query with this id or name (any case).
 pub fn get(app: &App, actor: &Actor, id_or_name: &str) -> Result<SavedQuery> {
-    policy::check(actor, Action::RunQueries)?;
+    allow(app, actor, Action::RunQueries)?;
     app.store()
         .read(|c| require(c, id_or_name))
         .map(SavedQuery::from)
@@ -99,7 +102,7 @@ pub fn check(
     input: &QueryInput,
     except_id: Option<&str>,
 ) -> Result<Vec<FieldError>> {
-    policy::check(actor, Action::ManageQueries)?;
+    allow(app, actor, Action::ManageQueries)?;
     let mut errors = Vec::new();
     validated(app, input, except_id, &mut errors)?;
     Ok(errors)
@@ -138,7 +141,7 @@ fn validated(
 
 /// Saves a new query.
 pub fn create(app: &App, actor: &Actor, input: QueryInput) -> Result<SavedQuery> {
-    policy::check(actor, Action::ManageQueries)?;
+    allow(app, actor, Action::ManageQueries)?;
     let mut errors = Vec::new();
     let clean = validated(app, &input, None, &mut errors)?;
     fail_if_any(errors)?;
@@ -154,14 +157,36 @@ pub fn create(app: &App, actor: &Actor, input: QueryInput) -> Result<SavedQuery>
         updated_at: now,
     };
     app.store()
-        .with_tx(|tx| table::upsert(tx, &row))
+        .with_tx(|tx| {
+            table::upsert(tx, &row)?;
+            activity::record_in(
+                tx,
+                actor,
+                Event::new(
+                    kind::QUERY,
+                    "query.add",
+                    &row.name,
+                    format!("Saved the new query {}", row.name),
+                )
+                .details(json!({ "after": snapshot(&row) })),
+            )
+        })
         .map_err(|e| name_conflict(e, "query", &name))?;
     Ok(row.into())
 }
 
+fn snapshot(r: &QueryRow) -> serde_json::Value {
+    json!({
+        "name": r.name,
+        "description": r.description,
+        "sql": activity::sql_for_log(&r.sql),
+        "timeLimitSecs": r.time_limit_secs,
+    })
+}
+
 /// Changes a saved query.
 pub fn update(app: &App, actor: &Actor, id: &str, input: QueryInput) -> Result<SavedQuery> {
-    policy::check(actor, Action::ManageQueries)?;
+    allow(app, actor, Action::ManageQueries)?;
     let old = app.store().read(|c| require(c, id))?;
     let mut errors = Vec::new();
     let clean = validated(app, &input, Some(&old.id), &mut errors)?;
@@ -173,20 +198,44 @@ pub fn update(app: &App, actor: &Actor, id: &str, input: QueryInput) -> Result<S
         sql,
         time_limit_secs: input.time_limit_secs,
         updated_at: now_unix(),
-        ..old
+        ..old.clone()
     };
     app.store()
-        .with_tx(|tx| table::upsert(tx, &row))
+        .with_tx(|tx| {
+            table::upsert(tx, &row)?;
+            activity::record_in(
+                tx,
+                actor,
+                Event::new(
+                    kind::QUERY,
+                    "query.edit",
+                    &row.name,
+                    format!("Changed the query {}", old.name),
+                )
+                .details(json!({ "changes": activity::changes(&snapshot(&old), &snapshot(&row)) })),
+            )
+        })
         .map_err(|e| name_conflict(e, "query", &name))?;
     Ok(row.into())
 }
 
 /// Deletes a saved query.
 pub fn delete(app: &App, actor: &Actor, id: &str) -> Result<()> {
-    policy::check(actor, Action::ManageQueries)?;
+    allow(app, actor, Action::ManageQueries)?;
     app.store().with_tx(|tx| {
         let row = require(tx, id)?;
-        table::delete(tx, &row.id)
+        table::delete(tx, &row.id)?;
+        activity::record_in(
+            tx,
+            actor,
+            Event::new(
+                kind::QUERY,
+                "query.delete",
+                &row.name,
+                format!("Deleted the query {}", row.name),
+            )
+            .details(json!({ "before": snapshot(&row) })),
+        )
     })
 }
 
@@ -267,8 +316,46 @@ pub fn clear_scratch(app: &App) {
 /// Starts running `sql` in the background and returns the run's id; the grid then asks for
 /// pages with [`page`]. The result is kept on disk, so a million rows cost no memory.
 pub fn start_run(app: &App, actor: &Actor, sql: &str, time_limit_secs: i64) -> Result<String> {
-    policy::check(actor, Action::RunQueries)?;
-    open_run(app, Action::RunQueries, sql, &[], time_limit_secs)
+    allow(app, actor, Action::RunQueries)?;
+    let run = open_run(app, Action::RunQueries, sql, &[], time_limit_secs);
+    record_run(app, actor, "query.run", "SQL", sql, &run);
+    run
+}
+
+/// Records a run of `sql` (for `target`): whether it started, and whether it shows `actor` the
+/// values of PII columns. The columns are known from preparing the statement, before any row.
+pub(crate) fn record_run<T>(
+    app: &App,
+    actor: &Actor,
+    action: &'static str,
+    target: &str,
+    sql: &str,
+    started: &Result<T>,
+) {
+    let pii: Vec<String> = match (started, app.data().and_then(|d| Ok(d.check_sql(sql)?))) {
+        (Ok(_), Ok(cols)) if !actor.restrict_pii() => {
+            cols.into_iter().filter(|c| c.pii).map(|c| c.name).collect()
+        }
+        _ => Vec::new(),
+    };
+    let mut summary = if action == "query.run" {
+        "Ran SQL".to_string()
+    } else {
+        format!("Read the rows of {target}")
+    };
+    if !pii.is_empty() {
+        summary.push_str(&format!(", showing personal data ({})", pii.join(", ")));
+    } else if actor.restrict_pii() {
+        summary.push_str(", personal data hidden");
+    }
+    activity::record(
+        app,
+        actor,
+        Event::new(kind::QUERY, action, target, summary)
+            .reveals_pii(!pii.is_empty())
+            .details(json!({ "sql": activity::sql_for_log(sql), "piiColumns": pii }))
+            .result(started),
+    );
 }
 
 /// Starts a result the grid pages through, kept open under the permission `needs` (see
@@ -307,9 +394,19 @@ pub fn reader_for_sql(
     sql: &str,
     time_limit_secs: i64,
 ) -> Result<RowReader> {
-    policy::check(actor, Action::RunQueries)?;
+    allow(app, actor, Action::RunQueries)?;
     let opts = QueryOptions::with_time_limit(time_limit(time_limit_secs)?);
-    Ok(app.data()?.reader(sql, &[], opts)?)
+    let reader = app
+        .data()
+        .and_then(|d| Ok(d.reader(sql, &[], opts)?))
+        .map(|mut r| {
+            if actor.restrict_pii() {
+                r.hide_pii();
+            }
+            r
+        });
+    record_run(app, actor, "query.run", "SQL", sql, &reader);
+    reader
 }
 
 /// Rows `offset..offset + limit` of a run, waiting briefly for them if the run is still going.
@@ -321,7 +418,12 @@ pub fn page(
     limit: usize,
 ) -> Result<ResultPage> {
     // NOTE: the run's own check (see `Runs::get`): a segment preview needs less than SQL does.
-    Ok(app.runs().get(actor, run_id)?.page(offset, limit)?)
+    // Masked for the one asking now, so a user switched to mid-run never sees more than theirs.
+    let mut page = app.runs().get(actor, run_id)?.page(offset, limit)?;
+    if actor.restrict_pii() {
+        page.hide_pii();
+    }
+    Ok(page)
 }
 
 /// Stops a run; the rows it has so far stay pageable.

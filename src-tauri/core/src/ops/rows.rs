@@ -3,9 +3,10 @@
 //! previews and send jobs read through this and nothing else, so the read-only door, the time
 //! limit and (with users) the PII rules apply to every row that leaves the customer database.
 
+use super::common::allow;
 use crate::app::App;
 use crate::error::Result;
-use crate::policy::{self, Action, Actor};
+use crate::policy::{Action, Actor};
 use ferry_data::query::{QueryOptions, RowReader};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -19,27 +20,62 @@ pub enum RowSource {
     Segment(String),
 }
 
-/// A reader over the source's rows (see [`RowReader::next_page`]). `time_limit` bounds the
-/// time SQLite spends producing rows, not the time the caller spends using them.
+/// A reader over the source's rows for a person to look at (the CLI's `query run` and
+/// `segment rows`): personal data masked for users with Restrict PII access, and the read
+/// recorded in the activity log, with the PII columns it showed.
+pub fn open_for_view(
+    app: &App,
+    actor: &Actor,
+    source: &RowSource,
+    time_limit: Duration,
+) -> Result<RowReader> {
+    let (target, sql, mut reader) = open_with_sql(app, actor, source, time_limit)?;
+    if actor.restrict_pii() {
+        reader.hide_pii();
+    }
+    let reader = Ok(reader);
+    let action = match source {
+        RowSource::Query(_) => "query.run",
+        RowSource::Segment(_) => "segment.rows",
+    };
+    super::queries::record_run(app, actor, action, &target, &sql, &reader);
+    reader
+}
+
+/// A reader over the source's rows (see [`RowReader::next_page`]), values as stored: for work
+/// that sends them on, never for showing them (see [`open_for_view`]). `time_limit` bounds
+/// the time SQLite spends producing rows, not the time the caller spends using them.
 pub fn open(
     app: &App,
     actor: &Actor,
     source: &RowSource,
     time_limit: Duration,
 ) -> Result<RowReader> {
+    open_with_sql(app, actor, source, time_limit).map(|(_, _, r)| r)
+}
+
+/// The reader, with the source's name and the SQL it runs.
+fn open_with_sql(
+    app: &App,
+    actor: &Actor,
+    source: &RowSource,
+    time_limit: Duration,
+) -> Result<(String, String, RowReader)> {
     let opts = QueryOptions::with_time_limit(time_limit);
     match source {
         RowSource::Query(key) => {
-            policy::check(actor, Action::RunQueries)?;
+            allow(app, actor, Action::RunQueries)?;
             let q = super::queries::get(app, actor, key)?;
-            Ok(app.data()?.reader(&q.sql, &[], opts)?)
+            let reader = app.data()?.reader(&q.sql, &[], opts)?;
+            Ok((q.name, q.sql, reader))
         }
         RowSource::Segment(key) => {
-            policy::check(actor, Action::ReadSegments)?;
+            allow(app, actor, Action::ReadSegments)?;
             let s = super::segments::get(app, actor, key)?;
             let data = app.data()?;
             let compiled = data.compile_segment_on(&s.definition, &app.today().to_string())?;
-            Ok(data.reader(&compiled.sql, &compiled.params, opts)?)
+            let reader = data.reader(&compiled.sql, &compiled.params, opts)?;
+            Ok((s.name, compiled.sql, reader))
         }
     }
 }

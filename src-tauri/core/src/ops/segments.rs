@@ -2,16 +2,19 @@
 //! not write SQL. ferry-data compiles a definition to parameterised SQL and counts it through
 //! the same read-only door as queries; here the definitions are saved and named.
 
+use super::activity::{self, kind, Event};
+use super::common::allow;
 use super::common::{by_id_or_name, fail_if_any, name_and_description, name_conflict};
 use crate::app::App;
 use crate::error::{Error, FieldError, Result};
 use crate::ids;
-use crate::policy::{self, Action, Actor};
+use crate::policy::{Action, Actor};
 use crate::store::now_unix;
 use crate::store::segments::{self as table, SegmentRow};
 use ferry_data::query::QueryOptions;
 use ferry_data::segments::{SegmentCount, SegmentDefinition};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use std::time::Duration;
 
 /// How long a live audience count may take before it gives up; the builder asks again at the
@@ -61,7 +64,7 @@ fn view(r: SegmentRow) -> Result<SavedSegment> {
 
 /// Every saved segment, by name.
 pub fn list(app: &App, actor: &Actor) -> Result<Vec<SavedSegment>> {
-    policy::check(actor, Action::ReadSegments)?;
+    allow(app, actor, Action::ReadSegments)?;
     app.store()
         .read(table::list)?
         .into_iter()
@@ -71,7 +74,7 @@ pub fn list(app: &App, actor: &Actor) -> Result<Vec<SavedSegment>> {
 
 /// The saved segment with this id or name (any case).
 pub fn get(app: &App, actor: &Actor, id_or_name: &str) -> Result<SavedSegment> {
-    policy::check(actor, Action::ReadSegments)?;
+    allow(app, actor, Action::ReadSegments)?;
     view(app.store().read(|c| require(c, id_or_name))?)
 }
 
@@ -86,11 +89,23 @@ fn require(conn: &rusqlite::Connection, id_or_name: &str) -> Result<SegmentRow> 
 
 /// How many rows of the customer database a definition picks, and the SQL it compiles to.
 pub fn count(app: &App, actor: &Actor, definition: &SegmentDefinition) -> Result<SegmentCount> {
-    policy::check(actor, Action::ReadSegments)?;
+    allow(app, actor, Action::ReadSegments)?;
     let opts = QueryOptions::with_time_limit(COUNT_TIME_LIMIT);
-    Ok(app
-        .data()?
-        .segment_count_on(definition, &app.today().to_string(), opts)?)
+    let counted = app
+        .data()
+        .and_then(|d| Ok(d.segment_count_on(definition, &app.today().to_string(), opts)?));
+    let summary = match &counted {
+        Ok(c) => format!("Counted a segment: {} rows", c.count),
+        Err(_) => "Counted a segment".to_string(),
+    };
+    activity::record(
+        app,
+        actor,
+        Event::new(kind::SEGMENT, "segment.count", "", summary)
+            .details(json!({ "definition": definition }))
+            .result(&counted),
+    );
+    counted
 }
 
 /// Starts reading a definition's rows in the background, like a query run (page, cancel and
@@ -102,17 +117,34 @@ pub fn start_preview(
     definition: &SegmentDefinition,
     time_limit_secs: i64,
 ) -> Result<String> {
-    policy::check(actor, Action::ReadSegments)?;
+    allow(app, actor, Action::ReadSegments)?;
     let compiled = app
         .data()?
         .compile_segment_on(definition, &app.today().to_string())?;
-    super::queries::open_run(
+    let run = super::queries::open_run(
         app,
         Action::ReadSegments,
         &compiled.sql,
         &compiled.params,
         time_limit_secs,
-    )
+    );
+    super::queries::record_run(
+        app,
+        actor,
+        "segment.preview",
+        "a segment",
+        &compiled.sql,
+        &run,
+    );
+    run
+}
+
+fn snapshot(r: &SegmentRow) -> serde_json::Value {
+    json!({
+        "name": r.name,
+        "description": r.description,
+        "definition": serde_json::from_str::<serde_json::Value>(&r.definition).unwrap_or_default(),
+    })
 }
 
 fn validated(
@@ -153,7 +185,7 @@ fn validated(
 
 /// Saves a new segment.
 pub fn create(app: &App, actor: &Actor, input: SegmentInput) -> Result<SavedSegment> {
-    policy::check(actor, Action::ManageSegments)?;
+    allow(app, actor, Action::ManageSegments)?;
     let mut errors = Vec::new();
     let clean = validated(app, &input, None, &mut errors)?;
     fail_if_any(errors)?;
@@ -168,14 +200,27 @@ pub fn create(app: &App, actor: &Actor, input: SegmentInput) -> Result<SavedSegm
         updated_at: now,
     };
     app.store()
-        .with_tx(|tx| table::upsert(tx, &row))
+        .with_tx(|tx| {
+            table::upsert(tx, &row)?;
+            activity::record_in(
+                tx,
+                actor,
+                Event::new(
+                    kind::SEGMENT,
+                    "segment.add",
+                    &row.name,
+                    format!("Saved the new segment {}", row.name),
+                )
+                .details(json!({ "after": snapshot(&row) })),
+            )
+        })
         .map_err(|e| name_conflict(e, "segment", &name))?;
     view(row)
 }
 
 /// Changes a saved segment.
 pub fn update(app: &App, actor: &Actor, id: &str, input: SegmentInput) -> Result<SavedSegment> {
-    policy::check(actor, Action::ManageSegments)?;
+    allow(app, actor, Action::ManageSegments)?;
     let old = app.store().read(|c| require(c, id))?;
     let mut errors = Vec::new();
     let clean = validated(app, &input, Some(&old.id), &mut errors)?;
@@ -186,19 +231,43 @@ pub fn update(app: &App, actor: &Actor, id: &str, input: SegmentInput) -> Result
         description,
         definition,
         updated_at: now_unix(),
-        ..old
+        ..old.clone()
     };
     app.store()
-        .with_tx(|tx| table::upsert(tx, &row))
+        .with_tx(|tx| {
+            table::upsert(tx, &row)?;
+            activity::record_in(
+                tx,
+                actor,
+                Event::new(
+                    kind::SEGMENT,
+                    "segment.edit",
+                    &row.name,
+                    format!("Changed the segment {}", old.name),
+                )
+                .details(json!({ "changes": activity::changes(&snapshot(&old), &snapshot(&row)) })),
+            )
+        })
         .map_err(|e| name_conflict(e, "segment", &name))?;
     view(row)
 }
 
 /// Deletes a saved segment.
 pub fn delete(app: &App, actor: &Actor, id: &str) -> Result<()> {
-    policy::check(actor, Action::ManageSegments)?;
+    allow(app, actor, Action::ManageSegments)?;
     app.store().with_tx(|tx| {
         let row = require(tx, id)?;
-        table::delete(tx, &row.id)
+        table::delete(tx, &row.id)?;
+        activity::record_in(
+            tx,
+            actor,
+            Event::new(
+                kind::SEGMENT,
+                "segment.delete",
+                &row.name,
+                format!("Deleted the segment {}", row.name),
+            )
+            .details(json!({ "before": snapshot(&row) })),
+        )
     })
 }

@@ -14,13 +14,15 @@
 //! The steps are worked out from what is stored, not from what the UI saw happen, so they tick
 //! the same way after a restart and whichever window or command did the work.
 
+use super::activity::{self, kind, Event};
+use super::common::allow;
 use super::common::{credential_name_taken, destination_name_taken};
 use super::destinations::{self, DestinationView};
 use crate::app::App;
 use crate::error::{Error, Result};
 use crate::ids;
 use crate::plugins;
-use crate::policy::{self, Action, Actor};
+use crate::policy::{Action, Actor};
 use crate::secrets::Secret;
 use crate::store::app_settings;
 use crate::store::credentials::{self as cred_table, CredentialRow};
@@ -29,6 +31,7 @@ use crate::store::destinations::{self as dest_table, DestinationRow};
 use crate::store::{metadata_cache, now_unix};
 use crate::validate;
 use serde::Serialize;
+use serde_json::json;
 
 /// The steps a new user is shown, and whether each is done. The backend decides, from what is
 /// stored, so the steps tick the same way after a restart.
@@ -80,7 +83,7 @@ fn free_name(taken: impl Fn(&str) -> Result<bool>, wanted: &str) -> Result<Strin
 
 /// Where a new user stands; `sandbox_running` is whether the app runs the local sandbox.
 pub fn getting_started(app: &App, actor: &Actor, sandbox_running: bool) -> Result<GettingStarted> {
-    policy::check(actor, Action::ViewStatus)?;
+    allow(app, actor, Action::ViewStatus)?;
     app.store().read(|conn| {
         Ok(GettingStarted {
             data_imported: app_settings::flag(conn, app_settings::DATA_IMPORTED)?,
@@ -96,7 +99,7 @@ pub fn getting_started(app: &App, actor: &Actor, sandbox_running: bool) -> Resul
 
 /// Puts the "Getting started" steps away, or brings them back.
 pub fn set_getting_started_dismissed(app: &App, actor: &Actor, dismissed: bool) -> Result<()> {
-    policy::check(actor, Action::ChangePreferences)?;
+    allow(app, actor, Action::ChangePreferences)?;
     app.store().with_tx(|tx| {
         app_settings::set_flag(tx, app_settings::GETTING_STARTED_DISMISSED, dismissed)
     })
@@ -109,11 +112,11 @@ pub fn ensure_demo_destination(
     actor: &Actor,
     demo: &DemoTarget,
 ) -> Result<Option<DestinationView>> {
-    policy::check(actor, Action::ManageDestinations)?;
-    ensure(app, demo)
+    allow(app, actor, Action::ManageDestinations)?;
+    ensure(app, actor, demo)
 }
 
-fn ensure(app: &App, demo: &DemoTarget) -> Result<Option<DestinationView>> {
+fn ensure(app: &App, actor: &Actor, demo: &DemoTarget) -> Result<Option<DestinationView>> {
     let url = validate::dynamics_url(&demo.base_url).map_err(|m| {
         Error::field(
             "dynamicsUrl",
@@ -169,22 +172,37 @@ fn ensure(app: &App, demo: &DemoTarget) -> Result<Option<DestinationView>> {
                 d.updated_at = now;
                 d
             }
-            None => DestinationRow {
-                id: DEMO_DESTINATION_ID.to_string(),
-                name: free_name(|n| destination_name_taken(tx, n, None), "Local sandbox")?,
-                description: "A Dataverse look-alike on this computer: try Ferry without a tenant."
-                    .into(),
-                plugin: plugins::DYNAMICS.into(),
-                credential_id: cred.id.clone(),
-                tenant_id: tenant.clone(),
-                dynamics_url: url.url.clone(),
-                cloud: url.host.cloud.as_str().into(),
-                api_version: "9.2".into(),
-                business_users: true,
-                restricted_pii: false,
-                created_at: now,
-                updated_at: now,
-            },
+            None => {
+                let row = DestinationRow {
+                    id: DEMO_DESTINATION_ID.to_string(),
+                    name: free_name(|n| destination_name_taken(tx, n, None), "Local sandbox")?,
+                    description:
+                        "A Dataverse look-alike on this computer: try Ferry without a tenant."
+                            .into(),
+                    plugin: plugins::DYNAMICS.into(),
+                    credential_id: cred.id.clone(),
+                    tenant_id: tenant.clone(),
+                    dynamics_url: url.url.clone(),
+                    cloud: url.host.cloud.as_str().into(),
+                    api_version: "9.2".into(),
+                    business_users: true,
+                    restricted_pii: false,
+                    created_at: now,
+                    updated_at: now,
+                };
+                activity::record_in(
+                    tx,
+                    actor,
+                    Event::new(
+                        kind::CONFIG,
+                        "destination.add",
+                        &row.name,
+                        format!("Added the destination {} (the built-in sandbox)", row.name),
+                    )
+                    .details(json!({ "after": destinations::snapshot(tx, &row)? })),
+                )?;
+                row
+            }
         };
         dest_table::upsert(tx, &dest)?;
         // Last, inside the transaction: a keychain failure leaves no half-made demo.
@@ -205,10 +223,10 @@ pub fn restore_demo_destination(
     actor: &Actor,
     demo: &DemoTarget,
 ) -> Result<DestinationView> {
-    policy::check(actor, Action::ManageDestinations)?;
+    allow(app, actor, Action::ManageDestinations)?;
     app.store()
         .with_tx(|tx| app_settings::set_flag(tx, app_settings::DEMO_DESTINATION_REMOVED, false))?;
-    ensure(app, demo)?.ok_or_else(|| Error::NotFound {
+    ensure(app, actor, demo)?.ok_or_else(|| Error::NotFound {
         what: "destination",
         key: DEMO_DESTINATION_ID.to_string(),
     })
@@ -216,7 +234,7 @@ pub fn restore_demo_destination(
 
 /// Whether the user deleted the Local sandbox destination (so it is not created at start).
 pub fn demo_destination_removed(app: &App, actor: &Actor) -> Result<bool> {
-    policy::check(actor, Action::ReadDestinations)?;
+    allow(app, actor, Action::ReadDestinations)?;
     app.store()
         .read(|conn| app_settings::flag(conn, app_settings::DEMO_DESTINATION_REMOVED))
 }

@@ -2,13 +2,14 @@
 //! answers, and which secrets need replacing soon, so a send does not fail on a day nobody
 //! expected.
 
+use super::common::allow;
 use super::common::NamedRef;
 use super::credentials;
 use crate::app::App;
 use crate::date::Date;
 use crate::error::Result;
 use crate::expiry::ExpiryStatus;
-use crate::policy::{self, Action, Actor};
+use crate::policy::{Action, Actor};
 use crate::secrets::KeychainStatus;
 use serde::Serialize;
 
@@ -41,7 +42,7 @@ pub struct AppStatus {
 
 /// Keychain state and expiring credentials, for the app's start.
 pub fn app_status(app: &App, actor: &Actor) -> Result<AppStatus> {
-    policy::check(actor, Action::ViewStatus)?;
+    allow(app, actor, Action::ViewStatus)?;
     let data_folder_notice = app.store().notice();
     // NOTE: the expiry list is part of the status, so it is not checked again as
     // ReadCredentials: it shows names and dates, never what a credential holds.

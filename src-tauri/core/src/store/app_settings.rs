@@ -10,6 +10,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 pub const DEMO_DESTINATION_REMOVED: &str = "demo_destination_removed";
 /// Set once a file was imported into the customer database (the demo data does not count).
 pub const DATA_IMPORTED: &str = "data_imported";
+/// The id of the user the window acted as last, so the next start acts as them again.
+pub const ACTING_USER: &str = "acting_user";
 /// Set when the user put the "Getting started" steps away.
 pub const GETTING_STARTED_DISMISSED: &str = "getting_started_dismissed";
 

@@ -35,6 +35,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_queries_and_segments",
         include_str!("migrations/0005_queries_and_segments.sql"),
     ),
+    (
+        "0006_users_and_activity",
+        include_str!("migrations/0006_users_and_activity.sql"),
+    ),
 ];
 
 /// Where a database stands against the migrations this build knows, read without writing.

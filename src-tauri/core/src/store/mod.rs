@@ -11,6 +11,7 @@
 //! to migrate writes nothing. Schema changes are preceded by a backup, and a daily one is
 //! taken on open ([`backup`]). The data folder is private to its user ([`folder`]).
 
+pub mod activity;
 pub mod app_settings;
 pub mod backup;
 pub mod credentials;
@@ -24,6 +25,7 @@ pub mod queries;
 mod restore;
 pub mod segments;
 mod sqlite;
+pub mod users;
 
 pub use error::StoreError;
 pub use folder::data_dir_from_env;

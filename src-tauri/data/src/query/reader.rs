@@ -130,6 +130,8 @@ pub struct RowReader {
     watch: Arc<Watch>,
     interrupt: InterruptHandle,
     worker: Option<JoinHandle<()>>,
+    /// Mask the PII-marked columns in every page (see [`RowReader::hide_pii`]).
+    hide_pii: bool,
 }
 
 impl std::fmt::Debug for RowReader {
@@ -146,6 +148,19 @@ impl RowReader {
     /// The result's columns: name, Ferry type and PII mark.
     pub fn columns(&self) -> &[ColumnMeta] {
         &self.columns
+    }
+
+    /// From now on every page comes with the PII-marked columns' values masked (see
+    /// [`crate::types::hide_pii`]), for a viewer who may not see personal data. Returns
+    /// whether any column is PII, i.e. whether anything will be hidden.
+    pub fn hide_pii(&mut self) -> bool {
+        self.hide_pii = self.columns.iter().any(|c| c.pii);
+        self.hide_pii
+    }
+
+    /// Whether pages come masked (see [`RowReader::hide_pii`]).
+    pub fn pii_hidden(&self) -> bool {
+        self.hide_pii
     }
 
     /// The next rows, at most `max_rows` (at least 1), or `None` once every row was read.
@@ -180,7 +195,11 @@ impl RowReader {
             };
         }
         let n = want.min(self.buffer.len());
-        Ok(Some(self.buffer.drain(..n).collect()))
+        let mut rows: Vec<Vec<Cell>> = self.buffer.drain(..n).collect();
+        if self.hide_pii {
+            crate::types::hide_pii(&self.columns, &mut rows);
+        }
+        Ok(Some(rows))
     }
 }
 
@@ -227,6 +246,7 @@ pub(super) fn start(
             watch,
             interrupt,
             worker: Some(worker),
+            hide_pii: false,
         }),
         Ok(Msg::Failed(e)) => {
             let _ = worker.join();

@@ -557,3 +557,39 @@ fn readers_can_move_between_threads() {
     fn is_send<T: Send>() {}
     is_send::<RowReader>();
 }
+
+#[test]
+fn a_reader_told_to_hide_pii_masks_only_the_pii_columns() {
+    let (_dir, store) = store_with_customers();
+    let sql = "SELECT customer_id, email FROM customers ORDER BY customer_id";
+    let plain = store
+        .reader(sql, &[], QueryOptions::default())
+        .unwrap()
+        .next_page(100)
+        .unwrap()
+        .unwrap();
+    let mut reader = store.reader(sql, &[], QueryOptions::default()).unwrap();
+    assert!(!reader.pii_hidden(), "values show until told otherwise");
+    assert!(
+        reader.hide_pii(),
+        "email is PII, so something will be hidden"
+    );
+    let masked = reader.next_page(100).unwrap().unwrap();
+    assert_eq!(masked.len(), plain.len(), "the same rows");
+    for (m, p) in masked.iter().zip(&plain) {
+        assert_eq!(m[0], p[0], "the id is not PII and shows");
+        assert_eq!(
+            m[1],
+            Cell::Text(crate::types::PII_MASK.to_string()),
+            "every email is masked"
+        );
+    }
+    let mut ids = store
+        .reader(
+            "SELECT customer_id FROM customers",
+            &[],
+            QueryOptions::default(),
+        )
+        .unwrap();
+    assert!(!ids.hide_pii(), "no PII column, nothing to hide");
+}

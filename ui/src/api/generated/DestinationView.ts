@@ -16,4 +16,9 @@ authorityHost: string | null, apiVersion: string, businessUsers: boolean, restri
  * The last connection test, kept across restarts; `None` until one is run, and again
  * after an edit that changes where or how the destination connects.
  */
-lastCheck: ConnectionCheck | null, };
+lastCheck: ConnectionCheck | null, 
+/**
+ * Why the acting user may not send through this destination (their policy or Restrict
+ * PII access), or `None` when they may. Operators see every destination to manage it.
+ */
+unavailable: string | null, };

@@ -10,4 +10,8 @@ export type ResultPage = {
 /**
  * Empty until the query has produced its first rows.
  */
-columns: Array<ColumnMeta>, offset: number, rows: Array<Array<Cell>>, status: RunStatus, };
+columns: Array<ColumnMeta>, offset: number, rows: Array<Array<Cell>>, status: RunStatus, 
+/**
+ * Whether the values of the PII-marked columns were replaced by a mask for the viewer.
+ */
+piiHidden: boolean, };

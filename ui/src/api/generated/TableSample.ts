@@ -5,4 +5,8 @@ import type { ColumnMeta } from "./ColumnMeta";
 /**
  * A sample of a table's first rows.
  */
-export type TableSample = { table: string, columns: Array<ColumnMeta>, rows: Array<Array<Cell>>, rowCount: number, };
+export type TableSample = { table: string, columns: Array<ColumnMeta>, rows: Array<Array<Cell>>, rowCount: number, 
+/**
+ * Whether the values of the PII-marked columns were replaced by a mask for the viewer.
+ */
+piiHidden: boolean, };
