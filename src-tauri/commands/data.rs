@@ -81,6 +81,9 @@ pub fn save_rejects<R: tauri::Runtime>(
     window: tauri::Window<R>,
     id: String,
 ) -> CmdResult<Option<String>> {
+    let me = app.actor()?;
+    // NOTE: asked before the dialog opens, so a refused user is not shown a save dialog first.
+    ferry_core::policy::check(&me, ferry_core::policy::Action::ImportData)?;
     let Some(to) = window
         .dialog()
         .file()
@@ -92,6 +95,6 @@ pub fn save_rejects<R: tauri::Runtime>(
     else {
         return Ok(None);
     };
-    data::save_rejects(&app, &app.actor()?, &id, &to)?;
+    data::save_rejects(&app, &me, &id, &to)?;
     Ok(Some(to.display().to_string()))
 }

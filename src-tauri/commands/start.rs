@@ -35,6 +35,9 @@ pub fn restore_demo_destination(
     app: State<'_, Window>,
     sandbox: State<'_, DemoSandbox>,
 ) -> CmdResult<DestinationView> {
+    let me = app.actor()?;
+    // NOTE: asked first, so a refused user hears about their policy, not about the sandbox.
+    ferry_core::policy::check(&me, ferry_core::policy::Action::ManageDestinations)?;
     let target = sandbox.target().ok_or_else(|| {
         Error::field(
             "sandbox",

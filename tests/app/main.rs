@@ -4,6 +4,8 @@
 //! Keychain-touching commands run against the real OS keychain (the test command starts
 //! gnome-keyring under dbus-run-session), like the app does.
 
+mod matrix;
+
 use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};

@@ -1,22 +1,51 @@
-// The window: the Ferry header with its tabs, the start-up banners and the selected tab's page.
-// Tab test ids: tab-destinations, tab-credentials, tab-data, tab-queries, tab-segments.
+// The window: the Ferry header with its tabs and the user menu, the start-up banners and the
+// selected tab's page. Only the tabs the acting user's policy opens are shown; when a switch of
+// user takes the open tab away, Destinations (open to everyone) is shown instead.
+// Tab test ids: tab-destinations, tab-credentials, tab-data, tab-queries, tab-segments,
+// tab-users, tab-activity; the user menu's are listed in features/users/UserMenu.tsx.
 import { Caption1, Tab, TabList, Title3, makeStyles, tokens } from '@fluentui/react-components';
 import {
   CodeRegular,
   DatabaseRegular,
+  HistoryRegular,
   KeyMultipleRegular,
   PeopleAudienceRegular,
+  PeopleRegular,
   SendRegular,
 } from '@fluentui/react-icons';
-import { useState } from 'react';
+import { useState, type ReactElement } from 'react';
+import type { Action } from './api/types';
+import { useMe, usePermissions } from './api/users';
+import { LoadFailed, Loading } from './components/PageStates';
 import { StatusBanners } from './components/StatusBanners';
 import { CredentialsTab } from './credentials/CredentialsTab';
 import { DestinationsTab } from './destinations/DestinationsTab';
+import { ActivityTab } from './features/activity/ActivityTab';
 import { DataTab } from './features/data/DataTab';
 import { QueriesTab } from './features/queries/QueriesTab';
 import { SegmentsTab } from './features/segments/SegmentsTab';
+import { UserMenu } from './features/users/UserMenu';
+import { UsersTab } from './features/users/UsersTab';
 
-type TabId = 'destinations' | 'credentials' | 'data' | 'queries' | 'segments';
+type TabId = 'destinations' | 'credentials' | 'data' | 'queries' | 'segments' | 'users' | 'activity';
+
+interface TabSpec {
+  id: TabId;
+  label: string;
+  icon: ReactElement;
+  /** What the acting user must be allowed to see the tab; null: everyone. */
+  needs: Action | null;
+}
+
+const TABS: TabSpec[] = [
+  { id: 'destinations', label: 'Destinations', icon: <SendRegular />, needs: null },
+  { id: 'credentials', label: 'Credentials', icon: <KeyMultipleRegular />, needs: 'readCredentials' },
+  { id: 'data', label: 'Data', icon: <DatabaseRegular />, needs: 'readData' },
+  { id: 'queries', label: 'Queries', icon: <CodeRegular />, needs: 'runQueries' },
+  { id: 'segments', label: 'Segments', icon: <PeopleAudienceRegular />, needs: 'readSegments' },
+  { id: 'users', label: 'Users', icon: <PeopleRegular />, needs: 'manageUsers' },
+  { id: 'activity', label: 'Activity', icon: <HistoryRegular />, needs: 'readActivity' },
+];
 
 function TabPage({ tab }: { tab: TabId }) {
   switch (tab) {
@@ -30,6 +59,10 @@ function TabPage({ tab }: { tab: TabId }) {
       return <QueriesTab />;
     case 'segments':
       return <SegmentsTab />;
+    case 'users':
+      return <UsersTab />;
+    case 'activity':
+      return <ActivityTab />;
   }
 }
 
@@ -49,6 +82,7 @@ const useStyles = makeStyles({
     backgroundColor: tokens.colorNeutralBackground2,
   },
   brand: { display: 'flex', flexDirection: 'column' },
+  user: { marginLeft: 'auto', flexShrink: 0 },
   title: { margin: 0 },
   muted: { color: tokens.colorNeutralForeground3 },
   main: { flexGrow: 1 },
@@ -56,7 +90,14 @@ const useStyles = makeStyles({
 
 export function App() {
   const styles = useStyles();
+  const me = useMe();
+  const { can } = usePermissions();
   const [tab, setTab] = useState<TabId>('destinations');
+  const tabs = TABS.filter((t) => t.needs === null || can(t.needs));
+  // A switch of user took the open tab away: fall back to Destinations (adjusted while
+  // rendering, so the page never renders a tab the user cannot use).
+  if (me.data && !tabs.some((t) => t.id === tab)) setTab('destinations');
+  const shown = tabs.some((t) => t.id === tab) ? tab : 'destinations';
 
   return (
     <div className={styles.app}>
@@ -67,27 +108,25 @@ export function App() {
           </Title3>
           <Caption1 className={styles.muted}>Customer data to Dynamics 365</Caption1>
         </div>
-        <TabList selectedValue={tab} onTabSelect={(_, d) => setTab(d.value as TabId)} aria-label="Sections">
-          <Tab id="tab-destinations" value="destinations" icon={<SendRegular />} data-testid="tab-destinations" aria-controls="tabpanel">
-            Destinations
-          </Tab>
-          <Tab id="tab-credentials" value="credentials" icon={<KeyMultipleRegular />} data-testid="tab-credentials" aria-controls="tabpanel">
-            Credentials
-          </Tab>
-          <Tab id="tab-data" value="data" icon={<DatabaseRegular />} data-testid="tab-data" aria-controls="tabpanel">
-            Data
-          </Tab>
-          <Tab id="tab-queries" value="queries" icon={<CodeRegular />} data-testid="tab-queries" aria-controls="tabpanel">
-            Queries
-          </Tab>
-          <Tab id="tab-segments" value="segments" icon={<PeopleAudienceRegular />} data-testid="tab-segments" aria-controls="tabpanel">
-            Segments
-          </Tab>
-        </TabList>
+        {me.data && (
+          <TabList selectedValue={shown} onTabSelect={(_, d) => setTab(d.value as TabId)} aria-label="Sections">
+            {tabs.map((t) => (
+              <Tab key={t.id} id={`tab-${t.id}`} value={t.id} icon={t.icon} data-testid={`tab-${t.id}`} aria-controls="tabpanel">
+                {t.label}
+              </Tab>
+            ))}
+          </TabList>
+        )}
+        <div className={styles.user}>
+          <UserMenu />
+        </div>
       </header>
-      <StatusBanners onOpenCredentials={() => setTab('credentials')} />
-      <main id="tabpanel" role="tabpanel" aria-labelledby={`tab-${tab}`} className={styles.main}>
-        <TabPage tab={tab} />
+      <StatusBanners onOpenCredentials={can('readCredentials') ? () => setTab('credentials') : undefined} />
+      <main id="tabpanel" role="tabpanel" aria-labelledby={`tab-${shown}`} className={styles.main}>
+        {me.isPending && <Loading label="Finding out who is using Ferry…" />}
+        {me.isError && !me.data && <LoadFailed what="who is using Ferry" error={me.error} onRetry={() => void me.refetch()} />}
+        {/* Keyed by the user: a switch starts every screen afresh, with nothing the previous user saw. */}
+        {me.data && <TabPage key={me.data.user.id} tab={shown} />}
       </main>
     </div>
   );

@@ -204,7 +204,10 @@ fn start_target(profile: Profile, dir: &Path) -> Result<Target> {
     }
     let exe = std::env::current_exe()?;
     let ca_path = dir.join("ca.pem");
+    // NOTE: the child opens a fresh data folder, whose only user is the person logged in (its
+    // first administrator); a FERRY_USER meant for the caller's folder would name nobody there.
     let mut child = std::process::Command::new(exe)
+        .env_remove("FERRY_USER")
         .arg("--data-dir")
         .arg(dir)
         .args([
@@ -259,6 +262,18 @@ fn start_target(profile: Profile, dir: &Path) -> Result<Target> {
 
 /// Runs the benchmark and prints its figures.
 pub fn bench(args: BenchArgs, json: bool, rt: &Runtime) -> Result<()> {
+    if args.rows == 0 {
+        return Err(Error::field(
+            "rows",
+            "Send at least one contact: --rows 1 or more.",
+        ));
+    }
+    if args.chunk == 0 {
+        return Err(Error::field(
+            "chunk",
+            "A bulk request carries at least one row: --chunk 1 or more.",
+        ));
+    }
     let tmp = bench_peers::private_work_dir()?;
     let dir = tmp.path().to_path_buf();
     let result = with_target(args.profile, &dir, |t| run_all(&args, t, rt)).and_then(|mut r| {

@@ -10,7 +10,7 @@ use clap::{ArgGroup, Subcommand};
 use ferry_core::data::demo::{DEFAULT_ROWS, DEFAULT_SEED, MAX_ROWS};
 use ferry_core::data::schema::{TableSample, TableSummary};
 use ferry_core::ops::data;
-use ferry_core::policy::Actor;
+use ferry_core::policy::{self, Action, Actor};
 use ferry_core::{App, Error, Result};
 use tokio::runtime::Runtime;
 
@@ -74,6 +74,9 @@ pub fn run(cmd: DataCmd, app: &App, me: &Actor, rt: &Runtime, json: bool) -> Res
         }
         DataCmd::Show { table, rows } => {
             let sample = data::sample(app, me, &table, usize::from(rows))?;
+            if sample.pii_hidden {
+                rows_out::note_hidden_pii(json);
+            }
             if json {
                 print_json(&sample);
             } else {
@@ -156,6 +159,10 @@ fn print_sample(s: &TableSample) -> Result<()> {
 }
 
 fn demo(app: &App, me: &Actor, rows: u64, seed: u64, replace: bool, json: bool) -> Result<()> {
+    // NOTE: asked first, so a user who may not import is told so, not to add --replace. Core
+    // asks again in `make_demo`, where a refusal is also recorded in the activity log; this
+    // early one is not (core offers no public check that records).
+    policy::check(me, Action::ImportData)?;
     if rows > MAX_ROWS {
         return Err(Error::field(
             "rows",

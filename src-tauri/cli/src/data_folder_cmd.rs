@@ -2,12 +2,15 @@
 //! back. The work is in `ferry_core::store::backup`; this file only parses and prints.
 //!
 //! These commands do not open the app context first: `restore` must work precisely when the
-//! database cannot be opened.
+//! database cannot be opened. While it can, `restore` is for administrators (see
+//! [`check_may_restore`]); `backups` only lists files and is open to everyone.
 
 use clap::Subcommand;
+use ferry_core::ops::users;
+use ferry_core::secrets::SecretStore;
 use ferry_core::store::backup::{self, BackupInfo, Kind, Restored};
-use ferry_core::store::now_unix;
-use ferry_core::Result;
+use ferry_core::store::{now_unix, Health, OpenOptions, DB_FILE};
+use ferry_core::{App, Result};
 use std::path::{Path, PathBuf};
 
 /// The `data-folder` subcommands.
@@ -27,8 +30,15 @@ pub enum DataFolderCmd {
     },
 }
 
-/// Runs one `data-folder` subcommand on `data_dir`.
-pub fn run(cmd: DataFolderCmd, data_dir: &Path, json: bool) -> Result<()> {
+/// Runs one `data-folder` subcommand on `data_dir`, for the user named `acting` (`--as` or
+/// FERRY_USER; `None`: the person logged in).
+pub fn run(
+    cmd: DataFolderCmd,
+    data_dir: &Path,
+    acting: Option<&str>,
+    keychain: SecretStore,
+    json: bool,
+) -> Result<()> {
     match cmd {
         DataFolderCmd::Backups => {
             let list = backup::list(data_dir)?;
@@ -39,6 +49,7 @@ pub fn run(cmd: DataFolderCmd, data_dir: &Path, json: bool) -> Result<()> {
             }
         }
         DataFolderCmd::Restore { from } => {
+            check_may_restore(data_dir, acting, keychain)?;
             let restored = backup::restore(data_dir, from.as_deref(), now_unix())?;
             let message = restored_message(&restored);
             if json {
@@ -54,6 +65,41 @@ pub fn run(cmd: DataFolderCmd, data_dir: &Path, json: bool) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Refuses a restore to anyone but a DataGrid Administrator while the current settings can be
+/// read: a restore replaces every setting, the users and the activity log included, so it is
+/// the one change that could undo an administrator's decisions wholesale.
+///
+/// A database that cannot be opened or is damaged is let through, as before users existed:
+/// that is what restore is for, its users cannot be read (so nobody's policy can be checked),
+/// and refusing would leave the folder unusable for everyone. A folder with no database yet,
+/// or one without users, has nobody to protect either.
+fn check_may_restore(data_dir: &Path, acting: Option<&str>, keychain: SecretStore) -> Result<()> {
+    if !data_dir.join(DB_FILE).exists() {
+        return Ok(());
+    }
+    // NOTE: read-only: an ordinary open could take the day's backup of this very file, which
+    // a restore without --from would then pick as the newest intact one.
+    let opts = OpenOptions {
+        now: now_unix(),
+        read_only: true,
+    };
+    let Ok(app) = App::open_with(data_dir, keychain, opts) else {
+        return Ok(());
+    };
+    let damaged = |app: &App| matches!(app.store().health(), Health::Damaged(_));
+    if damaged(&app) {
+        return Ok(());
+    }
+    // A folder opened read-only with no users yet resolves anyone as an administrator.
+    let me = match users::resolve(&app, acting) {
+        Ok(me) => me,
+        // The damage may only show when the users are read.
+        Err(_) if damaged(&app) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    ferry_core::ops::require(&app, &me, ferry_core::policy::Action::RestoreSettings)
 }
 
 fn print_json<T: serde::Serialize + ?Sized>(v: &T) {

@@ -4,6 +4,7 @@
 //! links no webview, so it runs on servers. Secrets are read from standard input (or a hidden
 //! prompt), never from arguments, which other users can see in the process list.
 
+mod activity_cmd;
 #[cfg(feature = "bench")]
 mod bench;
 #[cfg(feature = "bench")]
@@ -20,6 +21,7 @@ mod rows_out;
 mod sandbox_cmd;
 mod segment_cmd;
 mod segment_words;
+mod users_cmd;
 
 use clap::{Args, Parser, Subcommand};
 use ferry_core::ops::credentials::{self, CredentialEdit, NewCredential, SecretRotation};
@@ -39,9 +41,10 @@ use tokio::runtime::Runtime;
 /// The exit statuses, one per error code (see `output::exit_code`).
 const EXIT_STATUS: &str = "\
 Exit status: 0 ok; 1 anything else; 2 bad input (each flag to fix is named); 3 not found; \
-4 in use; 5 keychain unavailable; 6 sign-in failed; 7 access refused by Dynamics; 8 throttled; \
-9 network; 10 other Dataverse error; 11 SQL that SQLite refused (with its line and column); \
-12 SQL that tries to write; 13 a query's time limit ran out; 130 cancelled with Ctrl-C.";
+4 in use; 5 keychain unavailable; 6 sign-in failed; 7 access refused (by Dynamics, or by your \
+Ferry policy); 8 throttled; 9 network; 10 other Dataverse error; 11 SQL that SQLite refused \
+(with its line and column); 12 SQL that tries to write; 13 a query's time limit ran out; \
+14 the activity log was tampered with (`ferry activity verify`); 130 cancelled with Ctrl-C.";
 
 #[derive(Parser)]
 #[command(
@@ -100,6 +103,13 @@ enum Command {
     /// Saved segments (audiences): their definitions, counts and rows.
     #[command(subcommand, alias = "segments")]
     Segment(segment_cmd::SegmentCmd),
+    /// Ferry users: their policy (what they may do) and whether personal data is hidden.
+    #[command(subcommand, alias = "user")]
+    Users(users_cmd::UsersCmd),
+    /// Who you act as, with your policy and what it allows.
+    Whoami,
+    /// The activity log (administrators): who did what, when; `verify` checks its hash chain.
+    Activity(activity_cmd::ActivityArgs),
 }
 
 #[derive(Subcommand)]
@@ -233,33 +243,59 @@ fn not_utf8() -> ferry_core::Error {
     )
 }
 
-fn run(cli: Cli, rt: &Runtime) -> Result<()> {
-    let data_dir = data_dir(cli.data_dir)?;
-    let command = match cli.command {
-        Command::DataFolder(cmd) => return data_folder_cmd::run(cmd, &data_dir, cli.json),
-        other => other,
-    };
+/// The keychain the secrets live in: FERRY_KEYCHAIN_SERVICE (tests use their own), else Ferry's.
+fn keychain() -> SecretStore {
     let service =
         std::env::var("FERRY_KEYCHAIN_SERVICE").unwrap_or_else(|_| DEFAULT_SERVICE.into());
-    let app = App::open(&data_dir, SecretStore::new(service))?;
+    SecretStore::new(service)
+}
+
+/// Who the CLI acts for: `--as`, else FERRY_USER, else (`None`) the person logged in; and what
+/// chose them, for `whoami`.
+fn acting_user(flag: Option<String>) -> (Option<String>, &'static str) {
+    let given = |v: &Option<String>| v.as_ref().is_some_and(|w| !w.trim().is_empty());
+    if given(&flag) {
+        return (flag, "--as");
+    }
+    let env = std::env::var("FERRY_USER").ok();
+    if given(&env) {
+        return (env, "FERRY_USER");
+    }
+    (None, "the name you are logged in with")
+}
+
+/// Runs the command; returns the exit status for an outcome that is not an error (a broken
+/// activity log), else 0.
+fn run(cli: Cli, rt: &Runtime) -> Result<u8> {
+    let data_dir = data_dir(cli.data_dir)?;
+    let (who, chosen_by) = acting_user(cli.as_user);
+    let command = match cli.command {
+        Command::DataFolder(cmd) => {
+            return data_folder_cmd::run(cmd, &data_dir, who.as_deref(), keychain(), cli.json)
+                .map(|()| 0)
+        }
+        other => other,
+    };
+    let app = App::open(&data_dir, keychain())?;
     if let Some(notice) = app.store().notice() {
         // Said before the command runs: a read from a damaged file may be incomplete.
         output::warning(&notice, cli.json);
     }
-    // The CLI acts for `--as`, else FERRY_USER, else the person logged in; their policy decides
-    // what that allows, in core.
-    let who = cli
-        .as_user
-        .or_else(|| std::env::var("FERRY_USER").ok())
-        .filter(|w| !w.trim().is_empty());
+    // The acting user's policy decides what the command may do, in core.
     let me: Actor = ferry_core::ops::users::resolve(&app, who.as_deref())?;
     let out = output::Printer { json: cli.json };
     match command {
         Command::Status => out.status(&status::app_status(&app, &me)?),
         Command::Plugins { filter } => out.plugins(&plugins::filter(&filter)),
-        Command::Sandbox(args) => sandbox_cmd::run(args, &data_dir, cli.json)?,
+        Command::Sandbox(args) => {
+            ferry_core::ops::require(&app, &me, ferry_core::policy::Action::RunSandbox)?;
+            sandbox_cmd::run(args, &data_dir, cli.json)?
+        }
         #[cfg(feature = "bench")]
-        Command::Bench(args) => bench::bench(args, cli.json, rt)?,
+        Command::Bench(args) => {
+            ferry_core::ops::require(&app, &me, ferry_core::policy::Action::RunSandbox)?;
+            bench::bench(args, cli.json, rt)?
+        }
         Command::Credentials(c) => match c {
             CredentialCmd::List => out.credentials(&credentials::list(&app, &me)?),
             CredentialCmd::Show { credential } => {
@@ -366,9 +402,12 @@ fn run(cli: Cli, rt: &Runtime) -> Result<()> {
         Command::Data(cmd) => data_cmd::run(cmd, &app, &me, rt, cli.json)?,
         Command::Query(cmd) => query_cmd::run(cmd, &app, &me, cli.json)?,
         Command::Segment(cmd) => segment_cmd::run(cmd, &app, &me, cli.json)?,
+        Command::Users(cmd) => users_cmd::run(cmd, &app, &me, cli.json)?,
+        Command::Whoami => users_cmd::whoami(&app, &me, chosen_by, cli.json)?,
+        Command::Activity(args) => return activity_cmd::run(args, &app, &me, cli.json),
         Command::DataFolder(_) => unreachable!("handled before the app is opened"),
     }
-    Ok(())
+    Ok(0)
 }
 
 /// The one runtime of a `ferry` run: core's network operations are plain `async fn`s that own
@@ -385,7 +424,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let json = cli.json;
     match runtime().and_then(|rt| run(cli, &rt)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(status) => ExitCode::from(status),
         Err(e) => {
             output::error(&e, json);
             ExitCode::from(output::exit_code(&e))

@@ -233,6 +233,11 @@ fn flag_for(field: &str) -> String {
         "timeLimitSecs" => "--time-limit",
         "definitionFile" => "--file",
         "format" => "--json/--csv",
+        "policy" => "--policy",
+        "user" => "--as (or FERRY_USER)",
+        "since" => "--since",
+        "until" => "--until",
+        "chunk" => "--chunk",
         other => return column_flag(other).unwrap_or_else(|| other.to_string()),
     };
     flag.to_string()

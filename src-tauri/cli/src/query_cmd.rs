@@ -23,7 +23,9 @@ _2, _3), so it streams into jq or a loader. Booleans print as true/false, no val
 or a closed pipe stops the query.
 
 Only reading SQL runs: INSERT, UPDATE, DELETE, CREATE, DROP, ATTACH, writing pragmas and \
-the like are refused.
+the like are refused. For a user with Restrict PII access, columns marked as personal data \
+show as \"•••• (PII)\" (stderr says so); everyone else's reads of them are recorded in the \
+activity log.
 
 Exit status: 0 ok; 2 bad flags; 3 no such saved query; 11 SQLite refused the SQL (the message \
 has its line and column, and --json errors carry `line` and `column`); 12 the SQL tries to \
@@ -157,10 +159,13 @@ fn run_query(args: RunArgs, app: &App, me: &Actor, json: bool) -> Result<()> {
             let saved = queries::get(app, me, key)?;
             let secs = args.time_limit.unwrap_or(saved.time_limit_secs);
             let limit = Duration::from_secs(u64::try_from(secs).unwrap_or(1));
-            rows::open(app, me, &RowSource::Query(saved.id), limit)?
+            rows::open_for_view(app, me, &RowSource::Query(saved.id), limit)?
         }
         (None, None) => unreachable!("clap requires a query or --sql"),
     };
+    if reader.pii_hidden() {
+        rows_out::note_hidden_pii(json);
+    }
     rows_out::print_rows(
         &mut reader,
         Format::pick(json, args.csv),
@@ -206,7 +211,7 @@ fn show(q: &SavedQuery, json: bool) {
 }
 
 /// `text` on one line, at most `max` characters, cut with "…".
-fn cut(text: &str, max: usize) -> String {
+pub(crate) fn cut(text: &str, max: usize) -> String {
     let one_line = text.replace(['\n', '\r'], " ");
     if one_line.chars().count() <= max {
         return one_line;

@@ -7,11 +7,23 @@
 //! views (credentials, destinations), which `output` prints.
 
 use ferry_core::data::query::RowReader;
+use ferry_core::data::types::PII_MASK;
 use ferry_core::data::{Cell, ColumnMeta, ColumnType};
 use ferry_core::{Error, Result};
 use std::borrow::Cow;
 use std::io::{self, BufWriter, Write};
 use std::time::Instant;
+
+/// Says on stderr, before the rows, that personal data was masked for this user, so a column
+/// of "•••• (PII)" reads as a rule and not as the data. Text mode only: with `--json`, stderr
+/// carries at most one JSON document (the error), and the masked values say it themselves.
+pub fn note_hidden_pii(json: bool) {
+    if !json {
+        eprintln!(
+            "Personal data hidden: columns marked PII show as {PII_MASK} (Restrict PII access)"
+        );
+    }
+}
 
 /// How rows are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

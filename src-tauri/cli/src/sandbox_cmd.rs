@@ -3,7 +3,8 @@
 //! It prints what a person (or a script, with `--json`) needs to point a client at it: the base
 //! URL, tenant, client id and secret, and the admin key its `/_sandbox/…` calls need. It only
 //! maps flags onto `ferry_sandbox::SandboxConfig` and the sandbox's start errors onto the CLI's
-//! errors (each naming the flag to change); all behaviour lives in the sandbox crate.
+//! errors (each naming the flag to change); all behaviour lives in the sandbox crate. Who may
+//! start one is decided in core first (`Action::RunSandbox`), since that crate knows no users.
 
 use clap::Args;
 use ferry_core::{Error, Result};

@@ -160,8 +160,12 @@ pub fn run(cmd: SegmentCmd, app: &App, me: &Actor, json: bool) -> Result<()> {
             let started = Instant::now();
             let saved = segments::get(app, me, &segment)?;
             let limit_secs = Duration::from_secs(u64::try_from(time_limit).unwrap_or(1));
-            let mut reader = rows::open(app, me, &RowSource::Segment(saved.id), limit_secs)
-                .map_err(|e| in_definition(e, Some(&segment)))?;
+            let mut reader =
+                rows::open_for_view(app, me, &RowSource::Segment(saved.id), limit_secs)
+                    .map_err(|e| in_definition(e, Some(&segment)))?;
+            if reader.pii_hidden() {
+                rows_out::note_hidden_pii(json);
+            }
             rows_out::print_rows(&mut reader, Format::pick(json, csv), limit, started)?;
         }
     }

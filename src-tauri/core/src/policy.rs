@@ -193,11 +193,17 @@ pub enum Action {
     ManageUsers,
     /// Read, export and verify the activity log.
     ReadActivity,
+    /// Run a local Dataverse sandbox (the server behind the Local sandbox destination, whose
+    /// data file and admin key sit in the shared data folder).
+    RunSandbox,
+    /// Put a backup of the settings database back, replacing every setting, the users and the
+    /// activity log included.
+    RestoreSettings,
 }
 
 impl Action {
     /// Every action, for tests and for listing what a policy grants.
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 20] = [
         Action::ViewStatus,
         Action::ChangePreferences,
         Action::ReadCredentials,
@@ -216,6 +222,8 @@ impl Action {
         Action::ListUsers,
         Action::ManageUsers,
         Action::ReadActivity,
+        Action::RunSandbox,
+        Action::RestoreSettings,
     ];
 
     /// What the action is, to finish "… may not" in a refusal.
@@ -239,6 +247,11 @@ impl Action {
             Action::ListUsers => "see the list of users",
             Action::ManageUsers => "add or change users",
             Action::ReadActivity => "see the activity log",
+            Action::RunSandbox => "run a Dataverse sandbox",
+            Action::RestoreSettings => {
+                "restore the settings database from a backup (it replaces every setting, the \
+                 users and the activity log)"
+            }
         }
     }
 }
@@ -270,10 +283,11 @@ pub fn allowed(policy: Policy, action: Action) -> bool {
         | Action::ManageDestinations
         | Action::BrowseTables
         | Action::ImportData
-        | Action::MarkPii => operator,
+        | Action::MarkPii
+        | Action::RunSandbox => operator,
         Action::RunQueries | Action::ManageQueries => operator || policy.has_amp360(),
         Action::ReadSegments | Action::ManageSegments => operator || policy.has_ampiq(),
-        Action::ManageUsers | Action::ReadActivity => admin,
+        Action::ManageUsers | Action::ReadActivity | Action::RestoreSettings => admin,
     }
 }
 
@@ -374,6 +388,8 @@ mod tests {
             Action::ListUsers => 15,
             Action::ManageUsers => 16,
             Action::ReadActivity => 17,
+            Action::RunSandbox => 18,
+            Action::RestoreSettings => 19,
         }
     }
 
@@ -416,13 +432,14 @@ mod tests {
                         BrowseTables,
                         ImportData,
                         MarkPii,
+                        RunSandbox,
                         RunQueries,
                         ManageQueries,
                         ReadSegments,
                         ManageSegments,
                     ]);
                     if p == Policy::Administrator {
-                        v.extend([ManageUsers, ReadActivity]);
+                        v.extend([ManageUsers, ReadActivity, RestoreSettings]);
                     }
                 }
             }

@@ -1,6 +1,8 @@
 // The only module that talks to Tauri. Everything else calls `commands.*`.
 import { invoke } from '@tauri-apps/api/core';
 import type {
+  ActivityPage,
+  ActivityQuery,
   AppError,
   AppStatus,
   ConnectionReport,
@@ -11,11 +13,15 @@ import type {
   FieldError,
   FormCheck,
   GettingStarted,
+  Me,
   NewCredential,
   Plugin,
   SecretRotation,
   TableColumns,
   TableList,
+  UserInput,
+  UserView,
+  VerifyReport,
 } from './types';
 import type {
   ColumnMeta,
@@ -133,4 +139,25 @@ export const commands = {
   deleteSegment: (id: string) => call<null>('delete_segment', { id }),
   /** How many rows of the base table match, and the SQL the definition compiles to. */
   segmentCount: (definition: SegmentDefinition) => call<SegmentCount>('segment_count', { definition }),
+
+  // Users and who is acting (the user menu, the Users tab).
+  /** The acting user and every action their policy allows, so the window can hide the rest. */
+  whoami: () => call<Me>('whoami'),
+  /** Acts as another user (by id or name) from now on; recorded in the activity log. */
+  switchUser: (user: string) => call<Me>('switch_user', { user }),
+  listUsers: () => call<UserView[]>('list_users'),
+  checkUser: (input: UserInput, exceptId?: string) =>
+    call<FieldError[]>('check_user', { input, exceptId: exceptId ?? null }),
+  createUser: (input: UserInput) => call<UserView>('create_user', { input }),
+  updateUser: (id: string, input: UserInput) => call<UserView>('update_user', { id, input }),
+  setUserDisabled: (id: string, disabled: boolean) => call<UserView>('set_user_disabled', { id, disabled }),
+
+  // The activity log (the Activity tab).
+  /** Entries `offset..offset+limit` (at most 500) matching `query`, newest first. */
+  activityPage: (query: ActivityQuery, offset: number, limit: number) =>
+    call<ActivityPage>('activity_page', { query, offset, limit }),
+  /** Walks the log's hash chain and reports where it breaks, if anywhere. */
+  activityVerify: () => call<VerifyReport>('activity_verify'),
+  /** The system's save dialog, then the matching entries as CSV; the path written, or null if closed. */
+  activityExport: (query: ActivityQuery) => call<string | null>('activity_export', { query }),
 };

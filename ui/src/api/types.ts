@@ -33,6 +33,19 @@ export type { TableInfo } from './generated/TableInfo';
 export type { TableList } from './generated/TableList';
 export type { UrlCheck } from './generated/UrlCheck';
 
+// Users, policies and the activity log.
+export type { Action } from './generated/Action';
+export type { ActivityEntry } from './generated/ActivityEntry';
+export type { ActivityPage } from './generated/ActivityPage';
+export type { ActivityQuery } from './generated/ActivityQuery';
+export type { ChainProblem } from './generated/ChainProblem';
+export type { Me } from './generated/Me';
+export type { Outcome } from './generated/Outcome';
+export type { Policy } from './generated/Policy';
+export type { UserInput } from './generated/UserInput';
+export type { UserView } from './generated/UserView';
+export type { VerifyReport } from './generated/VerifyReport';
+
 /**
  * Every rejected command rejects with this shape. Branch on `code`, never on `message`.
  * `fields` is left out of non-validation errors, hence optional here. The customer-data

@@ -293,12 +293,15 @@ export interface RowActionItem {
   icon: ReactElement;
   testId: string;
   onClick: () => void;
+  /** Why the action cannot be used now: the button stays focusable and says so as its tooltip. */
+  disabledReason?: string | null;
 }
 
 /**
  * A row's actions, the same on every list: the most used one as a labelled button, the others
  * by name in a "More actions" menu. Focus returns to the button that opened a dialog when it
- * closes, so keyboard users stay on their row.
+ * closes, so keyboard users stay on their row. Actions the acting user may not take are left
+ * out by the caller; with none left in the menu, there is no menu.
  */
 export function RowActions({
   name,
@@ -309,7 +312,7 @@ export function RowActions({
 }: {
   /** The record's name, for the buttons' accessible names. */
   name: string;
-  primary: RowActionItem;
+  primary?: RowActionItem;
   more: RowActionItem[];
   moreTestId: string;
   /** The primary action is running. */
@@ -317,43 +320,54 @@ export function RowActions({
 }) {
   const styles = usePageStyles();
   const restoreFocus = useRestoreFocusTarget();
+  const primaryButton = primary && (
+    <Button
+      size="small"
+      icon={busy ? <Spinner size="extra-tiny" /> : primary.icon}
+      data-testid={primary.testId}
+      data-testing={busy ? 'true' : undefined}
+      disabledFocusable={busy || !!primary.disabledReason}
+      aria-label={primary.accessibleName ?? `${primary.label}: ${name}`}
+      onClick={primary.onClick}
+      {...restoreFocus}
+    >
+      {primary.label}
+    </Button>
+  );
   return (
     <div className={styles.actions}>
-      <Button
-        size="small"
-        icon={busy ? <Spinner size="extra-tiny" /> : primary.icon}
-        data-testid={primary.testId}
-        data-testing={busy ? 'true' : undefined}
-        disabledFocusable={busy}
-        aria-label={primary.accessibleName ?? `${primary.label}: ${name}`}
-        onClick={primary.onClick}
-        {...restoreFocus}
-      >
-        {primary.label}
-      </Button>
-      <Menu positioning={{ autoSize: true }}>
-        <MenuTrigger disableButtonEnhancement>
-          <Tooltip content="More actions" relationship="inaccessible">
-            <Button
-              size="small"
-              appearance="subtle"
-              icon={<MoreHorizontalRegular />}
-              aria-label={`More actions for ${name}`}
-              data-testid={moreTestId}
-              {...restoreFocus}
-            />
-          </Tooltip>
-        </MenuTrigger>
-        <MenuPopover>
-          <MenuList>
-            {more.map((item) => (
-              <MenuItem key={item.testId} icon={item.icon} data-testid={item.testId} onClick={item.onClick}>
-                {item.label}
-              </MenuItem>
-            ))}
-          </MenuList>
-        </MenuPopover>
-      </Menu>
+      {primary?.disabledReason && primaryButton ? (
+        <Tooltip content={primary.disabledReason} relationship="description">
+          {primaryButton}
+        </Tooltip>
+      ) : (
+        primaryButton
+      )}
+      {more.length > 0 && (
+        <Menu positioning={{ autoSize: true }}>
+          <MenuTrigger disableButtonEnhancement>
+            <Tooltip content="More actions" relationship="inaccessible">
+              <Button
+                size="small"
+                appearance="subtle"
+                icon={<MoreHorizontalRegular />}
+                aria-label={`More actions for ${name}`}
+                data-testid={moreTestId}
+                {...restoreFocus}
+              />
+            </Tooltip>
+          </MenuTrigger>
+          <MenuPopover>
+            <MenuList>
+              {more.map((item) => (
+                <MenuItem key={item.testId} icon={item.icon} data-testid={item.testId} onClick={item.onClick}>
+                  {item.label}
+                </MenuItem>
+              ))}
+            </MenuList>
+          </MenuPopover>
+        </Menu>
+      )}
     </div>
   );
 }

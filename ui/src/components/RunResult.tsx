@@ -2,8 +2,9 @@
 // did (each reason in its own words), and the rows in the virtualised grid.
 //
 // Test ids: `run-starting`, `run-count` (the row count text), `run-error` (data-code = sql,
-// write_refused, timed_out, cancelled, …), `run-error-position`, `run-error-jump`, and the
-// grid's own ids under `testId` (see DataGrid).
+// write_refused, timed_out, cancelled, …), `run-error-position`, `run-error-jump`,
+// `pii-hidden-note` (personal data masked for the viewer), and the grid's own ids under
+// `testId` (see DataGrid).
 import {
   Button,
   Caption1,
@@ -21,6 +22,7 @@ import type { AppError } from '../api/types';
 import { formatCount, formatDuration, rowsText } from '../lib/format';
 import type { QueryRunState } from '../lib/useQueryRun';
 import { DataGrid } from './DataGrid';
+import { PiiHiddenNote } from './PiiHiddenNote';
 
 const useStyles = makeStyles({
   root: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS, minWidth: 0 },
@@ -117,6 +119,7 @@ export function RunResult({ state, testId, label, onJump, height }: RunResultPro
   return (
     <div className={styles.root}>
       {failure && <RunFailure failure={failure} rowsRead={rows} onJump={onJump} />}
+      {run.piiHidden && <PiiHiddenNote />}
       <Caption1 className={styles.count} data-testid="run-count" data-state={status.state} aria-live="polite">
         {count}
       </Caption1>

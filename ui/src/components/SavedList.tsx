@@ -3,7 +3,8 @@
 //
 // Test ids (with `prefix`, e.g. "query"): `<prefix>-list`, `<prefix>-item` (data-name, data-id,
 // aria-current when open), `<prefix>-open`, `<prefix>-more`, and in the menu `<prefix>-edit`,
-// `<prefix>-duplicate`, `<prefix>-delete`; the search box is `<prefix>-search`.
+// `<prefix>-duplicate`, `<prefix>-delete`; the search box is `<prefix>-search`. Without
+// `manage` (a user who may only use the records) the menu is left out.
 import {
   Button,
   Caption1,
@@ -81,8 +82,8 @@ export interface SavedListProps<T extends SavedRecord> {
   /** The record open in the editor, if any. */
   currentId: string | null;
   onOpen: (item: T) => void;
-  onDuplicate: (item: T) => void;
-  onDelete: (item: T) => void;
+  /** Duplicate and Delete; absent when the acting user may not change these records. */
+  manage?: { onDuplicate: (item: T) => void; onDelete: (item: T) => void };
   /** Plural noun for the search: "queries". */
   what: string;
   prefix: string;
@@ -96,8 +97,7 @@ export function SavedList<T extends SavedRecord>({
   items,
   currentId,
   onOpen,
-  onDuplicate,
-  onDelete,
+  manage,
   what,
   prefix,
   searchIn,
@@ -144,32 +144,34 @@ export function SavedList<T extends SavedRecord>({
                 )}
                 <Caption1 className={page.muted}>Saved {formatAgo(item.updatedAt, now)}</Caption1>
               </button>
-              <Menu positioning={{ autoSize: true }}>
-                <MenuTrigger disableButtonEnhancement>
-                  <Tooltip content="More actions" relationship="inaccessible">
-                    <Button
-                      size="small"
-                      appearance="subtle"
-                      icon={<MoreHorizontalRegular />}
-                      aria-label={`More actions for ${item.name}`}
-                      data-testid={`${prefix}-more`}
-                    />
-                  </Tooltip>
-                </MenuTrigger>
-                <MenuPopover>
-                  <MenuList>
-                    <MenuItem icon={<EditRegular />} data-testid={`${prefix}-edit`} onClick={() => onOpen(item)}>
-                      Edit
-                    </MenuItem>
-                    <MenuItem icon={<CopyRegular />} data-testid={`${prefix}-duplicate`} onClick={() => onDuplicate(item)}>
-                      Duplicate
-                    </MenuItem>
-                    <MenuItem icon={<DeleteRegular />} data-testid={`${prefix}-delete`} onClick={() => onDelete(item)}>
-                      Delete
-                    </MenuItem>
-                  </MenuList>
-                </MenuPopover>
-              </Menu>
+              {manage && (
+                <Menu positioning={{ autoSize: true }}>
+                  <MenuTrigger disableButtonEnhancement>
+                    <Tooltip content="More actions" relationship="inaccessible">
+                      <Button
+                        size="small"
+                        appearance="subtle"
+                        icon={<MoreHorizontalRegular />}
+                        aria-label={`More actions for ${item.name}`}
+                        data-testid={`${prefix}-more`}
+                      />
+                    </Tooltip>
+                  </MenuTrigger>
+                  <MenuPopover>
+                    <MenuList>
+                      <MenuItem icon={<EditRegular />} data-testid={`${prefix}-edit`} onClick={() => onOpen(item)}>
+                        Edit
+                      </MenuItem>
+                      <MenuItem icon={<CopyRegular />} data-testid={`${prefix}-duplicate`} onClick={() => manage.onDuplicate(item)}>
+                        Duplicate
+                      </MenuItem>
+                      <MenuItem icon={<DeleteRegular />} data-testid={`${prefix}-delete`} onClick={() => manage.onDelete(item)}>
+                        Delete
+                      </MenuItem>
+                    </MenuList>
+                  </MenuPopover>
+                </Menu>
+              )}
             </li>
           ))}
         </ul>

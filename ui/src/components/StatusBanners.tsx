@@ -30,7 +30,8 @@ function usedByText(c: ExpiringCredential): string {
   return c.usedBy.length === 0 ? 'not used by any destination' : `used by ${listNames(c.usedBy.map((d) => d.name))}`;
 }
 
-export function StatusBanners({ onOpenCredentials }: { onOpenCredentials: () => void }) {
+/** `onOpenCredentials` is left out for users who cannot see the Credentials tab. */
+export function StatusBanners({ onOpenCredentials }: { onOpenCredentials?: () => void }) {
   const styles = useStyles();
   const status = useAppStatus();
   const [expiringDismissed, setExpiringDismissed] = useState(false);
@@ -106,9 +107,11 @@ export function StatusBanners({ onOpenCredentials }: { onOpenCredentials: () => 
               />
             }
           >
-            <Button data-testid="open-credentials" onClick={onOpenCredentials}>
-              Open Credentials
-            </Button>
+            {onOpenCredentials && (
+              <Button data-testid="open-credentials" onClick={onOpenCredentials}>
+                Open Credentials
+              </Button>
+            )}
           </MessageBarActions>
         </MessageBar>
       )}

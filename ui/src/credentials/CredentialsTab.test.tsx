@@ -20,7 +20,8 @@ function byId(id: string): HTMLInputElement {
 describe('Credentials tab', () => {
   it('reaches the Credentials tab from the header', async () => {
     const { user } = renderApp(<App />);
-    await user.click(screen.getByTestId('tab-credentials'));
+    // The tabs appear once the backend has said who is acting (and so which tabs they may use).
+    await user.click(await screen.findByTestId('tab-credentials'));
     expect(await screen.findByTestId('credentials-empty')).toBeInTheDocument();
     expect(screen.getByTestId('add-credential')).toBeInTheDocument();
   });

@@ -22,6 +22,7 @@ import {
 import { useState } from 'react';
 import { useCredentials, useDeleteCredential } from '../api/queries';
 import type { CredentialView } from '../api/types';
+import { usePermissions } from '../api/users';
 import { ConfirmDeleteDialog } from '../components/ConfirmDeleteDialog';
 import { ExpiryBadge } from '../components/ExpiryBadge';
 import {
@@ -125,7 +126,8 @@ export function CredentialsTab() {
     });
   };
 
-  const addButton = (
+  const canManage = usePermissions().can('manageCredentials');
+  const addButton = canManage ? (
     <Button
       appearance="primary"
       icon={<AddRegular />}
@@ -135,7 +137,7 @@ export function CredentialsTab() {
     >
       Add credential
     </Button>
-  );
+  ) : null;
   const list = credentials.data;
 
   return (
@@ -196,29 +198,31 @@ export function CredentialsTab() {
                   )}
                 </TableCell>
                 <TableCell>
-                  <RowActions
-                    name={c.name}
-                    primary={{
-                      label: 'Rotate secret',
-                      accessibleName: `Rotate secret of ${c.name}`,
-                      icon: <ArrowSyncRegular />,
-                      testId: 'credential-rotate',
-                      onClick: () => openDialog('rotate', c),
-                    }}
-                    moreTestId="credential-more"
-                    more={[
-                      { label: 'Edit', icon: <EditRegular />, testId: 'credential-edit', onClick: () => openDialog('edit', c) },
-                      {
-                        label: 'Delete',
-                        icon: <DeleteRegular />,
-                        testId: 'credential-delete',
-                        onClick: () => {
-                          remove.reset();
-                          setDeleting({ open: true, target: c });
+                  {canManage && (
+                    <RowActions
+                      name={c.name}
+                      primary={{
+                        label: 'Rotate secret',
+                        accessibleName: `Rotate secret of ${c.name}`,
+                        icon: <ArrowSyncRegular />,
+                        testId: 'credential-rotate',
+                        onClick: () => openDialog('rotate', c),
+                      }}
+                      moreTestId="credential-more"
+                      more={[
+                        { label: 'Edit', icon: <EditRegular />, testId: 'credential-edit', onClick: () => openDialog('edit', c) },
+                        {
+                          label: 'Delete',
+                          icon: <DeleteRegular />,
+                          testId: 'credential-delete',
+                          onClick: () => {
+                            remove.reset();
+                            setDeleting({ open: true, target: c });
+                          },
                         },
-                      },
-                    ]}
-                  />
+                      ]}
+                    />
+                  )}
                 </TableCell>
               </TableRow>
             ))}

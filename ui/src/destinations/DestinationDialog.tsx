@@ -23,6 +23,7 @@ import { AddRegular, PlugConnectedRegular } from '@fluentui/react-icons';
 import { useMemo, useRef, useState, type FormEvent } from 'react';
 import { commands } from '../api/ipc';
 import { keys, useCredentials, usePlugins, useSaveDestination, useTestConnectionInput } from '../api/queries';
+import { usePermissions } from '../api/users';
 import type { AppError, CredentialView, DestinationInput, DestinationView, FormCheck, Plugin } from '../api/types';
 import { FormField } from '../components/FormField';
 import { CredentialDialog } from '../credentials/CredentialDialog';
@@ -138,6 +139,8 @@ export function DestinationDialog({ open, destination, onClose, onSaved }: Desti
   const notify = useNotify();
   const plugins = usePlugins();
   const credentials = useCredentials();
+  // Only users who manage credentials may make one from here (operators and administrators).
+  const canAddCredential = usePermissions().can('manageCredentials');
   const save = useSaveDestination(destination?.id);
   const test = useTestConnectionInput(destination?.id);
   const [tested, setTested] = useState<TestedSettings | null>(null);
@@ -370,15 +373,17 @@ export function DestinationDialog({ open, destination, onClose, onSaved }: Desti
                           {credentialLabel(c, severalPlugins)}
                         </option>
                       ))}
-                      <option value={NEW_CREDENTIAL}>Create a new credential…</option>
+                      {canAddCredential && <option value={NEW_CREDENTIAL}>Create a new credential…</option>}
                     </Select>
-                    <Button
-                      data-testid="new-credential"
-                      icon={<AddRegular />}
-                      onClick={(e) => openCredentialDialog(e.currentTarget)}
-                    >
-                      New credential
-                    </Button>
+                    {canAddCredential && (
+                      <Button
+                        data-testid="new-credential"
+                        icon={<AddRegular />}
+                        onClick={(e) => openCredentialDialog(e.currentTarget)}
+                      >
+                        New credential
+                      </Button>
+                    )}
                   </div>
                 </FormField>
               </section>

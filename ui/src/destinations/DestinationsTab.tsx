@@ -1,4 +1,7 @@
 // The Destinations tab: the list of places Ferry sends rows to, with add, edit, delete, connection tests and tables.
+// Each action is shown only to users whose policy allows it; a destination the acting user may
+// not send through carries a "Not available to you" badge (destination-unavailable) with the
+// reason, and its Test connection is disabled with the same reason.
 import {
   Badge,
   Button,
@@ -8,6 +11,7 @@ import {
   TableCell,
   TableRow,
   Text,
+  Tooltip,
   useRestoreFocusTarget,
 } from '@fluentui/react-components';
 import {
@@ -30,6 +34,7 @@ import {
   useTestConnection,
 } from '../api/queries';
 import type { AppError, DestinationView } from '../api/types';
+import { usePermissions } from '../api/users';
 import { ConfirmDeleteDialog } from '../components/ConfirmDeleteDialog';
 import { ExpiryBadge } from '../components/ExpiryBadge';
 import {
@@ -135,6 +140,8 @@ export function DestinationsTab() {
   const styles = usePageStyles();
   const notify = useNotify();
   const destinations = useDestinations();
+  const { can } = usePermissions();
+  const canManage = can('manageDestinations');
   const remove = useDeleteDestination();
   // Dialogs here open from code, not a DialogTrigger; this marks their openers so focus returns on close.
   const restoreFocus = useRestoreFocusTarget();
@@ -151,7 +158,7 @@ export function DestinationsTab() {
   const [deleting, setDeleting] = useState<{ open: boolean; target?: DestinationView }>({ open: false });
 
   const openDialog = (destination?: DestinationView) => setDialog((s) => ({ open: true, key: s.key + 1, destination }));
-  const addButton = (
+  const addButton = canManage ? (
     <Button
       appearance="primary"
       icon={<AddRegular />}
@@ -161,7 +168,7 @@ export function DestinationsTab() {
     >
       Add destination
     </Button>
-  );
+  ) : null;
 
   const target = deleting.target;
   const closeDelete = () => setDeleting((s) => ({ ...s, open: false }));
@@ -178,7 +185,7 @@ export function DestinationsTab() {
 
   const list = destinations.data;
   const steps = start.data;
-  const sandboxButton = steps?.sandboxAddable ? (
+  const sandboxButton = canManage && steps?.sandboxAddable ? (
     <Button
       icon={<BoxRegular />}
       data-testid="add-sandbox"
@@ -193,11 +200,12 @@ export function DestinationsTab() {
       Add the local sandbox
     </Button>
   ) : null;
-  const showSteps = !!steps && !steps.dismissed && !!list && list.length > 0;
+  // The first steps are an operator's (add, test, browse, import); business users skip them.
+  const showSteps = canManage && !!steps && !steps.dismissed && !!list && list.length > 0;
   const headerActions =
     list && list.length > 0 ? (
       <>
-        {steps?.dismissed && (
+        {canManage && steps?.dismissed && (
           <Button
             appearance="subtle"
             icon={<RocketRegular />}
@@ -230,12 +238,15 @@ export function DestinationsTab() {
               notice={n}
               onTest={() => connection.run({ id: n.destinationId, name: n.destinationName })}
               onDismiss={() => connection.dismiss(n.destinationId)}
-              onBrowseTables={() =>
-                setTables((s) => ({
-                  open: true,
-                  key: s.key + 1,
-                  destination: { id: n.destinationId, name: n.destinationName },
-                }))
+              onBrowseTables={
+                can('browseTables')
+                  ? () =>
+                      setTables((s) => ({
+                        open: true,
+                        key: s.key + 1,
+                        destination: { id: n.destinationId, name: n.destinationName },
+                      }))
+                  : undefined
               }
             />
           ))}
@@ -247,7 +258,16 @@ export function DestinationsTab() {
         <LoadFailed what="destinations" error={destinations.error} onRetry={() => void destinations.refetch()} />
       )}
 
-      {list && list.length === 0 && (
+      {list && list.length === 0 && !canManage && (
+        <EmptyState testId="destinations-empty" title="No destinations for you yet" action={null}>
+          <Text>
+            Destinations are added by a DataGrid Operator or Administrator. Once one is added and opened to your
+            user, it appears here.
+          </Text>
+        </EmptyState>
+      )}
+
+      {list && list.length === 0 && canManage && (
         <EmptyState testId="destinations-empty" title="No destinations yet" action={addButton}>
         <Text>
           A destination is a Dynamics 365 environment that Ferry sends rows to. To add one, have these to hand from
@@ -309,6 +329,19 @@ export function DestinationsTab() {
                         + restricted PII
                       </Badge>
                     )}
+                    {d.unavailable && (
+                      <Tooltip content={d.unavailable} relationship="description">
+                        <Badge
+                          appearance="tint"
+                          color="warning"
+                          size="small"
+                          tabIndex={0}
+                          data-testid="destination-unavailable"
+                        >
+                          Not available to you
+                        </Badge>
+                      </Tooltip>
+                    )}
                   </div>
                 </TableCell>
                 <TableCell>
@@ -318,31 +351,46 @@ export function DestinationsTab() {
                   <RowActions
                     name={d.name}
                     busy={connection.isTesting(d.id)}
-                    primary={{
-                      label: 'Test connection',
-                      accessibleName: `Test connection to ${d.name}`,
-                      icon: <PlugConnectedRegular />,
-                      testId: 'destination-test',
-                      onClick: () => connection.run(d),
-                    }}
+                    primary={
+                      can('testConnection')
+                        ? {
+                            label: 'Test connection',
+                            accessibleName: `Test connection to ${d.name}`,
+                            icon: <PlugConnectedRegular />,
+                            testId: 'destination-test',
+                            onClick: () => {
+                              if (!d.unavailable) connection.run(d);
+                            },
+                            disabledReason: d.unavailable,
+                          }
+                        : undefined
+                    }
                     moreTestId="destination-more"
                     more={[
-                      {
-                        label: 'Browse tables',
-                        icon: <TableSearchRegular />,
-                        testId: 'destination-tables',
-                        onClick: () => setTables((s) => ({ open: true, key: s.key + 1, destination: d })),
-                      },
-                      { label: 'Edit', icon: <EditRegular />, testId: 'destination-edit', onClick: () => openDialog(d) },
-                      {
-                        label: 'Delete',
-                        icon: <DeleteRegular />,
-                        testId: 'destination-delete',
-                        onClick: () => {
-                          remove.reset();
-                          setDeleting({ open: true, target: d });
-                        },
-                      },
+                      ...(can('browseTables')
+                        ? [
+                            {
+                              label: 'Browse tables',
+                              icon: <TableSearchRegular />,
+                              testId: 'destination-tables',
+                              onClick: () => setTables((s) => ({ open: true, key: s.key + 1, destination: d })),
+                            },
+                          ]
+                        : []),
+                      ...(canManage
+                        ? [
+                            { label: 'Edit', icon: <EditRegular />, testId: 'destination-edit', onClick: () => openDialog(d) },
+                            {
+                              label: 'Delete',
+                              icon: <DeleteRegular />,
+                              testId: 'destination-delete',
+                              onClick: () => {
+                                remove.reset();
+                                setDeleting({ open: true, target: d });
+                              },
+                            },
+                          ]
+                        : []),
                     ]}
                   />
                 </TableCell>

@@ -41,6 +41,8 @@ export class ResultRun {
   columns: ColumnMeta[] | null = null;
   /** A page request itself failed (the run is gone, the backend stopped). */
   failure: AppError | null = null;
+  /** The backend masked the PII columns' values for the viewer (Restrict PII access). */
+  piiHidden = false;
 
   constructor(runId: string, fetchPage: FetchPage) {
     this.runId = runId;
@@ -153,6 +155,8 @@ export class ResultRun {
   private take(page: ResultPage, p: number | null) {
     if (this.closed) return;
     this.mergeStatus(page.status);
+    // Once any page came masked, the run is (masking is decided when the run starts).
+    this.piiHidden ||= page.piiHidden;
     if (page.columns.length > 0 || page.status.state !== 'running') this.columns ??= page.columns;
     if (p !== null) {
       const complete = page.rows.length >= PAGE_SIZE || page.status.state !== 'running';

@@ -5,7 +5,7 @@ import type { UserEvent } from '@testing-library/user-event';
 import { afterEach } from 'vitest';
 
 /** Opens one of the app's tabs by its test id. */
-export async function openTab(user: UserEvent, tab: 'data' | 'queries' | 'segments') {
+export async function openTab(user: UserEvent, tab: 'data' | 'queries' | 'segments' | 'users' | 'activity') {
   await user.click(await screen.findByTestId(`tab-${tab}`));
 }
 
@@ -44,14 +44,14 @@ export function gridRows(grid: HTMLElement): { index: number; cells: string[]; l
 }
 
 /**
- * Gives every grid's scroller a height of `px` (others stay 0), so the virtualiser knows how
- * many rows are in view. Undone after the test.
+ * Gives every grid's scroller (or every element with one of the test ids `scrollers`) a height
+ * of `px` (others stay 0), so the virtualiser knows how many rows are in view. Undone after the test.
  */
-export function giveGridsHeight(px: number) {
+export function giveGridsHeight(px: number, scrollers: readonly string[] = ['grid-scroller']) {
   Object.defineProperty(HTMLElement.prototype, 'clientHeight', {
     configurable: true,
     get(this: HTMLElement) {
-      return this.dataset.testid === 'grid-scroller' ? px : 0;
+      return scrollers.includes(this.dataset.testid ?? '') ? px : 0;
     },
   });
 }

@@ -60,6 +60,8 @@ interface ImportJob {
 
 interface QueryRun {
   table: FakeTable;
+  /** Whether the viewer's PII was masked (decided when the run starts, as the backend does). */
+  hidePii: boolean;
   columns: ColumnMeta[];
   pick: number[];
   filter: ((row: Cell[]) => boolean) | null;
@@ -197,6 +199,23 @@ function suggestName(header: string): string {
 
 const PII_WORDS = /email|phone|name|birth|street|address|city|postcode/;
 
+/** What a masked personal-data value shows instead of itself (core's PII_MASK). */
+export const PII_MASK = '•••• (PII)';
+
+/**
+ * Masks every value of the PII-marked columns, empty ones included, as the backend does for a
+ * user with Restrict PII access; true when any column is PII (something could be hidden).
+ */
+function hidePii(columns: readonly ColumnMeta[], rows: Cell[][]): boolean {
+  const pii = columns.flatMap((c, i) => (c.pii ? [i] : []));
+  for (let r = 0; r < rows.length; r++) {
+    const row = [...rows[r]];
+    for (const i of pii) row[i] = PII_MASK;
+    rows[r] = row;
+  }
+  return pii.length > 0;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Segments: the fake's own reading of a definition.
 
@@ -244,6 +263,8 @@ export class FakeDataStore {
   private jobs = new Map<string, ImportJob>();
   private runs = new Map<string, QueryRun>();
   closedRuns: string[] = [];
+  /** Whether the acting user has Restrict PII access (ipcMock wires it to the fake users). */
+  restrictPii: () => boolean = () => false;
   queries: SavedQuery[] = [];
   segments: SavedSegment[] = [];
   private seq = 0;
@@ -349,7 +370,9 @@ export class FakeDataStore {
   dataSample = async (table: string, limit: number): Promise<TableSample> => {
     const t = this.table(table);
     const n = Math.min(limit, t.rowCount);
-    return { table, columns: t.columns.map((c) => ({ ...c })), rows: Array.from({ length: n }, (_, i) => t.rowAt(i)), rowCount: t.rowCount };
+    const rows = Array.from({ length: n }, (_, i) => t.rowAt(i));
+    const piiHidden = this.restrictPii() && hidePii(t.columns, rows);
+    return { table, columns: t.columns.map((c) => ({ ...c })), rows, rowCount: t.rowCount, piiHidden };
   };
 
   setPii = async (table: string, column: string, pii: boolean): Promise<ColumnMeta> => {
@@ -594,6 +617,7 @@ export class FakeDataStore {
     const runId = this.id('run');
     this.runs.set(runId, {
       table,
+      hidePii: this.restrictPii(),
       columns: pick.map((i) => ({ ...table.columns[i] })),
       pick,
       filter,
@@ -610,6 +634,7 @@ export class FakeDataStore {
     const runId = this.id('run');
     this.runs.set(runId, {
       table,
+      hidePii: this.restrictPii(),
       columns: table.columns.map((c) => ({ ...c })),
       pick: table.columns.map((_, i) => i),
       filter: compiled.test,
@@ -651,7 +676,8 @@ export class FakeDataStore {
       const row = run.table.rowAt(indexes ? indexes[i] : i);
       rows.push(run.pick.map((p) => row[p]));
     }
-    return { columns: run.columns, offset, rows, status: { ...s } };
+    const piiHidden = run.hidePii && hidePii(run.columns, rows);
+    return { columns: run.columns, offset, rows, status: { ...s }, piiHidden };
   };
 
   queryCancel = async (runId: string): Promise<null> => {

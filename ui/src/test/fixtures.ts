@@ -58,6 +58,7 @@ export function destination(over: Partial<DestinationView> = {}): DestinationVie
     createdAt: 1_790_000_000,
     updatedAt: 1_790_000_000,
     lastCheck: null,
+    unavailable: null,
     ...over,
   };
 }

@@ -3,6 +3,7 @@ import { vi, type Mock } from 'vitest';
 import type * as Ipc from '../api/ipc';
 import type { AppStatus, GettingStarted, Plugin } from '../api/types';
 import { FakeDataStore, TODAY } from './fakeData';
+import { FakeUsersStore } from './fakeUsers';
 
 const actual = await vi.importActual<typeof Ipc>('../api/ipc');
 export const asAppError = actual.asAppError;
@@ -71,6 +72,16 @@ export const commands: Mocked = {
   deleteSegment: vi.fn(),
   segmentCount: vi.fn(),
   segmentStart: vi.fn(),
+  whoami: vi.fn(),
+  switchUser: vi.fn(),
+  listUsers: vi.fn(),
+  checkUser: vi.fn(),
+  createUser: vi.fn(),
+  updateUser: vi.fn(),
+  setUserDisabled: vi.fn(),
+  activityPage: vi.fn(),
+  activityVerify: vi.fn(),
+  activityExport: vi.fn(),
 };
 
 /**
@@ -78,6 +89,14 @@ export const commands: Mocked = {
  * (`data.addDemo()`, `data.addFile(...)`) and read what the UI did to it.
  */
 export const data = new FakeDataStore();
+
+/**
+ * The users, who is acting and the activity log: after every reset, Ana (DataGrid
+ * Administrator, every permission) is acting, beside Bo (operator), Dana (AmpIQ), Sam (Amp360,
+ * Restrict PII access) and Kim (disabled), and the log holds a few entries. Tests act as someone
+ * else with `users.actAs('Sam')` before rendering.
+ */
+export const users = new FakeUsersStore();
 
 /** Nothing done yet, steps shown, no sandbox to add back. */
 export const freshStart: GettingStarted = {
@@ -119,6 +138,25 @@ export function resetCommands() {
     commands[name].mockRejectedValue({ code: 'internal', message: `${name} was not expected in this test.` });
   }
   data.reset();
+  users.reset();
+  // The customer data is masked for the acting fake user as the backend masks it.
+  data.restrictPii = () => users.acting().restrictPii;
+  for (const name of [
+    'whoami',
+    'switchUser',
+    'listUsers',
+    'checkUser',
+    'createUser',
+    'updateUser',
+    'setUserDisabled',
+    'activityPage',
+    'activityVerify',
+    'activityExport',
+  ] as const) {
+    (commands[name] as Mock).mockImplementation((...args: unknown[]) =>
+      (users[name] as (...a: unknown[]) => Promise<unknown>)(...args),
+    );
+  }
   for (const name of [
     'dataTables',
     'dataSample',

@@ -440,7 +440,14 @@ pub struct VerifyReport {
 /// the recorded head.
 pub fn verify(app: &App, actor: &Actor) -> Result<VerifyReport> {
     allow(app, actor, Action::ReadActivity)?;
-    let (entries, problems) = app.store().read(|conn| table::verify(conn, 100))?;
+    let (entries, problems) = app.store().read(|conn| {
+        // NOTE: one read transaction, so an entry appended while the chain is walked cannot
+        // make its end differ from the recorded head.
+        let tx = conn.unchecked_transaction()?;
+        let found = table::verify(&tx, 100)?;
+        tx.commit()?;
+        Ok(found)
+    })?;
     Ok(VerifyReport {
         entries,
         intact: problems.is_empty(),

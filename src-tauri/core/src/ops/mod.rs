@@ -32,3 +32,14 @@ pub mod status;
 pub mod users;
 
 pub use common::NamedRef;
+
+/// Asks whether `actor` may do `action`, recording a refusal in the activity log: for the few
+/// checks made outside an operation here (the CLI's sandbox and restore, which run before or
+/// beside the app context). Operations in this module check for themselves.
+pub fn require(
+    app: &crate::app::App,
+    actor: &crate::policy::Actor,
+    action: crate::policy::Action,
+) -> crate::error::Result<()> {
+    common::allow(app, actor, action)
+}

@@ -365,6 +365,15 @@ pub fn set_disabled(
     allow(app, actor, Action::ManageUsers)?;
     app.store().with_tx(|tx| {
         let old = require(tx, id_or_name)?;
+        // NOTE: the window acting as a disabled user could no longer even list users to switch
+        // away; another administrator disables them instead.
+        if disabled && old.id == actor.id() {
+            return Err(Error::InUse(format!(
+                "{} cannot disable themselves while acting as themselves: another administrator \
+                 can.",
+                old.name
+            )));
+        }
         if disabled
             && !old.disabled
             && old.policy == Policy::Administrator

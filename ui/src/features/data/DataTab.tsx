@@ -7,9 +7,12 @@
 //   data-tables-list           the table list; items `data-table-item` with data-name
 //   data-table-title           the chosen table's heading
 //   data-column-row            a column's row, data-name = column
-//   pii-<table>-<column>       the PII switch (the <input role="switch">) of a column
+//   pii-<table>-<column>       the PII switch (the <input role="switch">) of a column; users
+//                              who may not mark PII see the text pii-text-<table>-<column> instead
 //   pii-badge-<table>-<column> the PII badge, shown while the column is marked
 //   sample-grid                the sample's DataGrid (see components/DataGrid.tsx for its rows)
+//   pii-hidden-note            above the sample when its personal data is masked for the viewer
+//   import-open and the PII switches are shown only to users allowed to import / mark PII.
 // The import dialog's ids are listed in ImportDialog.tsx.
 import {
   Badge,
@@ -32,9 +35,11 @@ import {
 import { ArrowUploadRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import { useDataSample, useDataTables, useSetPii } from '../../api/data';
+import { usePermissions } from '../../api/users';
 import type { TableSummary } from '../../api/dataTypes';
 import { DataGrid, typeLabel } from '../../components/DataGrid';
 import { EmptyState, LoadFailed, Loading, PageHeader, usePageStyles } from '../../components/PageStates';
+import { PiiHiddenNote } from '../../components/PiiHiddenNote';
 import { formatCount, rowsText } from '../../lib/format';
 import { useNotify } from '../../lib/notify';
 import { ImportDialog } from './ImportDialog';
@@ -88,6 +93,7 @@ export function DataTab() {
   const styles = useStyles();
   const page = usePageStyles();
   const tables = useDataTables();
+  const { can } = usePermissions();
   const [chosen, setChosen] = useState<string | null>(null);
   const [importing, setImporting] = useState({ open: false, key: 0 });
   const restoreFocus = useRestoreFocusTarget();
@@ -97,7 +103,7 @@ export function DataTab() {
   // The chosen table, or the first one while none is chosen (or the chosen one is gone).
   const selected = list?.find((t) => t.name === chosen) ?? list?.[0] ?? null;
 
-  const importButton = (
+  const importButton = can('importData') ? (
     <Button
       appearance="primary"
       icon={<ArrowUploadRegular />}
@@ -107,14 +113,14 @@ export function DataTab() {
     >
       Import CSV
     </Button>
-  );
+  ) : null;
 
   return (
     <div className={page.page}>
       <PageHeader
         title="Data"
         lead="The customer data Ferry sends from, kept in its own database on this computer. Mark the columns that hold personal data."
-        action={list && list.length > 0 ? importButton : undefined}
+        action={list && list.length > 0 && importButton ? importButton : undefined}
       />
 
       {tables.isPending && <Loading label="Loading tables…" />}
@@ -122,10 +128,17 @@ export function DataTab() {
 
       {list && list.length === 0 && (
         <EmptyState testId="data-empty" title="No customer data yet" action={importButton}>
-          <Text>
-            Import a CSV file with a header row to make your first table: Ferry works out each column&apos;s type and
-            shows you what it found before anything is written.
-          </Text>
+          {importButton ? (
+            <Text>
+              Import a CSV file with a header row to make your first table: Ferry works out each column&apos;s type and
+              shows you what it found before anything is written.
+            </Text>
+          ) : (
+            <Text>
+              Customer data is imported by a DataGrid Operator or Administrator. Once they have imported a table, it
+              appears here.
+            </Text>
+          )}
           <Text>
             Just trying Ferry out? Run <code>ferry data demo</code> in a terminal for made-up customers and their orders.
           </Text>
@@ -155,7 +168,7 @@ export function DataTab() {
               ))}
             </ul>
           </nav>
-          <TableDetails key={selected.name} table={selected} />
+          <TableDetails key={selected.name} table={selected} canMarkPii={can('markPii')} />
         </div>
       )}
 
@@ -171,7 +184,7 @@ export function DataTab() {
   );
 }
 
-function TableDetails({ table }: { table: TableSummary }) {
+function TableDetails({ table, canMarkPii }: { table: TableSummary; canMarkPii: boolean }) {
   const styles = useStyles();
   const page = usePageStyles();
   const notify = useNotify();
@@ -235,14 +248,18 @@ function TableDetails({ table }: { table: TableSummary }) {
                 </TableCell>
                 <TableCell>{typeLabel(c.type)}</TableCell>
                 <TableCell>
-                  <Switch
-                    checked={checked}
-                    onChange={(_, d) => toggle(c.name, d.checked)}
-                    disabled={c.name in pending}
-                    label={checked ? 'PII' : 'Not PII'}
-                    aria-label={`${c.name} holds personal data`}
-                    data-testid={`pii-${table.name}-${c.name}`}
-                  />
+                  {canMarkPii ? (
+                    <Switch
+                      checked={checked}
+                      onChange={(_, d) => toggle(c.name, d.checked)}
+                      disabled={c.name in pending}
+                      label={checked ? 'PII' : 'Not PII'}
+                      aria-label={`${c.name} holds personal data`}
+                      data-testid={`pii-${table.name}-${c.name}`}
+                    />
+                  ) : (
+                    <Text data-testid={`pii-text-${table.name}-${c.name}`}>{c.pii ? 'PII' : 'Not PII'}</Text>
+                  )}
                 </TableCell>
               </TableRow>
             );
@@ -261,6 +278,7 @@ function TableDetails({ table }: { table: TableSummary }) {
         </Caption1>
       </div>
       {sample.isError && <LoadFailed what="the sample" error={sample.error} onRetry={() => void sample.refetch()} />}
+      {sample.data?.piiHidden && <PiiHiddenNote />}
       {sample.data && rows && (
         <DataGrid
           testId="sample-grid"

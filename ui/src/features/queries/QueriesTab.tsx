@@ -15,6 +15,9 @@
 //   run-count, run-error (data-code), run-error-position   see components/RunResult.tsx
 //   result-grid                    the grid: grid-scroller, grid-row[data-row-index]
 //   confirm-dialog / confirm-delete   the delete confirmation
+//   pii-hidden-note                under the editor when the result's personal data is masked
+// Saving, duplicating and deleting are shown only to users allowed to manage queries; the
+// others can open saved queries and run SQL.
 import {
   Button,
   Caption1,
@@ -34,6 +37,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { useDataTables, useDeleteQuery, useSaveQuery, useSavedQueries } from '../../api/data';
 import type { QueryInput, SavedQuery } from '../../api/dataTypes';
 import type { AppError } from '../../api/types';
+import { usePermissions } from '../../api/users';
 import { ConfirmDeleteDialog } from '../../components/ConfirmDeleteDialog';
 import { FormField } from '../../components/FormField';
 import { LoadFailed, Loading, PageHeader, usePageStyles } from '../../components/PageStates';
@@ -109,6 +113,7 @@ export function QueriesTab() {
   const save = useSaveQuery();
   const remove = useDeleteQuery();
   const runner = useQueryRun();
+  const canManage = usePermissions().can('manageQueries');
   const restoreFocus = useRestoreFocusTarget();
   const [draft, setDraft] = useState<Draft>(EMPTY);
   const [saved, setSaved] = useState<Draft>(EMPTY);
@@ -169,7 +174,8 @@ export function QueriesTab() {
 
   const onSave = (e?: FormEvent) => {
     e?.preventDefault();
-    if (save.isPending) return;
+    // Enter in a field submits the form; a user who may not save has nothing to submit.
+    if (save.isPending || !canManage) return;
     setFailure(null);
     const seconds = parseSeconds(draft.timeLimit);
     if (seconds === null) {
@@ -248,7 +254,11 @@ export function QueriesTab() {
             <div className={styles.empty} data-testid="queries-empty">
               <Text weight="semibold">No saved queries yet</Text>
               <br />
-              <Text>Write one on the right, run it to check the rows, then save it to use it again.</Text>
+              <Text>
+                {canManage
+                  ? 'Write one on the right, run it to check the rows, then save it to use it again.'
+                  : 'Write SQL on the right and run it to see the rows. Saved queries appear here once someone saves one.'}
+              </Text>
             </div>
           )}
           {list && (
@@ -256,11 +266,17 @@ export function QueriesTab() {
               items={list}
               currentId={draft.id}
               onOpen={(q) => open(draftOf(q))}
-              onDuplicate={duplicate}
-              onDelete={(q) => {
-                remove.reset();
-                setDeleting({ open: true, target: q });
-              }}
+              manage={
+                canManage
+                  ? {
+                      onDuplicate: duplicate,
+                      onDelete: (q) => {
+                        remove.reset();
+                        setDeleting({ open: true, target: q });
+                      },
+                    }
+                  : undefined
+              }
               what="queries"
               prefix="query"
               searchIn={(q) => [q.sql]}
@@ -340,16 +356,18 @@ export function QueriesTab() {
                 Cancel
               </Button>
             )}
-            <Button
-              type="submit"
-              icon={save.isPending ? <Spinner size="tiny" /> : <SaveRegular />}
-              disabledFocusable={save.isPending}
-              data-testid="query-save"
-            >
-              {draft.id ? 'Save' : 'Save as new query'}
-            </Button>
+            {canManage && (
+              <Button
+                type="submit"
+                icon={save.isPending ? <Spinner size="tiny" /> : <SaveRegular />}
+                disabledFocusable={save.isPending}
+                data-testid="query-save"
+              >
+                {draft.id ? 'Save' : 'Save as new query'}
+              </Button>
+            )}
             <span className={styles.spacer} />
-            {dirty && draft.id && (
+            {canManage && dirty && draft.id && (
               <Caption1 className={styles.hint} data-testid="query-dirty">
                 Unsaved changes
               </Caption1>

@@ -12,7 +12,10 @@
 //   segment-count (data-state = idle | counting | done | error), segment-counting (spinner),
 //   segment-count-error, segment-count-other
 //   segment-show-sql (toggle), segment-sql (the compiled SQL), segment-sql-params
-//   segment-preview (button), preview-grid (the grid; see components/RunResult.tsx)
+//   segment-preview (button), preview-grid (the grid; see components/RunResult.tsx),
+//   pii-hidden-note (above the preview when its personal data is masked for the viewer)
+// Saving, duplicating and deleting are shown only to users allowed to manage segments; the
+// others can open saved segments, count and preview them.
 import {
   Button,
   Caption1,
@@ -32,6 +35,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { useDataTables, useDeleteSegment, useSaveSegment, useSavedSegments, useSegmentCount } from '../../api/data';
 import type { SavedSegment, SegmentCount, SegmentDefinition, TableSummary } from '../../api/dataTypes';
 import type { AppError } from '../../api/types';
+import { usePermissions } from '../../api/users';
 import { ConfirmDeleteDialog } from '../../components/ConfirmDeleteDialog';
 import { FormField } from '../../components/FormField';
 import { EmptyState, LoadFailed, Loading, PageHeader, usePageStyles } from '../../components/PageStates';
@@ -156,6 +160,7 @@ function SegmentsEditor({ tables, saved }: { tables: TableSummary[]; saved: Save
   const save = useSaveSegment();
   const remove = useDeleteSegment();
   const preview = useQueryRun();
+  const canManage = usePermissions().can('manageSegments');
   const fresh = (): Draft => ({ id: null, name: '', description: '', definition: emptyDefinition(baseTableOf(tables)) });
   const [draft, setDraft] = useState<Draft>(fresh);
   const [errors, setErrors] = useState<Messages>({});
@@ -194,7 +199,8 @@ function SegmentsEditor({ tables, saved }: { tables: TableSummary[]; saved: Save
 
   const onSave = (e: FormEvent) => {
     e.preventDefault();
-    if (save.isPending) return;
+    // Enter in a field submits the form; a user who may not save has nothing to submit.
+    if (save.isPending || !canManage) return;
     setFailure(null);
     save.mutate(
       { id: draft.id, input: { name: draft.name, description: draft.description, definition: toWire(def, tables) } },
@@ -255,18 +261,28 @@ function SegmentsEditor({ tables, saved }: { tables: TableSummary[]; saved: Save
             <div className={styles.empty} data-testid="segments-empty">
               <Text weight="semibold">No saved segments yet</Text>
               <br />
-              <Text>Add conditions on the right until the count looks right, then save the segment.</Text>
+              <Text>
+                {canManage
+                  ? 'Add conditions on the right until the count looks right, then save the segment.'
+                  : 'Add conditions on the right to see how many customers match and preview them.'}
+              </Text>
             </div>
           )}
           <SavedList
             items={saved}
             currentId={draft.id}
             onOpen={openSaved}
-            onDuplicate={duplicate}
-            onDelete={(s) => {
-              remove.reset();
-              setDeleting({ open: true, target: s });
-            }}
+            manage={
+              canManage
+                ? {
+                    onDuplicate: duplicate,
+                    onDelete: (s) => {
+                      remove.reset();
+                      setDeleting({ open: true, target: s });
+                    },
+                  }
+                : undefined
+            }
             what="segments"
             prefix="segment"
             searchIn={(s) => [s.definition.table]}
@@ -365,9 +381,11 @@ function SegmentsEditor({ tables, saved }: { tables: TableSummary[]; saved: Save
           />
 
           <div className={styles.actions}>
-            <Button appearance="primary" type="submit" icon={save.isPending ? <Spinner size="tiny" /> : <SaveRegular />} disabledFocusable={save.isPending} data-testid="segment-save">
-              {draft.id ? 'Save' : 'Save as new segment'}
-            </Button>
+            {canManage && (
+              <Button appearance="primary" type="submit" icon={save.isPending ? <Spinner size="tiny" /> : <SaveRegular />} disabledFocusable={save.isPending} data-testid="segment-save">
+                {draft.id ? 'Save' : 'Save as new segment'}
+              </Button>
+            )}
             <Button
               icon={<TableSearchRegular />}
               disabledFocusable={!shown || counting || preview.starting}
