@@ -25,12 +25,12 @@ after(async () => {
 /** Switches the window's user through the header menu and waits until it says so. */
 async function actAs(name) {
   await s.menu('[data-testid="user-menu"]', `[data-testid="switch-user-${name}"]`, '[data-testid="user-menu"]');
-  await s.waitText('[data-testid="user-menu"]', (t) => t.includes(name), 10000);
+  await s.find(`[data-testid="user-menu"][data-user="${name}"]`, 10000);
 }
 
 test('the administrator adds a user, restricts their PII access and closes a destination to business users', async () => {
-  admin = (await s.waitText('[data-testid="user-menu"]', (t) => /Administrator/.test(t), 20000))
-    .split(/DataGrid/)[0].trim();
+  await s.find('[data-testid="user-menu"][data-policy="administrator"]', 20000);
+  admin = await s.exec('return document.querySelector(\'[data-testid="user-menu"]\').getAttribute("data-user");');
   assert.ok(admin.length > 0, 'the first user is named after the person logged in');
 
   await s.open('[data-testid="tab-users"]', '[data-testid="add-user"]');
@@ -39,10 +39,12 @@ test('the administrator adds a user, restricts their PII access and closes a des
   await s.choose('[data-testid="user-policy"]', 'amp360');
   await s.click('[data-testid="user-save"]');
   await s.find(`[data-testid="user-row-${USER}"]`);
+  await s.gone('[data-testid="user-dialog"]');
 
   await s.open(`[data-testid="edit-user-${USER}"]`, '[data-testid="user-restrict-pii"]');
   await s.click('[data-testid="user-restrict-pii"]');
   await s.click('[data-testid="user-save"]');
+  await s.gone('[data-testid="user-dialog"]');
   await s.waitText(`[data-testid="user-row-${USER}"]`, (t) => /restricted|yes/i.test(t), 10000);
   await s.screenshot('28-users.png');
 
@@ -59,7 +61,7 @@ test('the administrator adds a user, restricts their PII access and closes a des
 
 test('acting as that user, personal data is masked with a note and the destination is not offered', async () => {
   await actAs(USER);
-  await s.waitText('[data-testid="user-menu"]', (t) => /PII/i.test(t), 5000);
+  await s.find('[data-testid="user-pii-restricted"]', 5000);
   assert.equal((await s.findAll('[data-testid="tab-users"]')).length, 0, 'no Users tab for a business user');
   assert.equal((await s.findAll('[data-testid="tab-credentials"]')).length, 0, 'nor Credentials');
   await s.click('[data-testid="tab-destinations"]');
@@ -89,12 +91,21 @@ test('back as the administrator, the Activity tab lists what happened and the lo
   // Newest first: what this test did is at the top, in view of the virtualised list.
   const all = await s.exec('return document.body.innerText;');
   assert.match(all, new RegExp(`Added ${USER}`), 'the new user');
-  assert.match(all, /Changed user Riley/, 'the restriction');
+  assert.match(all, /Changed user Riley: Restrict PII access/, 'the restriction');
   assert.match(all, /Changed the destination Local sandbox/, 'the destination');
   assert.match(all, new RegExp(`Switched user from ${admin} to ${USER}`), 'the switch');
   assert.match(all, /Ran SQL, personal data hidden/, 'the masked query run');
+  assert.doesNotMatch(all, /Refused/, 'the window asked for nothing the user may not do');
   await s.click('[data-testid="activity-verify"]');
   const verdict = await s.waitText('[data-testid="activity-verify-result"]', (t) => t.length > 0, 10000);
   assert.match(verdict, /intact/i, verdict);
+  // The destination's change, before → after.
+  const rowId = await s.exec(
+    'const r = [...document.querySelectorAll(\'[data-testid^="activity-row-"]\')].find((e) => e.innerText.includes("Changed the destination")); return r ? r.getAttribute("data-testid") : null;',
+  );
+  assert.ok(rowId, 'the destination change is listed');
+  await s.click(`[data-testid="${rowId}"]`);
+  const details = await s.waitText('[data-testid="activity-details"]', (t) => /Business users/.test(t), 10000);
+  assert.match(details, /Business users\s*yes\s*→\s*no/, `business users: before yes, after no: ${details}`);
   await s.screenshot('30-activity.png');
 });

@@ -3,7 +3,7 @@
 // user takes the open tab away, Destinations (open to everyone) is shown instead.
 // Tab test ids: tab-destinations, tab-credentials, tab-data, tab-queries, tab-segments,
 // tab-users, tab-activity; the user menu's are listed in features/users/UserMenu.tsx.
-import { Caption1, Tab, TabList, Title3, makeStyles, tokens } from '@fluentui/react-components';
+import { Caption1, Tab, TabList, Title3, makeStyles, mergeClasses, tokens } from '@fluentui/react-components';
 import {
   CodeRegular,
   DatabaseRegular,
@@ -76,12 +76,16 @@ const useStyles = makeStyles({
   header: {
     display: 'flex',
     alignItems: 'center',
-    gap: tokens.spacingHorizontalXXL,
+    gap: tokens.spacingHorizontalL,
     padding: `${tokens.spacingVerticalS} ${tokens.spacingHorizontalXXL}`,
     borderBottom: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`,
     backgroundColor: tokens.colorNeutralBackground2,
   },
-  brand: { display: 'flex', flexDirection: 'column' },
+  brand: { display: 'flex', flexDirection: 'column', flexShrink: 0 },
+  // The tagline gives way first when the window narrows, so the tabs keep one line longer.
+  tagline: { whiteSpace: 'nowrap', '@media (max-width: 1240px)': { display: 'none' } },
+  // Tabs that still do not fit wrap onto a second line rather than hide behind a scroll.
+  tabs: { minWidth: 0, flexWrap: 'wrap' },
   user: { marginLeft: 'auto', flexShrink: 0 },
   title: { margin: 0 },
   muted: { color: tokens.colorNeutralForeground3 },
@@ -106,10 +110,10 @@ export function App() {
           <Title3 as="h1" className={styles.title}>
             Ferry
           </Title3>
-          <Caption1 className={styles.muted}>Customer data to Dynamics 365</Caption1>
+          <Caption1 className={mergeClasses(styles.muted, styles.tagline)}>Customer data to Dynamics 365</Caption1>
         </div>
         {me.data && (
-          <TabList selectedValue={shown} onTabSelect={(_, d) => setTab(d.value as TabId)} aria-label="Sections">
+          <TabList className={styles.tabs} selectedValue={shown} onTabSelect={(_, d) => setTab(d.value as TabId)} aria-label="Sections">
             {tabs.map((t) => (
               <Tab key={t.id} id={`tab-${t.id}`} value={t.id} icon={t.icon} data-testid={`tab-${t.id}`} aria-controls="tabpanel">
                 {t.label}

@@ -1,6 +1,7 @@
 // TanStack Query keys, reads and writes for every backend command the screens use.
 import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { commands } from './ipc';
+import { usePermissions } from './users';
 import type {
   AppError,
   CredentialEdit,
@@ -65,8 +66,14 @@ export function usePlugins() {
   });
 }
 
+/** The credentials, for users who may see them; nobody else asks (the backend would refuse). */
 export function useCredentials() {
-  return useQuery({ queryKey: keys.credentials(), queryFn: commands.listCredentials });
+  const { can } = usePermissions();
+  return useQuery({
+    queryKey: keys.credentials(),
+    queryFn: commands.listCredentials,
+    enabled: can('readCredentials'),
+  });
 }
 
 export function useDestinations() {

@@ -48,8 +48,13 @@ export function useUsers(enabled = true) {
 
 /**
  * Acts as another user. Everything cached was read as the previous user, whose permissions and
- * PII access may differ, so the whole cache is dropped and read again as the new one (reset,
+ * PII access may differ, so the whole cache is dropped and read again as the new one (removed,
  * not just invalidated: stale rows must not stay on screen while the new ones load).
+ *
+ * NOTE: removed, not reset: a reset refetches at once for the screens still mounted, which
+ * were rendered with the previous user's permissions, so a business user would ask for what
+ * only the previous user may see (and the refusal would land in the activity log). Removed
+ * queries are fetched again when the screens render for the new user.
  */
 export function useSwitchUser() {
   const client = useQueryClient();
@@ -57,7 +62,7 @@ export function useSwitchUser() {
     mutationFn: (user: string) => commands.switchUser(user),
     onSuccess: (me) => {
       client.setQueryData(userKeys.me(), me);
-      void client.resetQueries({ predicate: (q) => !isMeKey(q.queryKey) });
+      client.removeQueries({ predicate: (q) => !isMeKey(q.queryKey) });
       // whoami too, so the menu shows exactly what the backend now says.
       void client.invalidateQueries({ queryKey: userKeys.me() });
     },

@@ -347,10 +347,20 @@ fn describe_changes(name: &str, changes: &serde_json::Value) -> String {
         .as_object()
         .map(|m| m.keys().map(String::as_str).collect())
         .unwrap_or_default();
-    if fields.is_empty() {
+    let words: Vec<&str> = fields
+        .iter()
+        .map(|f| match *f {
+            "restrictPii" => "Restrict PII access",
+            "policy" => "policy",
+            "name" => "name",
+            "disabled" => "enabled or disabled",
+            other => other,
+        })
+        .collect();
+    if words.is_empty() {
         format!("{name} (nothing changed)")
     } else {
-        format!("{name}: {}", fields.join(", "))
+        format!("{name}: {}", words.join(", "))
     }
 }
 

@@ -113,7 +113,7 @@ function ValueList({ values, testId }: { values: Record<string, unknown>; testId
   return (
     <dl className={styles.facts} data-testid={testId}>
       {Object.entries(values).map(([k, v]) => (
-        <Fact key={k} term={k}>
+        <Fact key={k} term={fieldLabel(k)}>
           <Value value={v} />
         </Fact>
       ))}
@@ -148,7 +148,7 @@ function ChangesTable({ changes }: { changes: Record<string, unknown> }) {
           const pair = isRecord(change) && ('before' in change || 'after' in change) ? change : { before: undefined, after: change };
           return (
             <TableRow key={field} data-testid="activity-change" data-field={field}>
-              <TableCell>{field}</TableCell>
+              <TableCell>{fieldLabel(field)}</TableCell>
               <TableCell data-testid="activity-change-before">
                 <Value value={pair.before} />
               </TableCell>
@@ -232,4 +232,27 @@ export function ActivityDetails({ entry }: { entry: ActivityEntry }) {
       <DetailsBody details={entry.details} />
     </section>
   );
+}
+
+/** Words people know for the fields entries record; others are split out of their camelCase. */
+const FIELD_LABELS: Record<string, string> = {
+  businessUsers: 'Business users',
+  restrictedPii: 'Restricted-PII users',
+  restrictPii: 'Restrict PII access',
+  dynamicsUrl: 'Dynamics URL',
+  tenantId: 'Tenant',
+  apiVersion: 'Web API version',
+  clientId: 'Client ID',
+  secretExpires: 'Secret expires',
+  timeLimitSecs: 'Time limit (seconds)',
+  sql: 'SQL',
+  pii: 'PII',
+  piiColumns: 'PII columns',
+};
+
+export function fieldLabel(key: string): string {
+  const known = FIELD_LABELS[key];
+  if (known) return known;
+  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }

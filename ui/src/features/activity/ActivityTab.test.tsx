@@ -144,9 +144,10 @@ describe('Activity tab', () => {
     await user.click(await screen.findByTestId('activity-row-2'));
     let details = await screen.findByTestId('activity-details');
     const after = within(details).getByTestId('activity-after');
-    expect(after).toHaveTextContent('nameSam');
-    expect(after).toHaveTextContent('policyamp360');
-    expect(after).toHaveTextContent('restrictPiiyes');
+    // Field names read as words: camelCase split, known ones named as the forms name them.
+    expect(after).toHaveTextContent('NameSam');
+    expect(after).toHaveTextContent('Policyamp360');
+    expect(after).toHaveTextContent('Restrict PII accessyes');
     expect(within(details).queryByTestId('activity-changes')).not.toBeInTheDocument();
 
     await user.click(screen.getByTestId('activity-row-7'));

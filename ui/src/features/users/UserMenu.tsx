@@ -61,6 +61,8 @@ export function UserMenu() {
           icon={<PersonRegular />}
           iconPosition="before"
           data-testid="user-menu"
+          data-user={acting.name}
+          data-policy={acting.policy}
           title="Who is using Ferry: open to act as another user"
         >
           <span className={styles.who}>

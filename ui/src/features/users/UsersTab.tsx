@@ -23,6 +23,8 @@ import {
   TableCell,
   TableRow,
   Text,
+  makeStyles,
+  tokens,
   useRestoreFocusTarget,
 } from '@fluentui/react-components';
 import { AddRegular, EditRegular, PersonAvailableRegular, PersonProhibitedRegular } from '@fluentui/react-icons';
@@ -50,8 +52,16 @@ const COLUMNS: ListColumn[] = [
   { label: 'Actions', width: '220px' },
 ];
 
+// NOTE: the name grows to fill its cell: Truncate takes no width of its own (it must not widen
+// the table), so a name sized to its content would be zero wide.
+const useLocalStyles = makeStyles({
+  nameRow: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalS, minWidth: 0 },
+  name: { flexGrow: 1, minWidth: 0 },
+});
+
 export function UsersTab() {
   const styles = usePageStyles();
+  const local = useLocalStyles();
   const notify = useNotify();
   const users = useUsers();
   const { me } = usePermissions();
@@ -113,8 +123,8 @@ export function UsersTab() {
             {list.map((u) => (
               <TableRow key={u.id} data-testid={`user-row-${u.name}`} data-disabled={String(u.disabled)}>
                 <TableCell>
-                  <div className={styles.badges}>
-                    <Text weight="semibold" className={styles.stretch}>
+                  <div className={local.nameRow}>
+                    <Text weight="semibold" className={local.name}>
                       <Truncate text={u.name} testId="row-name" />
                     </Text>
                     {u.id === me?.user.id && (
