@@ -466,7 +466,7 @@ fn rows() -> Vec<Row> {
         row("create_user", Admins, |c| {
             c.s.invoke(
                 "create_user",
-                json!({ "input": { "name": format!("New {}", c.tag), "policy": "ampIq" } }),
+                json!({ "input": { "name": format!("New {}", c.tag), "policy": "ampiq" } }),
             )
         }),
         row("update_user", Admins, |c| {

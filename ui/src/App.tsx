@@ -85,7 +85,7 @@ const useStyles = makeStyles({
   // The tagline gives way first when the window narrows, so the tabs keep one line longer.
   tagline: { whiteSpace: 'nowrap', '@media (max-width: 1240px)': { display: 'none' } },
   // Tabs that still do not fit wrap onto a second line rather than hide behind a scroll.
-  tabs: { minWidth: 0, flexWrap: 'wrap' },
+  tabs: { minWidth: 0, flexGrow: 1, flexShrink: 1, flexBasis: 0, flexWrap: 'wrap' },
   user: { marginLeft: 'auto', flexShrink: 0 },
   title: { margin: 0 },
   muted: { color: tokens.colorNeutralForeground3 },

@@ -15,8 +15,10 @@ use serde::{Deserialize, Serialize};
 
 /// What a user may do, as the seed names the roles. A user holds one policy; Amp360 and AmpIQ
 /// may be held together.
+// NOTE: serialised as the CLI types them (`--policy amp360+ampiq`), so scripts reading
+// `--json` and people typing flags use one spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "lowercase")]
 #[ts(export)]
 pub enum Policy {
     /// Queries, and sending query results.
@@ -24,6 +26,7 @@ pub enum Policy {
     /// Segments and campaigns.
     AmpIq,
     /// Both business policies.
+    #[serde(rename = "amp360+ampiq")]
     Amp360AmpIq,
     /// Everything about data, queries, segments, credentials, destinations and templates.
     Operator,
@@ -455,6 +458,17 @@ mod tests {
                     p.label()
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_policy_is_serialised_as_it_is_typed() {
+        for p in Policy::ALL {
+            assert_eq!(
+                serde_json::to_value(p).unwrap(),
+                serde_json::json!(p.as_str()),
+                "{p:?}"
+            );
         }
     }
 

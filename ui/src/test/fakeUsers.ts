@@ -25,8 +25,8 @@ import { TODAY } from './fakeData';
 
 export const POLICY_LABELS: Record<Policy, string> = {
   amp360: 'Amp360 User',
-  ampIq: 'AmpIQ User',
-  amp360AmpIq: 'Amp360 User + AmpIQ User',
+  ampiq: 'AmpIQ User',
+  'amp360+ampiq': 'Amp360 User + AmpIQ User',
   operator: 'DataGrid Operator',
   administrator: 'DataGrid Administrator',
 };
@@ -51,9 +51,9 @@ export function permissionsOf(policy: Policy): Action[] {
   switch (policy) {
     case 'amp360':
       return [...EVERYONE, 'runQueries', 'manageQueries'];
-    case 'ampIq':
+    case 'ampiq':
       return [...EVERYONE, 'readSegments', 'manageSegments'];
-    case 'amp360AmpIq':
+    case 'amp360+ampiq':
       return [...EVERYONE, 'runQueries', 'manageQueries', 'readSegments', 'manageSegments'];
     case 'operator':
       return [...EVERYONE, ...OPERATOR];
@@ -73,9 +73,9 @@ function seedUsers(): UserView[] {
   return [
     user('usr_ana', 'Ana', 'administrator'),
     user('usr_bo', 'Bo', 'operator'),
-    user('usr_dana', 'Dana', 'ampIq'),
+    user('usr_dana', 'Dana', 'ampiq'),
     user('usr_sam', 'Sam', 'amp360', true),
-    user('usr_kim', 'Kim', 'amp360AmpIq', false, true),
+    user('usr_kim', 'Kim', 'amp360+ampiq', false, true),
   ];
 }
 
@@ -216,7 +216,7 @@ export class FakeUsersStore {
       action: 'user.update',
       target: 'Dana',
       summary: 'Changed user Dana: policy, Restrict PII access',
-      details: { changes: { policy: { before: 'amp360', after: 'ampIq' }, restrictPii: { before: true, after: false } } },
+      details: { changes: { policy: { before: 'amp360', after: 'ampiq' }, restrictPii: { before: true, after: false } } },
     });
     this.record({
       ...as('Bo'),

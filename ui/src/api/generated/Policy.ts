@@ -4,4 +4,4 @@
  * What a user may do, as the seed names the roles. A user holds one policy; Amp360 and AmpIQ
  * may be held together.
  */
-export type Policy = "amp360" | "ampIq" | "amp360AmpIq" | "operator" | "administrator";
+export type Policy = "amp360" | "ampiq" | "amp360+ampiq" | "operator" | "administrator";

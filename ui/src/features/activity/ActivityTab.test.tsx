@@ -130,7 +130,7 @@ describe('Activity tab', () => {
     const changes = within(details).getAllByTestId('activity-change');
     expect(changes.map((c) => c.dataset.field)).toEqual(['policy', 'restrictPii']);
     expect(within(changes[0]).getByTestId('activity-change-before')).toHaveTextContent('amp360');
-    expect(within(changes[0]).getByTestId('activity-change-after')).toHaveTextContent('ampIq');
+    expect(within(changes[0]).getByTestId('activity-change-after')).toHaveTextContent('ampiq');
     expect(changes[0]).toHaveTextContent('→');
     expect(within(changes[1]).getByTestId('activity-change-before')).toHaveTextContent('yes');
     expect(within(changes[1]).getByTestId('activity-change-after')).toHaveTextContent('no');

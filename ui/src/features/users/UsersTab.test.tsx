@@ -50,7 +50,7 @@ describe('Users tab', () => {
     // Every policy is offered with a line on what it allows; a new user starts with Amp360 User.
     const policy = within(dialog).getByTestId('user-policy');
     expect(policy).toHaveValue('amp360');
-    expect([...policy.querySelectorAll('option')].map((o) => o.value)).toEqual(['amp360', 'ampIq', 'amp360AmpIq', 'operator', 'administrator']);
+    expect([...policy.querySelectorAll('option')].map((o) => o.value)).toEqual(['amp360', 'ampiq', 'amp360+ampiq', 'operator', 'administrator']);
     expect(policy).toHaveTextContent('Amp360 User');
     expect(policy).toHaveTextContent('Runs queries and sends their results.');
     expect(policy).toHaveTextContent('AmpIQ User');
@@ -102,7 +102,7 @@ describe('Users tab', () => {
     const dialog = await screen.findByTestId('user-dialog');
     expect(dialog).toHaveAttribute('data-mode', 'edit');
     expect(control('user-name')).toHaveValue('Dana');
-    expect(within(dialog).getByTestId('user-policy')).toHaveValue('ampIq');
+    expect(within(dialog).getByTestId('user-policy')).toHaveValue('ampiq');
     expect(within(dialog).getByTestId('user-restrict-pii')).not.toBeChecked();
 
     // Her own name is not "taken".
@@ -111,12 +111,12 @@ describe('Users tab', () => {
     expect(within(dialog).queryByTestId('error-name')).not.toBeInTheDocument();
     expect(commands.checkUser).toHaveBeenCalledWith(expect.objectContaining({ name: 'Dana' }), 'usr_dana');
 
-    await user.selectOptions(within(dialog).getByTestId('user-policy'), 'amp360AmpIq');
+    await user.selectOptions(within(dialog).getByTestId('user-policy'), 'amp360+ampiq');
     await user.click(within(dialog).getByTestId('user-restrict-pii'));
     await user.click(within(dialog).getByTestId('user-save'));
 
     await waitFor(() => expect(screen.queryByTestId('user-dialog')).not.toBeInTheDocument());
-    expect(commands.updateUser).toHaveBeenCalledWith('usr_dana', { name: 'Dana', policy: 'amp360AmpIq', restrictPii: true });
+    expect(commands.updateUser).toHaveBeenCalledWith('usr_dana', { name: 'Dana', policy: 'amp360+ampiq', restrictPii: true });
     await waitFor(() => expect(screen.getByTestId('user-row-Dana')).toHaveTextContent('Amp360 User + AmpIQ User'));
   });
 

@@ -10,9 +10,9 @@ export interface PolicyChoice {
 
 export const POLICIES: readonly PolicyChoice[] = [
   { value: 'amp360', label: 'Amp360 User', description: 'Runs queries and sends their results.' },
-  { value: 'ampIq', label: 'AmpIQ User', description: 'Builds segments and campaigns.' },
+  { value: 'ampiq', label: 'AmpIQ User', description: 'Builds segments and campaigns.' },
   {
-    value: 'amp360AmpIq',
+    value: 'amp360+ampiq',
     label: 'Amp360 User + AmpIQ User',
     description: 'Both: queries and their results, segments and campaigns.',
   },
