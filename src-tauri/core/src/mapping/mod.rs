@@ -1,0 +1,8 @@
+//! Data templates' pure side: how customer rows become Dataverse records, shared by the preview
+//! and the send path so both say and do the same.
+//!
+//! - [`coerce`]: one cell into the JSON value a column accepts, or why it cannot be.
+//! - [`suggest`]: first guesses of which table column each source column fills.
+
+pub mod coerce;
+pub mod suggest;
