@@ -3,6 +3,8 @@
 //!
 //! - [`coerce`]: one cell into the JSON value a column accepts, or why it cannot be.
 //! - [`suggest`]: first guesses of which table column each source column fills.
+//! - [`plan`]: a mapping checked against its table and source, and rows made into records.
 
 pub mod coerce;
+pub mod plan;
 pub mod suggest;
