@@ -29,6 +29,7 @@ pub mod rows;
 pub mod segments;
 pub mod start;
 pub mod status;
+pub mod templates;
 pub mod users;
 
 pub use common::NamedRef;
