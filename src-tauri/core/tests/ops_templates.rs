@@ -231,3 +231,100 @@ async fn a_template_is_never_more_open_than_its_destination_and_business_users_o
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::Forbidden);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_preview_gives_each_row_a_verdict_and_its_exact_request_masked_for_restricted_users() {
+    let f = fixture().await;
+    templates::create(&f.app, &f.admin, input(&f, "Demo contacts"))
+        .await
+        .unwrap();
+    let p = ferry_core::ops::preview::preview(&f.app, &f.admin, "Demo contacts", 1000, false)
+        .await
+        .unwrap();
+    assert_eq!(p.total, 30, "every row is mapped");
+    assert_eq!(p.ready + p.warning + p.error, p.total);
+    assert!(!p.pii_hidden);
+    let ready = p
+        .rows
+        .iter()
+        .find(|r| r.verdict == ferry_core::mapping::plan::Verdict::Ready)
+        .expect("a ready row");
+    let email = ready.record["emailaddress1"].as_str().unwrap().to_string();
+    assert!(email.contains('@'));
+    let req = ready.request.as_ref().unwrap();
+    assert_eq!(req.method, "PATCH", "an upsert");
+    assert!(
+        req.url.ends_with(&format!(
+            "/contacts(emailaddress1='{}')",
+            email.replace('@', "%40")
+        )),
+        "the key in the URL: {}",
+        req.url
+    );
+    assert!(
+        req.headers.iter().all(|(k, _)| k != "Authorization"),
+        "no token"
+    );
+    assert!(req.body.as_deref().unwrap().contains(&email));
+    // Rows whose key is empty or repeated are errors, named as such.
+    let errors = ferry_core::ops::preview::preview(&f.app, &f.admin, "Demo contacts", 1000, true)
+        .await
+        .unwrap();
+    assert_eq!(errors.rows.len() as u64, p.error, "only the errors");
+    assert!(errors
+        .rows
+        .iter()
+        .all(|r| r.verdict == ferry_core::mapping::plan::Verdict::Error));
+
+    // A restricted user the destination and template admit sees no personal data anywhere.
+    let mut open = destinations::get(&f.app, &f.admin, "Sandbox").unwrap();
+    open.restricted_pii = true;
+    destinations::update(
+        &f.app,
+        &f.admin,
+        "Sandbox",
+        DestinationInput {
+            name: open.name.clone(),
+            description: open.description.clone(),
+            plugin: open.plugin.id.clone(),
+            credential_id: open.credential.id.clone(),
+            tenant_id: open.tenant_id.clone(),
+            dynamics_url: open.dynamics_url.clone(),
+            api_version: open.api_version.clone(),
+            business_users: true,
+            restricted_pii: true,
+        },
+    )
+    .unwrap();
+    let mut both = input(&f, "Demo contacts");
+    both.restricted_pii = true;
+    templates::update(&f.app, &f.admin, "Demo contacts", both)
+        .await
+        .unwrap();
+    let ria = users::create(
+        &f.app,
+        &f.admin,
+        UserInput {
+            name: "Ria".into(),
+            policy: Policy::Amp360,
+            restrict_pii: true,
+        },
+    )
+    .unwrap();
+    let ria = users::resolve(&f.app, Some(&ria.id)).unwrap();
+    let masked = ferry_core::ops::preview::preview(&f.app, &ria, "Demo contacts", 1000, false)
+        .await
+        .unwrap();
+    assert!(masked.pii_hidden);
+    assert_eq!(
+        (masked.ready, masked.warning, masked.error),
+        (p.ready, p.warning, p.error),
+        "verdicts are about the real values"
+    );
+    let text = serde_json::to_string(&masked.rows).unwrap();
+    assert!(
+        !text.contains(&email),
+        "not in the row, record, URL or body"
+    );
+    assert!(text.contains("•••• (PII)"));
+}

@@ -366,6 +366,16 @@ fn key_value(v: &Value) -> Option<KeyValue> {
 }
 
 impl Plan {
+    /// The table columns whose values come from the source column at `index`, and the key
+    /// columns among them: what must be masked when that source column is personal data.
+    pub fn columns_from(&self, index: usize) -> Vec<&str> {
+        self.fields
+            .iter()
+            .filter(|p| matches!(p.from, From::Source(i) if i == index))
+            .map(|p| p.column.as_str())
+            .collect()
+    }
+
     /// Row `index` with values `cells` (in the source's column order) made into a record.
     /// `seen_keys` collects the keys of the rows before it, so a key used twice in one send is
     /// an error on the second row.

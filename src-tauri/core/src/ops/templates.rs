@@ -266,16 +266,14 @@ async fn validated(
             None
         }
         (None, false) => None,
-        (Some(d), false) => {
-            match connection::table_columns(app, actor, &d.id, &table_name, false).await {
-                Ok(t) => Some(t.details),
-                Err(e @ Error::Forbidden(_)) => return Err(e),
-                Err(e) => {
-                    errors.push(FieldError::new("table", e.to_string()));
-                    None
-                }
+        (Some(d), false) => match connection::details(app, &d.id, &table_name, false).await {
+            Ok(t) => Some(t.details),
+            Err(e @ Error::Forbidden(_)) => return Err(e),
+            Err(e) => {
+                errors.push(FieldError::new("table", e.to_string()));
+                None
             }
-        }
+        },
     };
     if let (Some(details), Some((_, columns))) = (&details, &source) {
         match plan(&input.mapping, details, columns) {
