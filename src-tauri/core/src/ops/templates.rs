@@ -317,6 +317,24 @@ async fn validated(
     Ok((row, check))
 }
 
+/// First guesses for a mapping: which column of `table` each column of `source` fills, by
+/// name (see `mapping::suggest`), for the mapping editor to start from.
+pub async fn suggest(
+    app: &App,
+    actor: &Actor,
+    destination: &str,
+    source: &RowSource,
+    table: &str,
+) -> Result<Vec<crate::mapping::suggest::Suggestion>> {
+    allow(app, actor, Action::ManageTemplates)?;
+    let (_, columns) = source_columns(app, actor, source)?;
+    let details = connection::details(app, destination, table, false)
+        .await?
+        .details;
+    let names: Vec<String> = columns.into_iter().map(|c| c.name).collect();
+    Ok(crate::mapping::suggest::suggest(&names, &details.columns))
+}
+
 /// Field messages for a template form as it stands, and what its mapping would leave out.
 pub async fn check(
     app: &App,
