@@ -201,7 +201,7 @@ describe('The status display', () => {
 });
 
 describe('Row actions', () => {
-  it('are named: Test connection on the row, Browse tables, Edit and Delete in its menu', async () => {
+  it('are named: Test connection on the row, Browse tables, Add data template, Edit and Delete in its menu', async () => {
     commands.listDestinations.mockResolvedValue([destination()]);
     const { user } = renderApp(<DestinationsTab />);
     const test = await screen.findByTestId('destination-test');
@@ -209,7 +209,7 @@ describe('Row actions', () => {
 
     await user.click(screen.getByTestId('destination-more'));
     const items = await screen.findAllByRole('menuitem');
-    expect(items.map((i) => i.textContent), 'each item shows its name').toEqual(['Browse tables', 'Edit', 'Delete']);
+    expect(items.map((i) => i.textContent), 'each item shows its name').toEqual(['Browse tables', 'Add data template', 'Edit', 'Delete']);
   });
 
   it('are the same on Credentials: Rotate secret on the row, Edit and Delete in its menu', async () => {
