@@ -227,6 +227,11 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
     }
   }
 
+  // A check that finds a mapping problem says nothing of unused columns; keep the rows it named before.
+  const unusedNow = fm.answer?.unusedSources ?? [];
+  const newlyUnused = unusedNow.filter((s) => !knownSources.includes(s));
+  if (newlyUnused.length > 0) setKnownSources((k) => [...k, ...newlyUnused.filter((s) => !k.includes(s))]);
+
   // One row per source column: the mapped ones, the suggested ones, and those the check says go unused.
   const sourceColumns = useMemo(() => {
     const out: string[] = [];
@@ -273,7 +278,20 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
     .map((f, i) => ({ f, i }))
     .filter(({ f }) => f.source.kind === 'constant');
 
-  const mappingError = (column: string) => (column ? answer?.fields.find((e) => e.field === `mapping.${column}`)?.message : undefined);
+  // The check names a mapping problem by its subject: a table column, a source column or a key.
+  const mappingErrors = (answer?.fields ?? []).filter((e) => e.field.startsWith('mapping.'));
+  const subjectOf = (field: string) => field.slice('mapping.'.length);
+  const errorFor = (...subjects: string[]) =>
+    mappingErrors
+      .filter((e) => subjects.includes(subjectOf(e.field)))
+      .map((e) => e.message)
+      .join(' ') || undefined;
+  const onRows = new Set([
+    ...sourceColumns,
+    ...form.mapping.fields.map((f) => f.column),
+  ]);
+  const keyName = keyOf(form.mapping.operation);
+  const otherMappingErrors = mappingErrors.filter((e) => !onRows.has(subjectOf(e.field)) && subjectOf(e.field) !== keyName);
 
   const chooseKind = (kind: OperationKind) => {
     const keys = details?.keys ?? [];
@@ -311,7 +329,7 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
   const dropped = answer?.dropped ?? [];
   const warnings = answer?.warnings ?? [];
   const unused = answer?.unusedSources ?? [];
-  const keyError = answer?.fields.find((f) => f.field === 'mapping.operation' || f.field === 'operation')?.message;
+  const keyError = keyName ? errorFor(keyName) : undefined;
 
   return (
     <Dialog
@@ -433,7 +451,15 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
                       testId="template-table"
                       items={tableItems}
                       value={form.table}
-                      onSelect={(v) => update('table', v)}
+                      onSelect={(v) =>
+                        edit((f) => {
+                          const o = f.mapping.operation;
+                          // Another table has other keys: a chosen key does not carry over.
+                          const operation: Operation =
+                            v !== f.table && (o.kind === 'upsertByKey' || o.kind === 'updateByKey') ? { kind: o.kind, key: '' } : o;
+                          return { ...f, table: v, mapping: { ...f.mapping, operation } };
+                        })
+                      }
                       onBlur={leave('table')}
                       placeholder={tables.isPending ? 'Loading tables…' : 'Choose a table'}
                       emptyText="No table matches; try fewer letters."
@@ -515,7 +541,7 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
                     )}
                     {sourceColumns.map((s) => {
                       const target = targetOf(s);
-                      const error = mappingError(target);
+                      const error = errorFor(s, ...(target ? [target] : []));
                       return (
                         <div key={s} className={styles.mapRow} data-testid={`mapping-row-${s}`}>
                           <span className={styles.sourceName} id={`mapping-source-${s}`}>
@@ -537,7 +563,7 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
                               aria-describedby={error ? `mapping-error-${s}` : undefined}
                             />
                             {error && (
-                              <Caption1 id={`mapping-error-${s}`} className={styles.error} data-testid={`error-mapping.${target}`}>
+                              <Caption1 id={`mapping-error-${s}`} className={styles.error} data-testid={`error-mapping-${s}`}>
                                 {error}
                               </Caption1>
                             )}
@@ -547,7 +573,7 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
                       );
                     })}
                     {constants.map(({ f, i }, n) => {
-                      const error = mappingError(f.column);
+                      const error = f.column ? errorFor(f.column) : undefined;
                       const value = f.source.kind === 'constant' ? f.source.value : '';
                       return (
                         <div key={i} className={styles.mapRow} data-testid={`constant-row-${n}`}>
@@ -574,7 +600,7 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
                               aria-label={`Table column for constant value ${n + 1}`}
                             />
                             {error && (
-                              <Caption1 className={styles.error} data-testid={`error-mapping.${f.column}`}>
+                              <Caption1 className={styles.error} data-testid={`error-constant-${n}`}>
                                 {error}
                               </Caption1>
                             )}
@@ -602,6 +628,20 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
                   </div>
                 )}
 
+                {otherMappingErrors.length > 0 && (
+                  <MessageBar intent="error" layout="multiline" data-testid="template-mapping-errors">
+                    <MessageBarBody>
+                      <MessageBarTitle>Fix before saving</MessageBarTitle>
+                      <ul className={styles.notes}>
+                        {otherMappingErrors.map((e) => (
+                          <li key={`${e.field}:${e.message}`}>
+                            <strong>{subjectOf(e.field)}</strong>: {e.message}
+                          </li>
+                        ))}
+                      </ul>
+                    </MessageBarBody>
+                  </MessageBar>
+                )}
                 {dropped.length > 0 && (
                   <MessageBar intent="warning" layout="multiline" data-testid="template-dropped">
                     <MessageBarBody>
@@ -648,6 +688,7 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
                     id="template-business-users"
                     checked={form.businessUsers}
                     onChange={(_, d) => update('businessUsers', d.checked)}
+                    onBlur={leave('businessUsers')}
                     label="Business users may use this template"
                     aria-describedby="template-business-users-hint"
                   />
@@ -660,6 +701,7 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
                     id="template-restricted-pii"
                     checked={form.restrictedPii}
                     onChange={(_, d) => update('restrictedPii', d.checked)}
+                    onBlur={leave('restrictedPii')}
                     label="Users with restricted PII access may use this template"
                     aria-describedby="template-restricted-pii-hint"
                   />

@@ -142,6 +142,45 @@ describe('Adding a template', () => {
   });
 });
 
+describe('Editing a template', () => {
+  it('opens with its saved mapping, shows a mapping problem on its row, and saves through update_template', async () => {
+    commands.listTemplates.mockResolvedValue([templateView()]);
+    // The saved pair's suggestions must not overwrite the saved mapping.
+    commands.suggestMapping.mockResolvedValue([{ source: 'email', column: 'preferredcontactmethodcode', reason: 'commonName' }]);
+    commands.checkTemplate.mockImplementation((i: TemplateInput) =>
+      Promise.resolve({
+        fields: i.name.includes('!')
+          ? []
+          : [{ field: 'mapping.emailaddress1', message: 'Some values are longer than the 100 characters Email holds.' }],
+        dropped: [],
+        warnings: [],
+        unusedSources: [],
+      }),
+    );
+    commands.updateTemplate.mockImplementation((id: string, i: TemplateInput) => Promise.resolve(templateView({ id, name: i.name })));
+    const { user } = renderApp(<DestinationsTab />);
+
+    const row = await screen.findByTestId('template-row');
+    await user.click(within(row).getByTestId('template-more'));
+    await user.click(await screen.findByTestId('template-edit'));
+    const dialog = await screen.findByTestId('template-dialog');
+    expect(dialog).toHaveTextContent('Edit template “Newsletter to contacts”');
+    expect(input('template-name').value).toBe('Newsletter to contacts');
+    await waitFor(() => expect(input('mapping-target-email').value).toBe('Email'));
+    await waitFor(() => expect(screen.getByTestId<HTMLSelectElement>('template-key').value).toBe('new_contact_email_key'));
+    expect(await screen.findByTestId('error-mapping-email')).toHaveTextContent('longer than the 100 characters');
+
+    await fill(user, input('template-name'), '!');
+    await user.click(screen.getByTestId('template-save'));
+    await waitFor(() => expect(commands.updateTemplate).toHaveBeenCalledTimes(1));
+    const [id, saved] = commands.updateTemplate.mock.calls[0];
+    expect(id).toBe('tpl_1');
+    expect(saved.name).toBe('Newsletter to contacts!');
+    expect(saved.mapping).toEqual(templateView().mapping);
+    expect(commands.createTemplate).not.toHaveBeenCalled();
+  });
+});
+
 describe('Preview', () => {
   it('counts rows by verdict, shows a row’s request without the token, and filters to errors', async () => {
     commands.listTemplates.mockResolvedValue([templateView()]);
