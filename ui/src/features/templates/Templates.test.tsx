@@ -86,7 +86,7 @@ describe('Adding a template', () => {
         dropped: i.mapping.fields.some((f) => f.column === 'createdon')
           ? [{ subject: 'createdon', message: 'Dynamics sets Created On itself and ignores it on create.' }]
           : [],
-        warnings: [],
+        warnings: i.table ? [{ subject: 'lastname', message: 'Dynamics requires Last Name and nothing fills it.' }] : [],
         unusedSources: i.source.id && !i.mapping.fields.some((f) => f.column === 'createdon') ? ['signup_date'] : [],
       }),
     );
@@ -112,6 +112,7 @@ describe('Adding a template', () => {
     // Mapping it to a column Dynamics ignores on create: the check lists it as dropped.
     await pick(user, input('mapping-target-signup_date'), 'created', 'Created On');
     expect(await screen.findByTestId('template-dropped')).toHaveTextContent('createdon');
+    expect(screen.getByTestId('template-warnings')).toHaveTextContent('Dynamics requires Last Name');
 
     await user.selectOptions(screen.getByTestId('template-operation'), 'upsertByKey');
     await waitFor(() => expect(screen.getByTestId<HTMLSelectElement>('template-key').value).toBe('new_contact_email_key'));
@@ -208,6 +209,12 @@ describe('Preview', () => {
     expect(request).toHaveTextContent('The Authorization header is left out');
     expect(within(panel).getByTestId('preview-findings')).toHaveTextContent('No choice is called “Pigeon”');
     expect(within(panel).getByTestId('preview-source')).toHaveTextContent('Pigeon');
+
+    // The rows are one tab stop; the arrow keys move between them.
+    within(panel).getByTestId('preview-row-1').focus();
+    await user.keyboard('{ArrowDown}');
+    await waitFor(() => expect(within(panel).getByTestId('preview-row-2')).toHaveAttribute('data-selected', 'true'));
+    expect(within(panel).getByTestId('preview-no-request')).toBeInTheDocument();
 
     await user.click(within(panel).getByTestId('preview-errors-only'));
     await waitFor(() => expect(commands.previewTemplate).toHaveBeenCalledWith('tpl_1', 500, true));
