@@ -27,6 +27,8 @@ const useStyles = makeStyles({
     borderLeft: `${tokens.strokeWidthThick} solid ${tokens.colorNeutralStroke2}`,
   },
   name: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalXS, minWidth: 0 },
+  // NOTE: Truncate takes no width of its own, so the name must grow to fill the cell.
+  nameText: { flexGrow: 1, minWidth: 0 },
   muted: { color: tokens.colorNeutralForeground3 },
   empty: { color: tokens.colorNeutralForeground3 },
 });
@@ -73,7 +75,9 @@ export function DestinationTemplates({
           {templates.map((t) => (
             <li key={t.id} className={styles.item} data-testid="template-row" data-name={t.name}>
               <span className={styles.name}>
-                <Truncate text={t.name} />
+                <Text weight="semibold" className={styles.nameText}>
+                  <Truncate text={t.name} testId="template-name" />
+                </Text>
                 {t.unavailable && (
                   <Tooltip content={t.unavailable} relationship="description">
                     <Badge appearance="tint" color="warning" size="small" tabIndex={0} data-testid="template-unavailable">
