@@ -76,7 +76,7 @@ export function DestinationTemplates({
             <li key={t.id} className={styles.item} data-testid="template-row" data-name={t.name}>
               <span className={styles.name}>
                 <Text weight="semibold" className={styles.nameText}>
-                  <Truncate text={t.name} testId="template-name" />
+                  <Truncate text={t.name} testId="template-row-name" />
                 </Text>
                 {t.unavailable && (
                   <Tooltip content={t.unavailable} relationship="description">
