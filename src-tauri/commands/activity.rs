@@ -30,8 +30,9 @@ pub fn activity_export<R: tauri::Runtime>(
     query: ActivityQuery,
 ) -> CmdResult<Option<String>> {
     let me = app.actor()?;
-    // NOTE: asked before the dialog opens, so a refused user is not shown a save dialog first.
-    ferry_core::policy::check(&me, ferry_core::policy::Action::ReadActivity)?;
+    // NOTE: asked (and a refusal logged) before the dialog opens, so a refused user is not
+    // shown a save dialog first.
+    ferry_core::ops::require(&app, &me, ferry_core::policy::Action::ReadActivity)?;
     let Some(to) = window
         .dialog()
         .file()

@@ -82,8 +82,9 @@ pub fn save_rejects<R: tauri::Runtime>(
     id: String,
 ) -> CmdResult<Option<String>> {
     let me = app.actor()?;
-    // NOTE: asked before the dialog opens, so a refused user is not shown a save dialog first.
-    ferry_core::policy::check(&me, ferry_core::policy::Action::ImportData)?;
+    // NOTE: asked (and a refusal logged) before the dialog opens, so a refused user is not
+    // shown a save dialog first.
+    ferry_core::ops::require(&app, &me, ferry_core::policy::Action::ImportData)?;
     let Some(to) = window
         .dialog()
         .file()

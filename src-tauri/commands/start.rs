@@ -37,7 +37,7 @@ pub fn restore_demo_destination(
 ) -> CmdResult<DestinationView> {
     let me = app.actor()?;
     // NOTE: asked first, so a refused user hears about their policy, not about the sandbox.
-    ferry_core::policy::check(&me, ferry_core::policy::Action::ManageDestinations)?;
+    ferry_core::ops::require(&app, &me, ferry_core::policy::Action::ManageDestinations)?;
     let target = sandbox.target().ok_or_else(|| {
         Error::field(
             "sandbox",

@@ -818,4 +818,21 @@ fn every_command_as_every_policy_with_and_without_restricted_pii() {
         "Amp360's refusals are recorded: {}",
         refusals.total
     );
+    // The commands that ask before opening a native dialog record their refusals too.
+    let summaries: Vec<&str> = refusals
+        .entries
+        .iter()
+        .map(|e| e.summary.as_str())
+        .collect();
+    for action in [
+        ferry_core::policy::Action::ReadActivity,
+        ferry_core::policy::Action::ImportData,
+        ferry_core::policy::Action::ManageDestinations,
+    ] {
+        let want = format!("Refused: {}", action.describe());
+        assert!(
+            summaries.contains(&want.as_str()),
+            "{want:?} is not among Amp360's refusals: {summaries:?}"
+        );
+    }
 }

@@ -147,15 +147,26 @@ fn require(conn: &rusqlite::Connection, id_or_name: &str) -> Result<UserRow> {
 /// to this computer. Made first when there are no users yet. A disabled user is refused.
 pub fn resolve(app: &App, who: Option<&str>) -> Result<Actor> {
     ensure_first_admin(app)?;
+    lookup(app, who)
+}
+
+/// [`resolve`] without the first-start check, for callers that made it once already (the
+/// window's session resolves its user on every command).
+fn lookup(app: &App, who: Option<&str>) -> Result<Actor> {
     let who = who
         .map(str::trim)
         .filter(|w| !w.is_empty())
         .map(str::to_string);
     let named = who.clone().unwrap_or_else(os_user_name);
+    // NOTE: one read, and the full list only when the id does not match: the window's
+    // session looks its user up by id on every command.
     let found = app.store().read(|c| {
+        if let Some(u) = table::get(c, &named)? {
+            return Ok((Some(u), Vec::new()));
+        }
         let all = table::list(c)?;
         Ok((
-            by_id_or_name(table::get(c, &named)?, || Ok(all.clone()), &named, "user").ok(),
+            by_id_or_name(None, || Ok(all.clone()), &named, "user").ok(),
             all,
         ))
     })?;
@@ -476,7 +487,7 @@ impl Session {
     /// Who acts for the window now.
     pub fn actor(&self, app: &App) -> Result<Actor> {
         if let Some(id) = self.current() {
-            return resolve(app, Some(&id));
+            return lookup(app, Some(&id));
         }
         let chosen = std::env::var("FERRY_USER")
             .ok()
