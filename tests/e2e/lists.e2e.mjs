@@ -47,6 +47,9 @@ function boxes(rowCss) {
      return {
        width: window.innerWidth,
        pageWidth: document.documentElement.scrollWidth,
+       // What sticks out, so a failure names it.
+       wide: [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+         .slice(-5).map((e) => e.tagName + '.' + (e.getAttribute('data-testid') || '') + ' ' + Math.round(e.getBoundingClientRect().right)),
        rows: rows.map((r) => { const els = controls(r);
          // Pairs where one holds the other are one control, not an overlap.
          const pairs = [];
@@ -67,7 +70,7 @@ function boxes(rowCss) {
 
 function assertTidy(layout, where) {
   assert.ok(layout.pageWidth <= layout.width + 1,
-    `${where}: nothing widens the page beyond the window (${layout.pageWidth} > ${layout.width})`);
+    `${where}: nothing widens the page beyond the window (${layout.pageWidth} > ${layout.width}: ${layout.wide.join(', ')})`);
   for (const r of layout.rows) {
     assert.deepEqual(r.overlaps, [], `${where}: no two controls overlap in the row of ${r.name.slice(0, 20)}`);
     for (const b of r.boxes) {

@@ -37,7 +37,7 @@ The file holds the whole template, as JSON or TOML (by its extension), e.g. in T
   ]
 
 Operations: upsertByKey (key), upsertById (source: the column holding record ids), create,
-updateByKey (key). Columns the table lacks are dropped and listed; required columns nothing
+updateByKey (key), deleteByKey (key; saving it needs --confirm-delete NAME). Columns the table lacks are dropped and listed; required columns nothing
 fills are listed as warnings.";
 
 /// The `templates` subcommands.
@@ -54,10 +54,19 @@ pub enum TemplatesCmd {
         /// Check the file against the table and the source, and save nothing.
         #[arg(long)]
         check: bool,
+        /// For a template that deletes records: its name, typed again, to confirm.
+        #[arg(long, value_name = "NAME")]
+        confirm_delete: Option<String>,
     },
     /// Replace a template with the one in a JSON or TOML file.
     #[command(after_long_help = FILE_HELP)]
-    Edit { template: String, file: PathBuf },
+    Edit {
+        template: String,
+        file: PathBuf,
+        /// For a template that deletes records: its name, typed again, to confirm.
+        #[arg(long, value_name = "NAME")]
+        confirm_delete: Option<String>,
+    },
     /// Delete a template.
     Delete { template: String },
 }
@@ -152,6 +161,26 @@ fn print_check(c: &TemplateCheck, json: bool) {
     }
 }
 
+/// A template that deletes records is saved only when its name is typed again: saving it is
+/// the last step before a send can remove every record its source names.
+fn confirm_delete(app: &App, me: &Actor, input: &TemplateInput, typed: Option<&str>) -> Result<()> {
+    if !input.mapping.operation.deletes() || typed.is_some_and(|t| t.trim() == input.name.trim()) {
+        return Ok(());
+    }
+    let rows =
+        ferry_core::ops::rows::count(app, me, &input.source, std::time::Duration::from_secs(60))
+            .map(|n| format!("{n} records now, one per source row"))
+            .unwrap_or_else(|_| "one record per source row".into());
+    Err(Error::field(
+        "confirmDelete",
+        format!(
+            "This template deletes records in Dynamics ({rows}). To save it, add \
+             --confirm-delete \"{}\".",
+            input.name.trim()
+        ),
+    ))
+}
+
 /// Runs one `templates` subcommand.
 pub fn run(cmd: TemplatesCmd, app: &App, me: &Actor, rt: &Runtime, json: bool) -> Result<()> {
     match cmd {
@@ -189,8 +218,15 @@ pub fn run(cmd: TemplatesCmd, app: &App, me: &Actor, rt: &Runtime, json: bool) -
         TemplatesCmd::Show { template } => {
             print_template(&templates::get(app, me, &template)?, json)
         }
-        TemplatesCmd::Add { file, check } => {
+        TemplatesCmd::Add {
+            file,
+            check,
+            confirm_delete: typed,
+        } => {
             let input = read_input(&file)?;
+            if !check {
+                confirm_delete(app, me, &input, typed.as_deref())?;
+            }
             if check {
                 let c = rt.block_on(templates::check(app, me, &input, None))?;
                 print_check(&c, json);
@@ -209,8 +245,13 @@ pub fn run(cmd: TemplatesCmd, app: &App, me: &Actor, rt: &Runtime, json: bool) -
                 print_template(&saved, json);
             }
         }
-        TemplatesCmd::Edit { template, file } => {
+        TemplatesCmd::Edit {
+            template,
+            file,
+            confirm_delete: typed,
+        } => {
             let input = read_input(&file)?;
+            confirm_delete(app, me, &input, typed.as_deref())?;
             let saved = rt.block_on(templates::update(app, me, &template, input))?;
             print_template(&saved, json);
         }

@@ -222,3 +222,79 @@ fields = [
     let gone = e.run(&["preview", "Demo contacts"], "");
     assert_eq!(gone.status.code(), Some(3), "not found");
 }
+
+#[test]
+fn a_delete_template_is_saved_only_with_its_name_typed_again_and_says_how_many_records() {
+    let e = env();
+    let toml = e.file(
+        "forget.toml",
+        r#"name = "Forget contacts"
+destination = "Sandbox"
+table = "contact"
+source = { kind = "query", id = "Customers" }
+
+[mapping]
+operation = { kind = "deleteByKey", key = "contact_emailaddress1" }
+fields = [
+  { column = "emailaddress1", source = { kind = "column", name = "email" } },
+]
+"#,
+    );
+    let tables: Value = serde_json::from_str(&e.ok(
+        &["--json", "destinations", "columns", "Sandbox", "contact"],
+        "",
+    ))
+    .unwrap();
+    let key = tables["details"]["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["columns"] == serde_json::json!(["emailaddress1"]))
+        .unwrap()["logicalName"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let toml = e.file(
+        "forget.toml",
+        &std::fs::read_to_string(&toml)
+            .unwrap()
+            .replace("contact_emailaddress1", &key),
+    );
+    let refused = e.run(&["templates", "add", &toml], "");
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert_ne!(refused.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains("40 records"),
+        "the count of the source: {said}"
+    );
+    assert!(
+        said.contains("--confirm-delete \"Forget contacts\""),
+        "{said}"
+    );
+    let wrong = e.run(
+        &["templates", "add", &toml, "--confirm-delete", "Forget"],
+        "",
+    );
+    assert_ne!(
+        wrong.status.code(),
+        Some(0),
+        "a wrong name confirms nothing"
+    );
+    assert!(e
+        .ok(&["templates", "list"], "")
+        .contains("No templates yet"));
+
+    e.ok(
+        &[
+            "templates",
+            "add",
+            &toml,
+            "--confirm-delete",
+            "Forget contacts",
+        ],
+        "",
+    );
+    let shown = e.run(&["preview", "Forget contacts", "--limit", "2"], "");
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(text.contains("DELETE https://"), "{text}");
+}

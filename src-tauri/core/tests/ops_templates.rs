@@ -328,3 +328,139 @@ async fn the_preview_gives_each_row_a_verdict_and_its_exact_request_masked_for_r
     );
     assert!(text.contains("•••• (PII)"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_template_reads_only_its_key_and_previews_bodiless_deletes() {
+    let f = fixture().await;
+    let mut del = input(&f, "Forget contacts");
+    del.mapping.operation = Operation::DeleteByKey { key: f.key.clone() };
+    let check = templates::check(&f.app, &f.admin, &del, None)
+        .await
+        .unwrap();
+    assert!(check.fields.is_empty(), "{:?}", check.fields);
+    let not_sent: Vec<&str> = check.dropped.iter().map(|n| n.subject.as_str()).collect();
+    for column in ["firstname", "lastname", "new_loyaltytier"] {
+        assert!(
+            not_sent.contains(&column),
+            "{column} is said not to be sent: {not_sent:?}"
+        );
+    }
+    assert!(
+        check.warnings.is_empty(),
+        "a delete leaves no required column unfilled: {:?}",
+        check.warnings
+    );
+    templates::create(&f.app, &f.admin, del).await.unwrap();
+    let p = ferry_core::ops::preview::preview(&f.app, &f.admin, "Forget contacts", 1000, false)
+        .await
+        .unwrap();
+    assert_eq!(p.total, 30, "every source row would remove a record");
+    let keyed = p
+        .rows
+        .iter()
+        .find(|r| r.request.is_some())
+        .expect("some rows have an email");
+    let request = keyed.request.as_ref().unwrap();
+    assert_eq!(request.method, "DELETE");
+    assert!(request.url.contains("emailaddress1="), "{}", request.url);
+    assert_eq!(request.body, None, "a delete has no body");
+    assert_eq!(keyed.record, serde_json::json!({}));
+
+    let mut no_key = input(&f, "Delete without a key");
+    no_key.mapping.operation = Operation::DeleteByKey {
+        key: "nokey".into(),
+    };
+    let e = templates::create(&f.app, &f.admin, no_key)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("no alternate key"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn campaigns_need_a_template_open_to_business_users() {
+    let f = fixture().await;
+    let mut closed = input(&f, "Campaign contacts");
+    closed.business_users = false;
+    closed.campaigns = true;
+    let check = templates::check(&f.app, &f.admin, &closed, None)
+        .await
+        .unwrap();
+    assert!(
+        check.fields.iter().any(|e| e.field == "campaigns"),
+        "{:?}",
+        check.fields
+    );
+    let e = templates::create(&f.app, &f.admin, closed.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Validation, "{e}");
+    closed.business_users = true;
+    let saved = templates::create(&f.app, &f.admin, closed).await.unwrap();
+    assert!(saved.campaigns && saved.business_users);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_start_makes_a_demo_contacts_template_once_ready_to_preview() {
+    use ferry_core::ops::start::{self, DemoTarget};
+    let f = fixture().await;
+    let demo = DemoTarget {
+        base_url: f._sb.base_url.clone(),
+        tenant: f._sb.tenant.clone(),
+        client_id: f._sb.client_id.clone(),
+        client_secret: Secret::new(&f._sb.client_secret),
+    };
+    let startup = Actor::startup();
+    start::ensure_demo_destination(&f.app, &startup, &demo)
+        .unwrap()
+        .expect("the Local sandbox destination is made");
+    let made = start::ensure_demo_template(&f.app, &startup)
+        .await
+        .unwrap()
+        .expect("the demo template is made on the first start");
+    assert_eq!(made.name, "Demo contacts");
+    assert_eq!(made.destination.id, start::DEMO_DESTINATION_ID);
+    assert!(
+        matches!(&made.mapping.operation, Operation::UpsertByKey { key } if *key == f.key),
+        "upsert by the e-mail key: {:?}",
+        made.mapping.operation
+    );
+    let mapped: Vec<(&str, &str)> = made
+        .mapping
+        .fields
+        .iter()
+        .filter_map(|m| match &m.source {
+            ValueSource::Column { name } => Some((m.column.as_str(), name.as_str())),
+            ValueSource::Constant { .. } => None,
+        })
+        .collect();
+    for pair in [
+        ("emailaddress1", "email"),
+        ("firstname", "first_name"),
+        ("lastname", "last_name"),
+    ] {
+        assert!(mapped.contains(&pair), "{pair:?} is mapped: {mapped:?}");
+    }
+    let p = ferry_core::ops::preview::preview(&f.app, &f.admin, "Demo contacts", 10, false)
+        .await
+        .unwrap();
+    assert_eq!(p.total, 30, "the preview reads every demo customer");
+    assert!(p.ready > 0, "most demo customers can be sent: {p:?}");
+
+    // Made once: deleted by the user, it does not come back at the next start.
+    assert!(start::ensure_demo_template(&f.app, &startup)
+        .await
+        .unwrap()
+        .is_none());
+    templates::delete(&f.app, &f.admin, "Demo contacts").unwrap();
+    assert!(start::ensure_demo_template(&f.app, &startup)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(templates::list(&f.app, &f.admin).unwrap().is_empty());
+
+    // The demo destination deleted and added back brings its demo template back too.
+    destinations::delete(&f.app, &f.admin, start::DEMO_DESTINATION_ID).unwrap();
+    start::restore_demo_destination(&f.app, &f.admin, &demo).unwrap();
+    let again = start::ensure_demo_template(&f.app, &f.admin).await.unwrap();
+    assert_eq!(again.map(|t| t.name).as_deref(), Some("Demo contacts"));
+}

@@ -415,16 +415,21 @@ export function DestinationsTab() {
               {tpl.canUse && (
                 <TableRow aria-label={`Data templates for ${d.name}`}>
                   <TableCell colSpan={COLUMNS.length}>
-                    <DestinationTemplates
-                      destinationId={d.id}
-                      destinationName={d.name}
-                      templates={tpl.of(d.id)}
-                      sourceName={tpl.sourceName}
-                      canManage={tpl.canManage}
-                      onPreview={tpl.preview}
-                      onEdit={tpl.edit}
-                      onDelete={tpl.askDelete}
-                    />
+                    {/* NOTE: a table sizes its columns from its cells' content, so a long
+                        destination name without spaces in the heading widened the page past
+                        900 px: its words may break, and the block takes only the room there is. */}
+                    <div style={{ width: 0, minWidth: '100%', overflowWrap: 'anywhere' }}>
+                      <DestinationTemplates
+                        destinationId={d.id}
+                        destinationName={d.name}
+                        templates={tpl.of(d.id)}
+                        sourceName={tpl.sourceName}
+                        canManage={tpl.canManage}
+                        onPreview={tpl.preview}
+                        onEdit={tpl.edit}
+                        onDelete={tpl.askDelete}
+                      />
+                    </div>
                   </TableCell>
                 </TableRow>
               )}

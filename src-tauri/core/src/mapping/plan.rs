@@ -53,6 +53,15 @@ pub enum Operation {
     Create,
     /// Update existing records only, by an alternate key.
     UpdateByKey { key: String },
+    /// Delete the records an alternate key names; only the key's columns are read.
+    DeleteByKey { key: String },
+}
+
+impl Operation {
+    /// Whether rows remove records rather than write them.
+    pub fn deletes(&self) -> bool {
+        matches!(self, Operation::DeleteByKey { .. })
+    }
 }
 
 /// A template's mapping, as saved.
@@ -160,6 +169,15 @@ pub fn target_of(c: &ColumnInfo) -> Option<Target> {
     })
 }
 
+fn unused(sources: &[ColumnMeta], used: &HashSet<usize>) -> Vec<String> {
+    sources
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !used.contains(i))
+        .map(|(_, s)| s.name.clone())
+        .collect()
+}
+
 fn note(subject: &str, message: String) -> PlanNote {
     PlanNote {
         subject: subject.to_string(),
@@ -231,6 +249,8 @@ pub fn plan(
         let writable = match mapping.operation {
             Operation::Create => col.valid_for_create,
             Operation::UpdateByKey { .. } => col.valid_for_update,
+            // NOTE: a delete sends no values; key columns only need to exist to be read.
+            Operation::DeleteByKey { .. } => true,
             _ => col.valid_for_create || col.valid_for_update,
         };
         let Some(target) = target_of(col).filter(|_| writable) else {
@@ -272,7 +292,9 @@ pub fn plan(
                 (None, None)
             }
         },
-        Operation::UpsertByKey { key } | Operation::UpdateByKey { key } => {
+        Operation::UpsertByKey { key }
+        | Operation::UpdateByKey { key }
+        | Operation::DeleteByKey { key } => {
             match table.keys.iter().find(|k| k.logical_name == *key) {
                 None => {
                     errors.push(note(
@@ -305,6 +327,30 @@ pub fn plan(
     if !errors.is_empty() {
         return Err(errors);
     }
+    if mapping.operation.deletes() {
+        // NOTE: a delete request has no body, so values other than the key's would be read
+        // for nothing; say so instead of checking (and failing rows on) what is never sent.
+        let key_columns: Vec<String> = key.iter().flatten().map(|p| p.column.clone()).collect();
+        fields.retain(|p| {
+            let keep = key_columns.contains(&p.column);
+            if !keep {
+                dropped.push(note(
+                    &p.column,
+                    format!("A delete sends only the key, so {} is not sent.", p.column),
+                ));
+            }
+            keep
+        });
+        return Ok(Plan {
+            fields,
+            key,
+            id_source,
+            operation: mapping.operation.clone(),
+            dropped,
+            warnings: Vec::new(),
+            unused_sources: unused(sources, &used),
+        });
+    }
     let warnings = table
         .columns
         .iter()
@@ -330,12 +376,7 @@ pub fn plan(
             )
         })
         .collect();
-    let unused_sources = sources
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !used.contains(i))
-        .map(|(_, s)| s.name.clone())
-        .collect();
+    let unused_sources = unused(sources, &used);
     Ok(Plan {
         fields,
         key,
@@ -455,6 +496,10 @@ impl Plan {
                     ),
                 });
             }
+        }
+        if self.operation.deletes() {
+            // NOTE: the key's values were needed to address the row; the request has no body.
+            record.clear();
         }
         let verdict = findings
             .iter()

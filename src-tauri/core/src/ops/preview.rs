@@ -74,6 +74,7 @@ fn write_kind(op: &Operation) -> WriteKind {
     match op {
         Operation::Create => WriteKind::Create,
         Operation::UpdateByKey { .. } => WriteKind::Update,
+        Operation::DeleteByKey { .. } => WriteKind::Delete,
         Operation::UpsertByKey { .. } | Operation::UpsertById { .. } => WriteKind::Upsert,
     }
 }

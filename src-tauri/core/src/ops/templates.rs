@@ -248,6 +248,16 @@ async fn validated(
             ));
         }
     }
+    // NOTE: campaigns are sent by business users (AmpIQ), so a template closed to them cannot
+    // serve one. The other condition peers set (settings the destination leaves empty filled
+    // in the template) cannot arise: a Ferry destination is saved only with every setting.
+    if input.campaigns && !input.business_users {
+        errors.push(FieldError::new(
+            "campaigns",
+            "Campaigns are sent by business users: allow business users to use this template \
+             first.",
+        ));
+    }
     let source = match source_columns(app, actor, &input.source) {
         Ok(s) => Some(s),
         Err(e @ Error::Forbidden(_)) => return Err(e),
