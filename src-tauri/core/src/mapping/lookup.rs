@@ -415,6 +415,17 @@ mod tests {
             m.contains("account or contact") && m.contains("choose which table"),
             "the targets are named: {m}"
         );
+        let errors = plan(
+            &mapping(vec![field("lastname", "name", Some(("account", None)))]),
+            &contact(),
+            &related(),
+            &sources(),
+        )
+        .unwrap_err();
+        assert!(
+            errors[0].message.contains("is not a lookup"),
+            "a related table on a plain column is refused: {errors:?}"
+        );
         let m = plan_error(field("parentcustomerid", "company", Some(("lead", None))));
         assert!(
             m.contains("cannot point at lead") && m.contains("account or contact"),

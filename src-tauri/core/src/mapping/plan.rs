@@ -274,6 +274,17 @@ pub fn plan(
             Operation::UpdateByKey { .. } => col.valid_for_update,
             _ => col.valid_for_create || col.valid_for_update,
         };
+        if f.lookup.is_some() && !is_lookup(col) {
+            errors.push(note(
+                &col.logical_name,
+                format!(
+                    "{} is not a lookup, so it cannot name a related table: remove the lookup \
+                     from this field.",
+                    col.display_name
+                ),
+            ));
+            continue;
+        }
         let lookup = if writable && is_lookup(col) {
             match plan_lookup(table, related, col, f) {
                 Ok(l) => {
