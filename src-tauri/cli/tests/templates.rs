@@ -298,3 +298,73 @@ fields = [
     let text = String::from_utf8_lossy(&shown.stdout);
     assert!(text.contains("DELETE https://"), "{text}");
 }
+
+#[test]
+fn a_lookup_in_a_toml_template_names_the_related_table_and_key_and_previews_as_a_bind() {
+    let e = env();
+    let account = e.ok(
+        &["--json", "destinations", "columns", "Sandbox", "account"],
+        "",
+    );
+    let account: Value = serde_json::from_str(&account).unwrap();
+    let key = account["details"]["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["columns"] == serde_json::json!(["accountnumber"]))
+        .expect("accounts are keyed by number")["logicalName"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let toml = e.file(
+        "linked.toml",
+        &format!(
+            r#"name = "Contacts with accounts"
+destination = "Sandbox"
+table = "contact"
+source = {{ kind = "query", id = "Customers" }}
+
+[mapping]
+operation = {{ kind = "create" }}
+
+[[mapping.fields]]
+column = "lastname"
+source = {{ kind = "column", name = "first_name" }}
+
+[[mapping.fields]]
+column = "parentcustomerid"
+source = {{ kind = "column", name = "customer_id" }}
+lookup = {{ table = "account", key = "{key}" }}
+"#
+        ),
+    );
+    e.ok(&["templates", "add", &toml], "");
+    let shown = e.ok(
+        &["--json", "templates", "show", "Contacts with accounts"],
+        "",
+    );
+    let saved: Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(
+        saved["mapping"]["fields"][1]["lookup"],
+        serde_json::json!({ "table": "account", "key": key }),
+        "the lookup is kept as written: {saved}"
+    );
+    let out = e.run(
+        &[
+            "--json",
+            "preview",
+            "Contacts with accounts",
+            "--limit",
+            "5",
+        ],
+        "",
+    );
+    let p: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let bind = p["rows"][0]["record"]["parentcustomerid_account@odata.bind"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the record binds the account: {p}"));
+    assert!(
+        bind.starts_with("/accounts(accountnumber='") && bind.ends_with("')"),
+        "the account named by its number: {bind}"
+    );
+}

@@ -1,7 +1,9 @@
 //! Data templates through `ops::templates`, against the sandbox's real metadata over HTTPS,
 //! with real SQLite files and the real keychain (run under scripts/with-keyring.sh).
 
-use ferry_core::mapping::plan::{FieldMapping, Mapping, Operation, ValueSource};
+use ferry_core::mapping::plan::{
+    FieldMapping, LookupTarget, Mapping, Operation, ValueSource, Verdict,
+};
 use ferry_core::ops::activity::{self, ActivityQuery};
 use ferry_core::ops::credentials::{self, NewCredential};
 use ferry_core::ops::destinations::{self, DestinationInput};
@@ -112,6 +114,7 @@ fn field(column: &str, source: &str) -> FieldMapping {
             name: source.into(),
         },
         choice_overrides: BTreeMap::new(),
+        lookup: None,
     }
 }
 
@@ -463,4 +466,86 @@ async fn the_first_start_makes_a_demo_contacts_template_once_ready_to_preview() 
     start::restore_demo_destination(&f.app, &f.admin, &demo).unwrap();
     let again = start::ensure_demo_template(&f.app, &f.admin).await.unwrap();
     assert_eq!(again.map(|t| t.name).as_deref(), Some("Demo contacts"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_with_a_lookup_previews_the_bind_and_must_say_which_table_it_names() {
+    let f = fixture().await;
+    let query = queries::create(
+        &f.app,
+        &f.admin,
+        QueryInput {
+            name: "Customers and their accounts".into(),
+            description: String::new(),
+            sql: "SELECT email, last_name, 'A-' || customer_id AS account_number FROM customers"
+                .into(),
+            time_limit_secs: 30,
+        },
+    )
+    .unwrap();
+    let account_key = connection::table_columns(&f.app, &f.admin, "Sandbox", "account", false)
+        .await
+        .unwrap()
+        .details
+        .keys
+        .iter()
+        .find(|k| k.columns == ["accountnumber"])
+        .expect("the sandbox keys accounts by number")
+        .logical_name
+        .clone();
+    let mut t = input(&f, "Contacts with accounts");
+    t.source = RowSource::Query(query.id);
+    t.mapping.fields = vec![
+        field("emailaddress1", "email"),
+        field("lastname", "last_name"),
+        field("parentcustomerid", "account_number"),
+    ];
+    let e = templates::create(&f.app, &f.admin, t.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Validation, "{e}");
+    assert!(
+        e.to_string().contains("account or contact"),
+        "a customer lookup must say which table its values name: {e}"
+    );
+
+    t.mapping.fields[2].lookup = Some(LookupTarget {
+        table: "account".into(),
+        key: Some(account_key),
+    });
+    templates::create(&f.app, &f.admin, t).await.unwrap();
+    let saved = templates::get(&f.app, &f.admin, "Contacts with accounts").unwrap();
+    assert_eq!(
+        saved.mapping.fields[2]
+            .lookup
+            .as_ref()
+            .map(|l| l.table.as_str()),
+        Some("account"),
+        "the lookup is saved with the template"
+    );
+    let p =
+        ferry_core::ops::preview::preview(&f.app, &f.admin, "Contacts with accounts", 50, false)
+            .await
+            .unwrap();
+    let row = p
+        .rows
+        .iter()
+        .find(|r| r.verdict != Verdict::Error)
+        .expect("a row that would be sent");
+    let bind = row.record["parentcustomerid_account@odata.bind"]
+        .as_str()
+        .expect("the record binds the customer lookup");
+    assert!(
+        bind.starts_with("/accounts(accountnumber='A-") && bind.ends_with("')"),
+        "the account named by its number: {bind}"
+    );
+    assert!(
+        row.record.get("parentcustomerid").is_none(),
+        "the lookup column itself is never sent"
+    );
+    let body = row.request.as_ref().unwrap().body.as_deref().unwrap();
+    assert!(
+        body.contains("parentcustomerid_account@odata.bind"),
+        "the request carries the bind: {body}"
+    );
 }

@@ -6,8 +6,14 @@
 //! "required" columns on create through the API. So a mapped column the table lacks is dropped
 //! from the include list, visibly and with the reason, and a required column left unmapped is a
 //! warning on the plan, never a silent gap.
+//!
+//! Lookup columns are written by binding their navigation property to a record of the related
+//! table, named by its id or by a one-column alternate key (`"parentcustomerid_account@odata.bind":
+//! "/accounts(accountnumber='A-1')"`). Offline, a value can be checked for its form only: whether
+//! it names a record that exists is Dataverse's to say when the row is sent.
 
 use super::coerce::{coerce, Context, DateBehavior, Target};
+use super::lookup::{bind_value, is_lookup, plan_lookup, Binding};
 use crate::dataverse::keys::{KeyValue, RowRef};
 use crate::dataverse::metadata::{ColumnInfo, TableDetails};
 use crate::dataverse::rows::BulkRow;
@@ -15,6 +21,12 @@ use ferry_data::{Cell, ColumnMeta};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashSet};
+
+pub use super::lookup::lookup_tables;
+
+/// The related tables' details a plan needs for its lookups, by logical name (see
+/// [`lookup_tables`]).
+pub type RelatedTables = BTreeMap<String, TableDetails>;
 
 /// Where a mapped column's value comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
@@ -38,6 +50,23 @@ pub struct FieldMapping {
     /// For choice columns: labels (any case) that mean another choice's value.
     #[serde(default)]
     pub choice_overrides: BTreeMap<String, i64>,
+    /// For lookup columns: which related table the values name, and how.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub lookup: Option<LookupTarget>,
+}
+
+/// What the values of a lookup column name: records of one related table, by id or by key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct LookupTarget {
+    /// The related table's logical name, one of the column's targets.
+    pub table: String,
+    /// The related table's alternate key (logical name) the values are, or `None` when the
+    /// values are record ids (GUIDs).
+    #[serde(default)]
+    pub key: Option<String>,
 }
 
 /// How rows are matched to records.
@@ -94,9 +123,13 @@ pub struct PlanNote {
 #[derive(Debug, Clone)]
 struct Planned {
     column: String,
+    /// The record property written: the column, or `<nav>@odata.bind` for a lookup.
+    property: String,
     from: From,
+    /// What the value must be; for a lookup, what the related record's id or key value must be.
     target: Target,
     ctx: Context,
+    bind: Option<Binding>,
 }
 
 #[derive(Debug, Clone)]
@@ -159,9 +192,13 @@ pub fn target_of(c: &ColumnInfo) -> Option<Target> {
         "BigInt" => Target::BigInt,
         "Decimal" | "Double" | "Money" => Target::Number,
         "Boolean" => Target::Boolean,
-        // NOTE: the behaviour is not in the cached metadata yet; user-local is Dataverse's
-        // default for new columns.
-        "DateTime" => Target::DateTime(DateBehavior::UserLocal),
+        // NOTE: metadata cached before Ferry read the behaviour has none; user-local is
+        // Dataverse's default for new columns, and what such columns planned as before.
+        "DateTime" => Target::DateTime(match c.date_behavior.as_deref() {
+            Some("DateOnly") => DateBehavior::DateOnly,
+            Some("TimeZoneIndependent") => DateBehavior::TimeZoneIndependent,
+            _ => DateBehavior::UserLocal,
+        }),
         "Uniqueidentifier" => Target::Guid,
         "Picklist" | "State" | "Status" => Target::Choice(c.options.clone()),
         "MultiSelectPicklist" => Target::MultiChoice(c.options.clone()),
@@ -185,12 +222,15 @@ fn note(subject: &str, message: String) -> PlanNote {
     }
 }
 
-/// Resolves `mapping` for `table` and rows with `sources` columns. Problems that make the
-/// mapping unusable as a whole (an unknown key, a source column that does not exist, a time
-/// zone nobody knows) are errors; columns the table lacks are dropped with a note.
+/// Resolves `mapping` for `table` and rows with `sources` columns; `related` holds the details
+/// of the tables its lookups name ([`lookup_tables`]). Problems that make the mapping unusable
+/// as a whole (an unknown key, a source column that does not exist, a time zone nobody knows,
+/// a lookup whose table or key is not decided) are errors; columns the table lacks are dropped
+/// with a note.
 pub fn plan(
     mapping: &Mapping,
     table: &TableDetails,
+    related: &RelatedTables,
     sources: &[ColumnMeta],
 ) -> Result<Plan, Vec<PlanNote>> {
     let mut errors = Vec::new();
@@ -218,6 +258,7 @@ pub fn plan(
     };
     let mut fields = Vec::new();
     let mut dropped = Vec::new();
+    let mut lookup_warnings = Vec::new();
     let mut used = HashSet::new();
     for f in &mapping.fields {
         let from = match &f.source {
@@ -253,20 +294,53 @@ pub fn plan(
             Operation::DeleteByKey { .. } => true,
             _ => col.valid_for_create || col.valid_for_update,
         };
-        let Some(target) = target_of(col).filter(|_| writable) else {
-            dropped.push(note(
+        if f.lookup.is_some() && !is_lookup(col) {
+            errors.push(note(
                 &col.logical_name,
                 format!(
-                    "{} ({}) cannot be set this way, so it is not sent.",
-                    col.display_name, col.type_name
+                    "{} is not a lookup, so it cannot name a related table: remove the lookup \
+                     from this field.",
+                    col.display_name
                 ),
             ));
             continue;
+        }
+        let lookup = if writable && is_lookup(col) {
+            match plan_lookup(table, related, col, f) {
+                Ok(l) => {
+                    lookup_warnings.extend(l.warning.map(|w| note(&col.logical_name, w)));
+                    Some((l.target, l.binding, l.property))
+                }
+                Err(message) => {
+                    errors.push(note(&col.logical_name, message));
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
+        let (target, bind, property) = match lookup {
+            Some((target, bind, property)) => (target, Some(bind), property),
+            None => match target_of(col).filter(|_| writable) {
+                Some(target) => (target, None, col.logical_name.clone()),
+                None => {
+                    dropped.push(note(
+                        &col.logical_name,
+                        format!(
+                            "{} ({}) cannot be set this way, so it is not sent.",
+                            col.display_name, col.type_name
+                        ),
+                    ));
+                    continue;
+                }
+            },
         };
         fields.push(Planned {
             column: col.logical_name.clone(),
+            property,
             from,
             target,
+            bind,
             ctx: Context {
                 choice_overrides: f
                     .choice_overrides
@@ -310,6 +384,13 @@ pub fn plan(
                     let mut parts = Vec::new();
                     for kc in &k.columns {
                         match fields.iter().find(|p| p.column.eq_ignore_ascii_case(kc)) {
+                            Some(p) if p.bind.is_some() => errors.push(note(
+                                kc,
+                                format!(
+                                    "The key {key} includes the lookup {kc}, and Ferry cannot \
+                                     address records by a lookup yet: choose another key."
+                                ),
+                            )),
                             Some(p) => parts.push(p.clone()),
                             None => errors.push(note(
                                 kc,
@@ -351,7 +432,7 @@ pub fn plan(
             unused_sources: unused(sources, &used),
         });
     }
-    let warnings = table
+    let mut warnings: Vec<PlanNote> = table
         .columns
         .iter()
         .filter(|c| {
@@ -376,6 +457,7 @@ pub fn plan(
             )
         })
         .collect();
+    warnings.extend(lookup_warnings);
     let unused_sources = unused(sources, &used);
     Ok(Plan {
         fields,
@@ -407,13 +489,14 @@ fn key_value(v: &Value) -> Option<KeyValue> {
 }
 
 impl Plan {
-    /// The table columns whose values come from the source column at `index`, and the key
-    /// columns among them: what must be masked when that source column is personal data.
+    /// The record properties whose values come from the source column at `index` (a column's
+    /// name, or a lookup's `<nav>@odata.bind`), and the key columns among them: what must be
+    /// masked when that source column is personal data.
     pub fn columns_from(&self, index: usize) -> Vec<&str> {
         self.fields
             .iter()
             .filter(|p| matches!(p.from, From::Source(i) if i == index))
-            .map(|p| p.column.as_str())
+            .map(|p| p.property.as_str())
             .collect()
     }
 
@@ -438,6 +521,20 @@ impl Plan {
                             verdict: Verdict::Warning,
                             message: w,
                         });
+                    }
+                    if let Some(b) = &p.bind {
+                        match bind_value(b, c.value) {
+                            Ok(Some(v)) => {
+                                record.insert(p.property.clone(), v);
+                            }
+                            Ok(None) => {}
+                            Err(message) => findings.push(Finding {
+                                column: p.column.clone(),
+                                verdict: Verdict::Error,
+                                message,
+                            }),
+                        }
+                        continue;
                     }
                     coerced_values.insert(&p.column, c.value.clone());
                     record.insert(p.column.clone(), c.value);
@@ -537,6 +634,8 @@ mod tests {
             } else {
                 Vec::new()
             },
+            date_behavior: None,
+            targets: Vec::new(),
         }
     }
 
@@ -583,6 +682,7 @@ mod tests {
                 name: source.into(),
             },
             choice_overrides: BTreeMap::new(),
+            lookup: None,
         }
     }
 
@@ -607,7 +707,7 @@ mod tests {
 
     #[test]
     fn columns_the_table_lacks_are_dropped_visibly_and_required_ones_flagged() {
-        let p = plan(&mapping(), &contact(), &sources()).unwrap();
+        let p = plan(&mapping(), &contact(), &RelatedTables::new(), &sources()).unwrap();
         assert_eq!(p.dropped.len(), 1);
         assert_eq!(p.dropped[0].subject, "new_shoesize");
         assert!(
@@ -643,7 +743,7 @@ mod tests {
         m.fields.push(field("lastname", "surname"));
         m.operation = Operation::UpsertByKey { key: "nope".into() };
         m.time_zone = "Mars/Olympus".into();
-        let errors = plan(&m, &contact(), &sources()).unwrap_err();
+        let errors = plan(&m, &contact(), &RelatedTables::new(), &sources()).unwrap_err();
         let text: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
         assert_eq!(errors.len(), 3, "{text:?}");
         assert!(text.iter().any(|t| t.contains("no column \"surname\"")));
@@ -653,7 +753,7 @@ mod tests {
 
     #[test]
     fn rows_get_verdicts_from_their_values_and_their_keys() {
-        let p = plan(&mapping(), &contact(), &sources()).unwrap();
+        let p = plan(&mapping(), &contact(), &RelatedTables::new(), &sources()).unwrap();
         let mut seen = HashSet::new();
         let bad_choice = p.map_row(0, &[t("a@x.com"), t("A"), t("Tin"), Cell::Null], &mut seen);
         assert_eq!(bad_choice.verdict, Verdict::Error);
@@ -698,7 +798,7 @@ mod tests {
 
     #[test]
     fn the_record_is_what_the_send_path_writes() {
-        let p = plan(&mapping(), &contact(), &sources()).unwrap();
+        let p = plan(&mapping(), &contact(), &RelatedTables::new(), &sources()).unwrap();
         let mapped = p.map_row(
             7,
             &[t("O'Brien@x.com"), t("Ann"), t("gold"), Cell::Null],
@@ -723,5 +823,59 @@ mod tests {
             ),
             "the body: {shown}"
         );
+    }
+
+    #[test]
+    fn one_written_time_lands_three_ways_by_the_columns_date_behaviour() {
+        let mut table = contact();
+        for (name, behavior) in [
+            ("birthdate", Some("DateOnly")),
+            ("new_doorsopen", Some("TimeZoneIndependent")),
+            ("new_lastseen", Some("UserLocal")),
+            ("new_cachedbefore", None),
+        ] {
+            let mut c = col(name, "DateTime", "None");
+            c.date_behavior = behavior.map(str::to_string);
+            table.columns.push(c);
+        }
+        let m = Mapping {
+            operation: Operation::Create,
+            fields: [
+                "birthdate",
+                "new_doorsopen",
+                "new_lastseen",
+                "new_cachedbefore",
+            ]
+            .iter()
+            .map(|c| field(c, "email"))
+            .collect(),
+            time_zone: "Europe/Paris".into(),
+        };
+        let p = plan(&m, &table, &RelatedTables::new(), &sources()).unwrap();
+        let row = p.map_row(0, &[t("2026-07-01 14:30")], &mut HashSet::new());
+        let r = &row.row.record;
+        assert_eq!(
+            r["birthdate"], "2026-07-01",
+            "date only: the date as written"
+        );
+        assert_eq!(
+            r["new_doorsopen"], "2026-07-01T14:30:00Z",
+            "time-zone independent: the wall time as written, no conversion"
+        );
+        assert_eq!(
+            r["new_lastseen"], "2026-07-01T12:30:00Z",
+            "user local: read in the template's zone (Paris, summer time) and sent as UTC"
+        );
+        assert_eq!(
+            r["new_cachedbefore"], r["new_lastseen"],
+            "metadata without a behaviour plans as user local"
+        );
+        assert_eq!(
+            row.verdict,
+            Verdict::Warning,
+            "the dropped time of the date-only column is said: {:?}",
+            row.findings
+        );
+        assert_eq!(row.findings[0].column, "birthdate");
     }
 }

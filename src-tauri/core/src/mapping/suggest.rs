@@ -148,6 +148,8 @@ mod tests {
             valid_for_create: true,
             valid_for_update: true,
             options: Vec::new(),
+            date_behavior: None,
+            targets: Vec::new(),
         }
     }
 

@@ -99,7 +99,8 @@ pub async fn preview(
     let (_, client) = connection::client(app, &t.destination.id, false)?;
     let mut reader = rows::open(app, actor, &t.source, READ_LIMIT)?;
     let columns = reader.columns().to_vec();
-    let plan = plan(&t.mapping, &details, &columns).map_err(|problems| {
+    let related = templates::related_details(app, &t.destination.id, &t.mapping, &details).await?;
+    let plan = plan(&t.mapping, &details, &related, &columns).map_err(|problems| {
         Error::Validation(
             problems
                 .into_iter()

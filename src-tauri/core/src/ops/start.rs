@@ -308,6 +308,7 @@ pub async fn ensure_demo_template(
             column: s.column,
             source: ValueSource::Column { name: s.source },
             choice_overrides: Default::default(),
+            lookup: None,
         })
         .collect();
     let name = free_name(

@@ -18,7 +18,7 @@ use super::rows::RowSource;
 use crate::app::App;
 use crate::error::{Error, FieldError, Result};
 use crate::ids;
-use crate::mapping::plan::{plan, Mapping, PlanNote};
+use crate::mapping::plan::{lookup_tables, plan, Mapping, PlanNote, RelatedTables};
 use crate::policy::{Action, Actor};
 use crate::store::now_unix;
 use crate::store::templates::{self as table, SourceKind, TemplateRow};
@@ -285,8 +285,21 @@ async fn validated(
             }
         },
     };
-    if let (Some(details), Some((_, columns))) = (&details, &source) {
-        match plan(&input.mapping, details, columns) {
+    let related = match (&dest, &details) {
+        (Some(d), Some(details)) => {
+            match related_details(app, &d.id, &input.mapping, details).await {
+                Ok(r) => Some(r),
+                Err(e @ Error::Forbidden(_)) => return Err(e),
+                Err(e) => {
+                    errors.push(FieldError::new("mapping", e.to_string()));
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    if let (Some(details), Some(related), Some((_, columns))) = (&details, &related, &source) {
+        match plan(&input.mapping, details, related, columns) {
             Ok(p) => {
                 check.dropped = p.dropped;
                 check.warnings = p.warnings;
@@ -325,6 +338,22 @@ async fn validated(
         _ => None,
     };
     Ok((row, check))
+}
+
+/// The details of the related tables `mapping`'s lookups on `details` name (from the metadata
+/// cache, else Dataverse), which planning needs for their entity sets and keys.
+pub(crate) async fn related_details(
+    app: &App,
+    destination: &str,
+    mapping: &Mapping,
+    details: &crate::dataverse::metadata::TableDetails,
+) -> Result<RelatedTables> {
+    let mut out = RelatedTables::new();
+    for table in lookup_tables(mapping, details) {
+        let related = connection::details(app, destination, &table, false).await?;
+        out.insert(table, related.details);
+    }
+    Ok(out)
 }
 
 /// First guesses for a mapping: which column of `table` each column of `source` fills, by
