@@ -36,4 +36,12 @@ validForUpdate: boolean,
 /**
  * Choices, for Choice / State / Status columns.
  */
-options: Array<ChoiceOption>, };
+options: Array<ChoiceOption>, 
+/**
+ * For date-time columns: `DateOnly`, `UserLocal` or `TimeZoneIndependent`.
+ */
+dateBehavior: string | null, 
+/**
+ * For lookup columns: the logical names of the tables it may point to.
+ */
+targets: Array<string>, };

@@ -3,4 +3,4 @@
 /**
  * How rows are matched to records.
  */
-export type Operation = { "kind": "upsertByKey", key: string, } | { "kind": "upsertById", source: string, } | { "kind": "create" } | { "kind": "updateByKey", key: string, };
+export type Operation = { "kind": "upsertByKey", key: string, } | { "kind": "upsertById", source: string, } | { "kind": "create" } | { "kind": "updateByKey", key: string, } | { "kind": "deleteByKey", key: string, };
