@@ -368,6 +368,15 @@ export function TemplateDialog({ open, destination, template, copyOf, onClose }:
     .map((f) => columnsByName.get(f.column))
     .filter((c): c is ColumnInfo => c !== undefined && usesTimeZone(c))
     .map((c) => c.displayName);
+  // A lookup column with one related table starts with it, found by record id, however it was
+  // mapped (a suggestion, a pick, a template saved before lookups had a table of their own).
+  const withLookup = (f: FieldMapping): FieldMapping => {
+    const lookup = f.lookup ? undefined : initialLookup(columnsByName.get(f.column));
+    return lookup ? { ...f, lookup } : f;
+  };
+  if (form.mapping.fields.some((f) => withLookup(f) !== f)) {
+    setForm((f) => ({ ...f, mapping: { ...f.mapping, fields: f.mapping.fields.map(withLookup) } }));
+  }
   const replaceField = (source: string, next: FieldMapping) =>
     setFields((fields) => fields.map((f) => (f.source.kind === 'column' && f.source.name === source ? next : f)));
 
