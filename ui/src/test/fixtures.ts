@@ -143,6 +143,27 @@ export const contactDetails: TableDetails = {
       dateBehavior: 'UserLocal',
       targets: [],
     },
+  ],
+  keys: [{ logicalName: 'new_contact_email_key', columns: ['emailaddress1'], indexStatus: 'Active' }],
+  lookups: [
+    {
+      schemaName: 'contact_customer_accounts',
+      column: 'parentcustomerid',
+      navigationProperty: 'parentcustomerid_account',
+      targetTable: 'account',
+      targetColumn: 'accountid',
+    },
+  ],
+};
+
+/**
+ * The contact table with more kinds of column, for the template dialog: user-local and date-only
+ * date-times, a customer lookup to two tables and a lookup to one.
+ */
+export const contactDetailsForTemplates: TableDetails = {
+  ...contactDetails,
+  columns: [
+    ...contactDetails.columns,
     {
       logicalName: 'lastcontactedon',
       displayName: 'Last Contacted',
@@ -192,16 +213,6 @@ export const contactDetails: TableDetails = {
       targets: ['new_loyaltycard'],
     },
   ],
-  keys: [{ logicalName: 'new_contact_email_key', columns: ['emailaddress1'], indexStatus: 'Active' }],
-  lookups: [
-    {
-      schemaName: 'contact_customer_accounts',
-      column: 'parentcustomerid',
-      navigationProperty: 'parentcustomerid_account',
-      targetTable: 'account',
-      targetColumn: 'accountid',
-    },
-  ],
 };
 
 /** An account table whose records an alternate key on the account number finds. */
@@ -249,9 +260,9 @@ export function tableColumns(over: Partial<TableColumns> = {}): TableColumns {
   return { destinationId: 'dest_1', fetchedAt: Math.floor(Date.now() / 1000) - 300, fromCache: true, details: contactDetails, ...over };
 }
 
-/** The columns of whichever sample table is asked for (contact when the table is unknown). */
+/** The columns of whichever sample table is asked for (the fuller contact when the table is unknown). */
 export function tableColumnsOf(table: string): TableColumns {
-  const details = table === 'account' ? accountDetails : table === 'new_loyaltycard' ? loyaltyCardDetails : contactDetails;
+  const details = table === 'account' ? accountDetails : table === 'new_loyaltycard' ? loyaltyCardDetails : contactDetailsForTemplates;
   return tableColumns({ details });
 }
 
