@@ -643,8 +643,8 @@ export function TemplateDialog({ open, destination, template, copyOf, onClose }:
                             )}
                             {field && column && (
                               <MappingDetails
-                                // A new table column starts its overrides afresh.
-                                key={column.logicalName}
+                                // Another table column, or another source and table, starts its overrides afresh.
+                                key={`${pairKey}:${column.logicalName}`}
                                 source={s}
                                 column={column}
                                 field={field}

@@ -232,9 +232,9 @@ describe('Dates and times', () => {
     expect(screen.getByTestId('date-behavior-last_seen')).toHaveTextContent('User local: values without an offset are read as');
     expect(screen.getByTestId('date-behavior-birthday')).toHaveTextContent('Date only: only the date is kept');
     const zone = input('template-time-zone');
-    expect(screen.getByText(/Used for user-local date and time columns when a source value has no offset/)).toHaveTextContent(
-      'Mapped now: Last Contacted.',
-    );
+    expect(zone).toHaveAccessibleName('Time zone');
+    expect(zone).toHaveAccessibleDescription(/Used for user-local date and time columns when a source value has no offset/);
+    expect(zone).toHaveAccessibleDescription(/Mapped now: Last Contacted\./);
 
     // The column picker says the behaviour too.
     await fill(user, input('mapping-target-birthday'), 'birth');
@@ -261,6 +261,8 @@ describe('Lookup columns', () => {
 
     // One related table: chosen already, and without keys the values are record IDs.
     expect(select('lookup-table-card').value).toBe('new_loyaltycard');
+    expect(select('lookup-table-card')).toHaveAccessibleName('Related table');
+    expect(select('lookup-key-card')).toHaveAccessibleName('Values are');
     await waitFor(() => expect(commands.tableColumns).toHaveBeenCalledWith('dest_1', 'new_loyaltycard', false));
     expect(await screen.findByText('This table has no alternate keys, so the values must be record IDs.')).toBeInTheDocument();
     expect(select('lookup-key-card').value).toBe('');
