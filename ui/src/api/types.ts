@@ -48,6 +48,7 @@ export type { VerifyReport } from './generated/VerifyReport';
 
 // Data templates: a destination's table, where its rows come from, and how columns map.
 export type { FieldMapping } from './generated/FieldMapping';
+export type { LookupTarget } from './generated/LookupTarget';
 export type { Finding } from './generated/Finding';
 export type { Mapping } from './generated/Mapping';
 export type { Operation } from './generated/Operation';

@@ -233,7 +233,12 @@ export function DestinationsTab() {
       />
 
       {showSteps && steps && (
-        <GettingStarted steps={steps} sandboxButton={sandboxButton} onDismiss={() => dismissStart.mutate(true)} />
+        <GettingStarted
+          steps={steps}
+          sandboxButton={sandboxButton}
+          hasTemplate={tpl.hasAny}
+          onDismiss={() => dismissStart.mutate(true)}
+        />
       )}
 
       {connection.notices.length > 0 && (
@@ -427,6 +432,7 @@ export function DestinationsTab() {
                         canManage={tpl.canManage}
                         onPreview={tpl.preview}
                         onEdit={tpl.edit}
+                        onDuplicate={tpl.duplicate}
                         onDelete={tpl.askDelete}
                       />
                     </div>
@@ -494,15 +500,19 @@ function useTemplateActions() {
   const templates = useTemplates();
   const sources = useRowSources();
   const remove = useDeleteTemplate();
-  const [dialog, setDialog] = useState<{ open: boolean; key: number; destination?: DestinationRef; template?: TemplateView }>({
-    open: false,
-    key: 0,
-  });
+  const [dialog, setDialog] = useState<{
+    open: boolean;
+    key: number;
+    destination?: DestinationRef;
+    template?: TemplateView;
+    copyOf?: TemplateView;
+  }>({ open: false, key: 0 });
   const [preview, setPreview] = useState<{ open: boolean; key: number; template?: TemplateView }>({ open: false, key: 0 });
   const [deleting, setDeleting] = useState<{ open: boolean; target?: TemplateView }>({ open: false });
 
   const of = (destinationId: string) => (templates.data ?? []).filter((t) => t.destination.id === destinationId);
-  const add = (d: DestinationRef) => setDialog((s) => ({ open: true, key: s.key + 1, destination: d, template: undefined }));
+  const add = (d: DestinationRef) => setDialog((s) => ({ open: true, key: s.key + 1, destination: d }));
+  const duplicate = (t: TemplateView) => setDialog((s) => ({ open: true, key: s.key + 1, destination: t.destination, copyOf: t }));
   const edit = (t: TemplateView) =>
     setDialog((s) => ({ open: true, key: s.key + 1, destination: t.destination, template: t }));
   const askDelete = (t: TemplateView) => {
@@ -520,6 +530,7 @@ function useTemplateActions() {
           open={dialog.open}
           destination={dialog.destination}
           template={dialog.template}
+          copyOf={dialog.copyOf}
           onClose={() => setDialog((s) => ({ ...s, open: false }))}
         />
       )}
@@ -560,7 +571,9 @@ function useTemplateActions() {
     sourceName: sources.nameOf,
     add,
     edit,
+    duplicate,
     askDelete,
+    hasAny: (templates.data ?? []).length > 0,
     preview: (t: TemplateView) => setPreview((s) => ({ open: true, key: s.key + 1, template: t })),
     dialogs,
   };

@@ -109,6 +109,8 @@ export const contactDetails: TableDetails = {
       validForCreate: true,
       validForUpdate: true,
       options: [],
+      dateBehavior: null,
+      targets: [],
     },
     {
       logicalName: 'preferredcontactmethodcode',
@@ -126,6 +128,8 @@ export const contactDetails: TableDetails = {
         { value: 5, label: 'Mail' },
         { value: 6, label: 'Carrier pigeon' },
       ],
+      dateBehavior: null,
+      targets: [],
     },
     {
       logicalName: 'createdon',
@@ -136,6 +140,8 @@ export const contactDetails: TableDetails = {
       validForCreate: false,
       validForUpdate: false,
       options: [],
+      dateBehavior: 'UserLocal',
+      targets: [],
     },
   ],
   keys: [{ logicalName: 'new_contact_email_key', columns: ['emailaddress1'], indexStatus: 'Active' }],
@@ -150,8 +156,114 @@ export const contactDetails: TableDetails = {
   ],
 };
 
+/**
+ * The contact table with more kinds of column, for the template dialog: user-local and date-only
+ * date-times, a customer lookup to two tables and a lookup to one.
+ */
+export const contactDetailsForTemplates: TableDetails = {
+  ...contactDetails,
+  columns: [
+    ...contactDetails.columns,
+    {
+      logicalName: 'lastcontactedon',
+      displayName: 'Last Contacted',
+      typeName: 'DateTime',
+      maxLength: null,
+      requiredLevel: 'None',
+      validForCreate: true,
+      validForUpdate: true,
+      options: [],
+      dateBehavior: 'UserLocal',
+      targets: [],
+    },
+    {
+      logicalName: 'birthdate',
+      displayName: 'Birthday',
+      typeName: 'DateTime',
+      maxLength: null,
+      requiredLevel: 'None',
+      validForCreate: true,
+      validForUpdate: true,
+      options: [],
+      dateBehavior: 'DateOnly',
+      targets: [],
+    },
+    {
+      logicalName: 'parentcustomerid',
+      displayName: 'Company Name',
+      typeName: 'Customer',
+      maxLength: null,
+      requiredLevel: 'None',
+      validForCreate: true,
+      validForUpdate: true,
+      options: [],
+      dateBehavior: null,
+      targets: ['account', 'contact'],
+    },
+    {
+      logicalName: 'new_loyaltycardid',
+      displayName: 'Loyalty card',
+      typeName: 'Lookup',
+      maxLength: null,
+      requiredLevel: 'None',
+      validForCreate: true,
+      validForUpdate: true,
+      options: [],
+      dateBehavior: null,
+      targets: ['new_loyaltycard'],
+    },
+  ],
+};
+
+/** An account table whose records an alternate key on the account number finds. */
+export const accountDetails: TableDetails = {
+  table: sampleTables[0],
+  columns: [
+    {
+      logicalName: 'name',
+      displayName: 'Account Name',
+      typeName: 'String',
+      maxLength: 160,
+      requiredLevel: 'ApplicationRequired',
+      validForCreate: true,
+      validForUpdate: true,
+      options: [],
+      dateBehavior: null,
+      targets: [],
+    },
+    {
+      logicalName: 'accountnumber',
+      displayName: 'Account Number',
+      typeName: 'String',
+      maxLength: 20,
+      requiredLevel: 'None',
+      validForCreate: true,
+      validForUpdate: true,
+      options: [],
+      dateBehavior: null,
+      targets: [],
+    },
+  ],
+  keys: [{ logicalName: 'new_account_number_key', columns: ['accountnumber'], indexStatus: 'Active' }],
+  lookups: [],
+};
+
+/** A loyalty card table without alternate keys: its records are found by id only. */
+export const loyaltyCardDetails: TableDetails = {
+  table: sampleTables[3],
+  columns: [],
+  keys: [],
+  lookups: [],
+};
+
 export function tableColumns(over: Partial<TableColumns> = {}): TableColumns {
   return { destinationId: 'dest_1', fetchedAt: Math.floor(Date.now() / 1000) - 300, fromCache: true, details: contactDetails, ...over };
+}
+
+/** The columns of whichever sample table is asked for (the fuller contact when the table is unknown). */
+export function tableColumnsOf(table: string): TableColumns {
+  const details = table === 'account' ? accountDetails : table === 'new_loyaltycard' ? loyaltyCardDetails : contactDetailsForTemplates;
+  return tableColumns({ details });
 }
 
 export function templateView(over: Partial<TemplateView> = {}): TemplateView {

@@ -1,10 +1,12 @@
 // A destination's data templates, shown under its row in the Destinations tab: name, table,
-// source, and Preview / Edit / Delete. Manage actions only for users who may manage templates.
+// source, and Preview / Edit / Duplicate / Delete. Manage actions only for users who may manage
+// templates.
 //
 // Test ids: `destination-templates` (with data-destination), `template-row` (with data-name),
-// `template-preview`, `template-more`, `template-edit`, `template-delete`, `templates-empty`.
+// `template-preview`, `template-more`, `template-edit`, `template-duplicate`, `template-delete`,
+// `templates-empty`.
 import { Badge, Caption1, Text, Tooltip, makeStyles, tokens } from '@fluentui/react-components';
-import { DeleteRegular, EditRegular, EyeRegular } from '@fluentui/react-icons';
+import { CopyRegular, DeleteRegular, EditRegular, EyeRegular } from '@fluentui/react-icons';
 import type { RowSource, TemplateView } from '../../api/types';
 import { RowActions } from '../../components/PageStates';
 import { Truncate } from '../../components/Truncate';
@@ -41,6 +43,8 @@ export interface DestinationTemplatesProps {
   canManage: boolean;
   onPreview: (t: TemplateView) => void;
   onEdit: (t: TemplateView) => void;
+  /** Opens the add dialog filled in from this template, named “Copy of …”. */
+  onDuplicate: (t: TemplateView) => void;
   onDelete: (t: TemplateView) => void;
 }
 
@@ -56,6 +60,7 @@ export function DestinationTemplates({
   canManage,
   onPreview,
   onEdit,
+  onDuplicate,
   onDelete,
 }: DestinationTemplatesProps) {
   const styles = useStyles();
@@ -109,6 +114,12 @@ export function DestinationTemplates({
                   canManage
                     ? [
                         { label: 'Edit', icon: <EditRegular />, testId: 'template-edit', onClick: () => onEdit(t) },
+                        {
+                          label: 'Duplicate',
+                          icon: <CopyRegular />,
+                          testId: 'template-duplicate',
+                          onClick: () => onDuplicate(t),
+                        },
                         { label: 'Delete', icon: <DeleteRegular />, testId: 'template-delete', onClick: () => onDelete(t) },
                       ]
                     : []

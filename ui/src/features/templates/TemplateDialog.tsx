@@ -6,7 +6,9 @@
 // Test ids: `template-dialog`, `template-name`, `template-source`, `template-table`,
 // `template-operation`, `template-key`, `mapping-row-<source>`, `mapping-target-<source>`,
 // `constant-row-<n>`, `add-constant`, `template-dropped`, `template-warnings`, `template-unused`,
-// `template-save`, `template-error`.
+// `template-save`, `template-error`, `template-business-users`, `template-restricted-pii`,
+// `template-campaigns`, `template-campaigns-hint`, `template-delete-warning`; the row extras'
+// ids are listed in MappingDetails.tsx and the delete confirmation's in ConfirmDeleteOperation.tsx.
 import {
   Button,
   Caption1,
@@ -26,6 +28,7 @@ import {
   Text,
   Textarea,
   makeStyles,
+  mergeClasses,
   tokens,
 } from '@fluentui/react-components';
 import { AddRegular, DismissRegular } from '@fluentui/react-icons';
@@ -48,7 +51,9 @@ import { FormField } from '../../components/FormField';
 import { Truncate } from '../../components/Truncate';
 import { useNotify } from '../../lib/notify';
 import { hasValue, useFormCheck } from '../../lib/useFormCheck';
+import { ConfirmDeleteOperation } from './ConfirmDeleteOperation';
 import { FilterCombobox, type FilterItem } from './FilterCombobox';
+import { MappingDetails, TimeZoneField, dateBehaviorText, initialLookup, usesTimeZone } from './MappingDetails';
 
 const INPUTS = [
   ['name', 'template-name'],
@@ -58,6 +63,8 @@ const INPUTS = [
   ['operation', 'template-operation'],
   ['businessUsers', 'template-business-users'],
   ['restrictedPii', 'template-restricted-pii'],
+  ['campaigns', 'template-campaigns'],
+  ['mapping.timeZone', 'template-time-zone'],
 ] as const;
 
 const fieldsOf = (check: TemplateCheck) => check.fields;
@@ -99,7 +106,12 @@ const OPERATION_TEXT: Record<OperationKind, string> = {
   create: 'Always create new records',
   updateByKey: 'Update existing records only, matched by an alternate key',
   upsertById: 'Create or update, matched by the record id in a source column',
+  deleteByKey: 'Delete records matched by a key',
 };
+
+type KeyedKind = 'upsertByKey' | 'updateByKey' | 'deleteByKey';
+const isKeyed = (op: Operation): op is Extract<Operation, { kind: KeyedKind }> =>
+  op.kind === 'upsertByKey' || op.kind === 'updateByKey' || op.kind === 'deleteByKey';
 
 function defaultTimeZone(): string {
   try {
@@ -123,9 +135,9 @@ function emptyInput(destination: string): TemplateInput {
   };
 }
 
-function fromView(t: TemplateView): TemplateInput {
+function fromView(t: TemplateView, name = t.name): TemplateInput {
   return {
-    name: t.name,
+    name,
     description: t.description,
     destination: t.destination.id,
     source: t.source,
@@ -147,6 +159,8 @@ function parseSource(v: string): RowSource {
 /** What a column picker shows for a table column: display name, then logical name, type, length and need. */
 export function columnItem(c: ColumnInfo): FilterItem {
   const parts = [c.logicalName, c.typeName];
+  const behavior = dateBehaviorText(c);
+  if (behavior) parts.push(behavior);
   if (c.maxLength !== null) parts.push(`up to ${c.maxLength} characters`);
   if (c.requiredLevel === 'SystemRequired' || c.requiredLevel === 'ApplicationRequired') parts.push('required');
   else if (c.requiredLevel === 'Recommended') parts.push('recommended');
@@ -154,7 +168,7 @@ export function columnItem(c: ColumnInfo): FilterItem {
 }
 
 function keyOf(op: Operation): string {
-  return op.kind === 'upsertByKey' || op.kind === 'updateByKey' ? op.key : op.kind === 'upsertById' ? op.source : '';
+  return isKeyed(op) ? op.key : op.kind === 'upsertById' ? op.source : '';
 }
 
 export interface TemplateDialogProps {
@@ -162,16 +176,21 @@ export interface TemplateDialogProps {
   destination: { id: string; name: string };
   /** The template being edited; absent when adding. */
   template?: TemplateView;
+  /** When adding: a template whose settings the new one starts from (Duplicate). */
+  copyOf?: TemplateView;
   onClose: () => void;
 }
 
-export function TemplateDialog({ open, destination, template, onClose }: TemplateDialogProps) {
+export function TemplateDialog({ open, destination, template, copyOf, onClose }: TemplateDialogProps) {
   const styles = useStyles();
   const notify = useNotify();
   const save = useSaveTemplate(template?.id);
   const sources = useRowSources();
   const tables = useTables(destination.id, open);
-  const [form, setForm] = useState<TemplateInput>(() => (template ? fromView(template) : emptyInput(destination.id)));
+  const [form, setForm] = useState<TemplateInput>(() =>
+    template ? fromView(template) : copyOf ? fromView(copyOf, `Copy of ${copyOf.name}`) : emptyInput(destination.id),
+  );
+  const [confirming, setConfirming] = useState(false);
   const [failure, setFailure] = useState<AppError | null>(null);
   const columns = useTableColumns(destination.id, form.table || null, open);
   const details = columns.data?.details;
@@ -200,7 +219,10 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
     enabled: open && pairKey !== '',
     gcTime: 0,
   });
-  const [applied, setApplied] = useState(() => (template ? JSON.stringify([template.source, template.table]) : ''));
+  const [applied, setApplied] = useState(() => {
+    const from = template ?? copyOf;
+    return from ? JSON.stringify([from.source, from.table]) : '';
+  });
   const [knownSources, setKnownSources] = useState<string[]>([]);
   if (suggestions.data && pairKey !== '' && suggestions.isSuccess && !suggestions.isFetching) {
     const fromSuggestions = suggestions.data.map((s) => s.source);
@@ -272,7 +294,8 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
     setFields((fields) => {
       const rest = fields.filter((f) => !(f.source.kind === 'column' && f.source.name === source));
       if (!column) return rest;
-      return [...rest, { column, source: { kind: 'column', name: source }, choiceOverrides: {} }];
+      const lookup = initialLookup(details?.columns.find((c) => c.logicalName === column));
+      return [...rest, { column, source: { kind: 'column', name: source }, choiceOverrides: {}, ...(lookup ? { lookup } : {}) }];
     });
   const constants = form.mapping.fields
     .map((f, i) => ({ f, i }))
@@ -291,7 +314,10 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
     ...form.mapping.fields.map((f) => f.column),
   ]);
   const keyName = keyOf(form.mapping.operation);
-  const otherMappingErrors = mappingErrors.filter((e) => !onRows.has(subjectOf(e.field)) && subjectOf(e.field) !== keyName);
+  const otherMappingErrors = mappingErrors.filter(
+    (e) => !onRows.has(subjectOf(e.field)) && subjectOf(e.field) !== keyName && subjectOf(e.field) !== 'timeZone',
+  );
+  const timeZoneError = msg['mapping.timeZone'] ?? errorFor('timeZone');
 
   const chooseKind = (kind: OperationKind) => {
     const keys = details?.keys ?? [];
@@ -307,23 +333,52 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
   const op = form.mapping.operation;
   const chooseKey = (value: string) => {
     if (op.kind === 'upsertById') setOperation({ kind: 'upsertById', source: value });
-    else if (op.kind === 'upsertByKey' || op.kind === 'updateByKey') setOperation({ kind: op.kind, key: value });
+    else if (isKeyed(op)) setOperation({ kind: op.kind, key: value });
   };
 
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault();
-    if (save.isPending) return;
+  const send = () => {
     setFailure(null);
     save.mutate(form, {
       onSuccess: (saved) => {
         notify(`Template “${saved.name}” saved`);
+        setConfirming(false);
         onClose();
       },
       onError: (err) => {
+        setConfirming(false);
         if (!fm.refused(err)) setFailure(err);
       },
     });
   };
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    if (save.isPending) return;
+    // NOTE: a template that deletes records is confirmed by typing every time it is saved, not
+    // only when it becomes one: each save is a moment someone may not have noticed what it does.
+    if (form.mapping.operation.kind === 'deleteByKey') setConfirming(true);
+    else send();
+  };
+  const segment =
+    form.source.kind === 'segment' ? (sources.segments.find((x) => x.id === form.source.id)?.definition ?? null) : null;
+  const sourceText = `${form.source.kind === 'segment' ? 'segment' : 'saved query'} “${sources.nameOf(form.source)}”`;
+
+  // The date-time columns the time zone reads, among those mapped.
+  const columnsByName = new Map((details?.columns ?? []).map((c) => [c.logicalName, c]));
+  const zoneUsers = form.mapping.fields
+    .map((f) => columnsByName.get(f.column))
+    .filter((c): c is ColumnInfo => c !== undefined && usesTimeZone(c))
+    .map((c) => c.displayName);
+  // A lookup column with one related table starts with it, found by record id, however it was
+  // mapped (a suggestion, a pick, a template saved before lookups had a table of their own).
+  const withLookup = (f: FieldMapping): FieldMapping => {
+    const lookup = f.lookup ? undefined : initialLookup(columnsByName.get(f.column));
+    return lookup ? { ...f, lookup } : f;
+  };
+  if (form.mapping.fields.some((f) => withLookup(f) !== f)) {
+    setForm((f) => ({ ...f, mapping: { ...f.mapping, fields: f.mapping.fields.map(withLookup) } }));
+  }
+  const replaceField = (source: string, next: FieldMapping) =>
+    setFields((fields) => fields.map((f) => (f.source.kind === 'column' && f.source.name === source ? next : f)));
 
   const pending = save.isPending;
   const dropped = answer?.dropped ?? [];
@@ -342,7 +397,15 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
         <form onSubmit={onSubmit} noValidate>
           <DialogBody>
             <DialogTitle>
-              <Truncate text={template ? `Edit template “${template.name}”` : `Add a data template to ${destination.name}`} />
+              <Truncate
+                text={
+                  template
+                    ? `Edit template “${template.name}”`
+                    : copyOf
+                      ? `Duplicate “${copyOf.name}” in ${destination.name}`
+                      : `Add a data template to ${destination.name}`
+                }
+              />
             </DialogTitle>
             <DialogContent className={styles.content}>
               {failure && (
@@ -456,7 +519,7 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
                           const o = f.mapping.operation;
                           // Another table has other keys: a chosen key does not carry over.
                           const operation: Operation =
-                            v !== f.table && (o.kind === 'upsertByKey' || o.kind === 'updateByKey') ? { kind: o.kind, key: '' } : o;
+                            v !== f.table && isKeyed(o) ? { kind: o.kind, key: '' } : o;
                           return { ...f, table: v, mapping: { ...f.mapping, operation } };
                         })
                       }
@@ -525,6 +588,15 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
                     </FormField>
                   )}
                 </div>
+                {op.kind === 'deleteByKey' && (
+                  <MessageBar intent="warning" layout="multiline" data-testid="template-delete-warning">
+                    <MessageBarBody>
+                      <MessageBarTitle>This template deletes records</MessageBarTitle>
+                      Each row deletes the Dynamics record its key finds; rows whose key finds nothing are skipped. Map the
+                      source columns that fill the key. Saving asks you to confirm by typing the template&apos;s name.
+                    </MessageBarBody>
+                  </MessageBar>
+                )}
               </section>
 
               <section className={styles.section} aria-labelledby="template-section-mapping">
@@ -542,6 +614,8 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
                     {sourceColumns.map((s) => {
                       const target = targetOf(s);
                       const error = errorFor(s, ...(target ? [target] : []));
+                      const field = form.mapping.fields.find((f) => f.source.kind === 'column' && f.source.name === s);
+                      const column = target ? columnsByName.get(target) : undefined;
                       return (
                         <div key={s} className={styles.mapRow} data-testid={`mapping-row-${s}`}>
                           <span className={styles.sourceName} id={`mapping-source-${s}`}>
@@ -566,6 +640,19 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
                               <Caption1 id={`mapping-error-${s}`} className={styles.error} data-testid={`error-mapping-${s}`}>
                                 {error}
                               </Caption1>
+                            )}
+                            {field && column && (
+                              <MappingDetails
+                                // Another table column, or another source and table, starts its overrides afresh.
+                                key={`${pairKey}:${column.logicalName}`}
+                                source={s}
+                                column={column}
+                                field={field}
+                                destinationId={destination.id}
+                                tables={tables.data?.tables ?? []}
+                                timeZone={form.mapping.timeZone}
+                                onChange={(next) => replaceField(s, next)}
+                              />
                             )}
                           </div>
                           <span />
@@ -628,6 +715,13 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
                   </div>
                 )}
 
+                <TimeZoneField
+                  value={form.mapping.timeZone}
+                  onChange={(zone) => edit((f) => ({ ...f, mapping: { ...f.mapping, timeZone: zone } }))}
+                  usedBy={zoneUsers}
+                  error={timeZoneError}
+                />
+
                 {otherMappingErrors.length > 0 && (
                   <MessageBar intent="error" layout="multiline" data-testid="template-mapping-errors">
                     <MessageBarBody>
@@ -686,8 +780,10 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
                 <div className={styles.toggle}>
                   <Switch
                     id="template-business-users"
+                    data-testid="template-business-users"
                     checked={form.businessUsers}
-                    onChange={(_, d) => update('businessUsers', d.checked)}
+                    // Campaigns are run by business users: without their access a template cannot serve one.
+                    onChange={(_, d) => edit((f) => ({ ...f, businessUsers: d.checked, campaigns: d.checked && f.campaigns }))}
                     onBlur={leave('businessUsers')}
                     label="Business users may use this template"
                     aria-describedby="template-business-users-hint"
@@ -699,6 +795,7 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
                 <div className={styles.toggle}>
                   <Switch
                     id="template-restricted-pii"
+                    data-testid="template-restricted-pii"
                     checked={form.restrictedPii}
                     onChange={(_, d) => update('restrictedPii', d.checked)}
                     onBlur={leave('restrictedPii')}
@@ -712,13 +809,24 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
                 <div className={styles.toggle}>
                   <Switch
                     id="template-campaigns"
+                    data-testid="template-campaigns"
                     checked={form.campaigns}
+                    // NOTE: left enabled while on, so a template saved before the rule can still be turned off.
+                    disabled={!form.businessUsers && !form.campaigns}
                     onChange={(_, d) => update('campaigns', d.checked)}
+                    onBlur={leave('campaigns')}
                     label="Available to campaigns"
                     aria-describedby="template-campaigns-hint"
                   />
-                  <Caption1 id="template-campaigns-hint" className={styles.toggleHint}>
-                    Campaigns can then send their audience through this template.
+                  <Caption1
+                    id="template-campaigns-hint"
+                    data-testid="template-campaigns-hint"
+                    className={msg.campaigns ? mergeClasses(styles.toggleHint, styles.error) : styles.toggleHint}
+                  >
+                    {msg.campaigns ??
+                      (form.businessUsers
+                        ? 'Campaigns can then send their audience through this template.'
+                        : 'Campaigns are run by business users: turn on business-user access above first.')}
                   </Caption1>
                 </div>
               </section>
@@ -739,6 +847,18 @@ export function TemplateDialog({ open, destination, template, onClose }: Templat
             </DialogActions>
           </DialogBody>
         </form>
+        {confirming && (
+          <ConfirmDeleteOperation
+            open
+          templateName={form.name}
+          destinationName={destination.name}
+          sourceText={sourceText}
+          segment={segment}
+          pending={pending}
+          onConfirm={send}
+          onCancel={() => setConfirming(false)}
+          />
+        )}
       </DialogSurface>
     </Dialog>
   );

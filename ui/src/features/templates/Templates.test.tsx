@@ -4,7 +4,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TemplateInput } from '../../api/types';
 import { DestinationsTab } from '../../destinations/DestinationsTab';
-import { destination, preview, tableColumns, tableList, templateView } from '../../test/fixtures';
+import { destination, preview, tableColumnsOf, tableList, templateView } from '../../test/fixtures';
 import { commands, data, resetCommands, users } from '../../test/ipcMock';
 import { clickRowAction, fill, renderApp } from '../../test/render';
 
@@ -14,7 +14,7 @@ beforeEach(() => {
   resetCommands();
   commands.listDestinations.mockResolvedValue([destination(), destination({ id: 'dest_2', name: 'Support US' })]);
   commands.listTables.mockResolvedValue(tableList());
-  commands.tableColumns.mockResolvedValue(tableColumns());
+  commands.tableColumns.mockImplementation((_id, table) => Promise.resolve(tableColumnsOf(table)));
   data.queries = [
     { id: 'qry_1', name: 'Newsletter sign-ups', description: '', sql: 'SELECT email FROM customers', timeLimitSecs: 30, createdAt: 0, updatedAt: 0 },
   ];
@@ -39,6 +39,39 @@ async function pick(user: ReturnType<typeof renderApp>['user'], combobox: HTMLEl
   await fill(user, combobox, typed);
   const listbox = await screen.findByRole('listbox');
   await user.click(within(listbox).getByText(text, { exact: true }));
+}
+
+type User = ReturnType<typeof renderApp>['user'];
+
+/**
+ * Opens the add dialog on Sales EU, names the template, takes rows from `source` and picks the
+ * contact table; the suggestions given map the rows, which the test waits for.
+ */
+async function addOnContacts(user: User, suggestions: Array<[source: string, column: string]>, source = 'query:qry_1') {
+  commands.suggestMapping.mockResolvedValue(suggestions.map(([s, column]) => ({ source: s, column, reason: 'logicalName' })));
+  commands.createTemplate.mockImplementation((i: TemplateInput) => Promise.resolve(templateView({ name: i.name })));
+  await clickRowAction(user, 'destination-add-template', await rowOf('Sales EU'));
+  const dialog = await screen.findByTestId('template-dialog');
+  await fill(user, input('template-name'), 'Lapsed contacts');
+  await waitFor(() => expect(within(dialog).getByRole('option', { name: 'Newsletter sign-ups' })).toBeInTheDocument());
+  await user.selectOptions(screen.getByTestId('template-source'), source);
+  await pick(user, screen.getByTestId('template-table'), 'cont', 'Contact');
+  for (const [s] of suggestions) await screen.findByTestId(`mapping-row-${s}`);
+  await waitFor(() => expect(input(`mapping-target-${suggestions[0][0]}`).value).not.toBe(''));
+  return dialog;
+}
+
+/** Saves and returns what create_template received. */
+async function saveNew(user: User): Promise<TemplateInput> {
+  await user.click(screen.getByTestId('template-save'));
+  await waitFor(() => expect(commands.createTemplate).toHaveBeenCalledTimes(1));
+  return commands.createTemplate.mock.calls[0][0];
+}
+
+function select(testId: string): HTMLSelectElement {
+  const el = screen.getByTestId(testId);
+  if (!(el instanceof HTMLSelectElement)) throw new Error(`${testId} is not a select`);
+  return el;
 }
 
 describe('Templates under a destination', () => {
@@ -140,6 +173,255 @@ describe('Adding a template', () => {
       campaigns: false,
     });
     await waitFor(() => expect(screen.queryByTestId('template-dialog')).toBeNull());
+  });
+});
+
+describe('Choice columns', () => {
+  it('list the choices that match by themselves and save the label overrides added', async () => {
+    const { user } = renderApp(<DestinationsTab />);
+    await addOnContacts(user, [['contact_method', 'preferredcontactmethodcode']]);
+
+    const toggle = screen.getByTestId('overrides-toggle-contact_method');
+    expect(toggle).toHaveAttribute('aria-expanded', 'false');
+    await user.click(toggle);
+    expect(toggle).toHaveAttribute('aria-expanded', 'true');
+    const panel = screen.getByTestId('overrides-contact_method');
+    expect(within(panel).getByTestId('overrides-choices-contact_method')).toHaveTextContent(
+      'These labels match by themselves, in any case: Any = 1, Email = 2, Phone = 3, Fax = 4, Mail = 5, Carrier pigeon = 6.',
+    );
+
+    await user.click(screen.getByTestId('override-add-contact_method'));
+    await fill(user, input('override-label-contact_method-0'), 'Pigeon');
+    expect(screen.getByTestId('override-error-contact_method-0')).toHaveTextContent('Choose the choice it means.');
+    expect(within(select('override-value-contact_method-0')).getByRole('option', { name: 'Carrier pigeon (6)' })).toBeInTheDocument();
+    await user.selectOptions(select('override-value-contact_method-0'), '6');
+    expect(screen.queryByTestId('override-error-contact_method-0')).toBeNull();
+
+    await user.click(screen.getByTestId('override-add-contact_method'));
+    await fill(user, input('override-label-contact_method-1'), 'E-mail');
+    await user.selectOptions(select('override-value-contact_method-1'), '2');
+
+    // The same label twice (any case) is pointed out, and only the first is kept.
+    await user.click(screen.getByTestId('override-add-contact_method'));
+    await fill(user, input('override-label-contact_method-2'), 'pigeon');
+    await user.selectOptions(select('override-value-contact_method-2'), '5');
+    expect(screen.getByTestId('override-error-contact_method-2')).toHaveTextContent('This label is already listed above.');
+    await user.click(screen.getByTestId('override-remove-contact_method-2'));
+    expect(screen.queryByTestId('override-label-contact_method-2')).toBeNull();
+    expect(toggle).toHaveTextContent('Label overrides (2)');
+
+    const saved = await saveNew(user);
+    expect(saved.mapping.fields).toEqual([
+      {
+        column: 'preferredcontactmethodcode',
+        source: { kind: 'column', name: 'contact_method' },
+        choiceOverrides: { Pigeon: 6, 'E-mail': 2 },
+      },
+    ]);
+  });
+});
+
+describe('Dates and times', () => {
+  it('show each date column’s behaviour and save the time zone chosen', async () => {
+    const { user } = renderApp(<DestinationsTab />);
+    await addOnContacts(user, [
+      ['last_seen', 'lastcontactedon'],
+      ['birthday', 'birthdate'],
+    ]);
+
+    expect(screen.getByTestId('date-behavior-last_seen')).toHaveTextContent('User local: values without an offset are read as');
+    expect(screen.getByTestId('date-behavior-birthday')).toHaveTextContent('Date only: only the date is kept');
+    const zone = input('template-time-zone');
+    expect(zone).toHaveAccessibleName('Time zone');
+    expect(zone).toHaveAccessibleDescription(/Used for user-local date and time columns when a source value has no offset/);
+    expect(zone).toHaveAccessibleDescription(/Mapped now: Last Contacted\./);
+
+    // The column picker says the behaviour too.
+    await fill(user, input('mapping-target-birthday'), 'birth');
+    expect(within(await screen.findByRole('listbox')).getByText('birthdate · DateTime · Date only')).toBeInTheDocument();
+    await user.keyboard('{Escape}');
+
+    await pick(user, zone, 'tokyo', 'Asia/Tokyo');
+    await waitFor(() => expect(zone.value).toBe('Asia/Tokyo'));
+    expect(screen.getByTestId('date-behavior-last_seen')).toHaveTextContent('read as Asia/Tokyo time');
+    await pick(user, zone, 'utc', 'UTC');
+
+    const saved = await saveNew(user);
+    expect(saved.mapping.timeZone).toBe('UTC');
+  });
+});
+
+describe('Lookup columns', () => {
+  it('take their related table and the key their values are, loading the related table’s keys', async () => {
+    const { user } = renderApp(<DestinationsTab />);
+    await addOnContacts(user, [
+      ['card', 'new_loyaltycardid'],
+      ['company', 'parentcustomerid'],
+    ]);
+
+    // One related table: chosen already, and without keys the values are record IDs.
+    expect(select('lookup-table-card').value).toBe('new_loyaltycard');
+    expect(select('lookup-table-card')).toHaveAccessibleName('Related table');
+    expect(select('lookup-key-card')).toHaveAccessibleName('Values are');
+    await waitFor(() => expect(commands.tableColumns).toHaveBeenCalledWith('dest_1', 'new_loyaltycard', false));
+    expect(await screen.findByText('This table has no alternate keys, so the values must be record IDs.')).toBeInTheDocument();
+    expect(select('lookup-key-card').value).toBe('');
+
+    // Two related tables: nothing is guessed.
+    expect(select('lookup-table-company').value).toBe('');
+    expect(screen.getByTestId('lookup-hint-company')).toHaveTextContent('Choose the table the values point to.');
+    expect(select('lookup-key-company')).toBeDisabled();
+    await user.selectOptions(select('lookup-table-company'), 'account');
+    await waitFor(() => expect(commands.tableColumns).toHaveBeenCalledWith('dest_1', 'account', false));
+    const key = select('lookup-key-company');
+    await waitFor(() => expect(within(key).getByRole('option', { name: 'Key new_account_number_key (accountnumber)' })).toBeInTheDocument());
+    expect(within(key).getByRole('option', { name: 'Record ID (GUID)' })).toBeInTheDocument();
+    await user.selectOptions(key, 'new_account_number_key');
+
+    const saved = await saveNew(user);
+    expect(saved.mapping.fields).toEqual([
+      {
+        column: 'new_loyaltycardid',
+        source: { kind: 'column', name: 'card' },
+        choiceOverrides: {},
+        lookup: { table: 'new_loyaltycard', key: null },
+      },
+      {
+        column: 'parentcustomerid',
+        source: { kind: 'column', name: 'company' },
+        choiceOverrides: {},
+        lookup: { table: 'account', key: 'new_account_number_key' },
+      },
+    ]);
+  });
+});
+
+describe('Deleting by key', () => {
+  it('is saved only after typing the template’s name, and says how many rows the segment has', async () => {
+    data.segments = [
+      {
+        id: 'seg_1',
+        name: 'Lapsed customers',
+        description: '',
+        definition: { table: 'customers', rules: { match: 'all', rules: [] } },
+        createdAt: 0,
+        updatedAt: 0,
+      },
+    ];
+    commands.segmentCount.mockResolvedValue({ count: 1234, sql: 'SELECT * FROM customers', params: [], elapsedMs: 3 });
+    const { user } = renderApp(<DestinationsTab />);
+    await addOnContacts(user, [['email', 'emailaddress1']], 'segment:seg_1');
+
+    await user.selectOptions(select('template-operation'), 'deleteByKey');
+    expect(within(select('template-operation')).getByRole('option', { name: 'Delete records matched by a key' })).toBeInTheDocument();
+    await waitFor(() => expect(select('template-key').value).toBe('new_contact_email_key'));
+    expect(screen.getByTestId('template-delete-warning')).toHaveTextContent('This template deletes records');
+
+    await user.click(screen.getByTestId('template-save'));
+    const confirm = await screen.findByTestId('delete-confirm-dialog');
+    await waitFor(() =>
+      expect(within(confirm).getByTestId('delete-confirm-count')).toHaveTextContent(
+        `The segment “Lapsed customers” has ${(1234).toLocaleString()} rows now`,
+      ),
+    );
+    const go = within(confirm).getByTestId('delete-confirm-save');
+    expect(go).toBeDisabled();
+    await fill(user, within(confirm).getByTestId('delete-confirm-input'), 'Lapsed');
+    expect(go).toBeDisabled();
+    await user.click(go);
+    expect(commands.createTemplate).not.toHaveBeenCalled();
+
+    // Going back keeps the dialog and saves nothing.
+    await user.click(within(confirm).getByTestId('delete-confirm-cancel'));
+    await waitFor(() => expect(screen.queryByTestId('delete-confirm-dialog')).toBeNull());
+    expect(commands.createTemplate).not.toHaveBeenCalled();
+
+    await user.click(screen.getByTestId('template-save'));
+    const again = await screen.findByTestId('delete-confirm-dialog');
+    await fill(user, within(again).getByTestId('delete-confirm-input'), 'Lapsed contacts');
+    expect(within(again).getByTestId('delete-confirm-save')).toBeEnabled();
+    await user.click(within(again).getByTestId('delete-confirm-save'));
+    await waitFor(() => expect(commands.createTemplate).toHaveBeenCalledTimes(1));
+    const saved = commands.createTemplate.mock.calls[0][0];
+    expect(saved.source).toEqual({ kind: 'segment', id: 'seg_1' });
+    expect(saved.mapping.operation).toEqual({ kind: 'deleteByKey', key: 'new_contact_email_key' });
+    await waitFor(() => expect(screen.queryByTestId('template-dialog')).toBeNull());
+  });
+
+  it('asks the same when an existing template is changed to delete; DELETE confirms too', async () => {
+    commands.listTemplates.mockResolvedValue([templateView()]);
+    commands.updateTemplate.mockImplementation((id: string, i: TemplateInput) => Promise.resolve(templateView({ id, name: i.name })));
+    const { user } = renderApp(<DestinationsTab />);
+    await clickRowAction(user, 'template-edit', await screen.findByTestId('template-row'));
+    await screen.findByTestId('template-dialog');
+    await waitFor(() => expect(select('template-key').value).toBe('new_contact_email_key'));
+
+    await user.selectOptions(select('template-operation'), 'deleteByKey');
+    await user.click(screen.getByTestId('template-save'));
+    const confirm = await screen.findByTestId('delete-confirm-dialog');
+    // A saved query is not run just to count it.
+    expect(within(confirm).getByTestId('delete-confirm-count')).toHaveTextContent(
+      'Every row the saved query “Newsletter sign-ups” returns when it is sent deletes the record its key finds in Sales EU.',
+    );
+    expect(within(confirm).getByLabelText('Type the template’s name, “Newsletter to contacts”, or DELETE to confirm')).toBeInTheDocument();
+    expect(commands.updateTemplate).not.toHaveBeenCalled();
+    await fill(user, within(confirm).getByTestId('delete-confirm-input'), 'DELETE');
+    await user.keyboard('{Enter}');
+    await waitFor(() => expect(commands.updateTemplate).toHaveBeenCalledTimes(1));
+    expect(commands.updateTemplate.mock.calls[0][1].mapping.operation).toEqual({ kind: 'deleteByKey', key: 'new_contact_email_key' });
+  });
+});
+
+describe('Available to campaigns', () => {
+  it('waits for business-user access, and goes off with it', async () => {
+    const { user } = renderApp(<DestinationsTab />);
+    await addOnContacts(user, [['email', 'emailaddress1']]);
+
+    const campaigns = screen.getByTestId('template-campaigns');
+    const business = screen.getByTestId('template-business-users');
+    expect(campaigns).toBeDisabled();
+    expect(screen.getByTestId('template-campaigns-hint')).toHaveTextContent(
+      'Campaigns are run by business users: turn on business-user access above first.',
+    );
+    await user.click(business);
+    expect(campaigns).toBeEnabled();
+    await user.click(campaigns);
+    expect(campaigns).toBeChecked();
+
+    await user.click(business);
+    expect(campaigns).not.toBeChecked();
+    expect(campaigns).toBeDisabled();
+    await user.click(business);
+    await user.click(campaigns);
+
+    const saved = await saveNew(user);
+    expect(saved.businessUsers).toBe(true);
+    expect(saved.campaigns).toBe(true);
+  });
+});
+
+describe('Duplicating a template', () => {
+  it('opens the add dialog filled in as “Copy of …” and saves a new template', async () => {
+    commands.listTemplates.mockResolvedValue([templateView()]);
+    commands.createTemplate.mockImplementation((i: TemplateInput) => Promise.resolve(templateView({ id: 'tpl_2', name: i.name })));
+    const { user } = renderApp(<DestinationsTab />);
+
+    const row = await screen.findByTestId('template-row');
+    await user.click(within(row).getByTestId('template-more'));
+    const items = await screen.findAllByRole('menuitem');
+    expect(items.map((i) => i.textContent)).toEqual(['Edit', 'Duplicate', 'Delete']);
+    await user.click(screen.getByTestId('template-duplicate'));
+
+    const dialog = await screen.findByTestId('template-dialog');
+    expect(dialog).toHaveTextContent('Duplicate “Newsletter to contacts” in Sales EU');
+    expect(input('template-name').value).toBe('Copy of Newsletter to contacts');
+    await waitFor(() => expect(input('mapping-target-email').value).toBe('Email'));
+
+    const saved = await saveNew(user);
+    expect(saved.name).toBe('Copy of Newsletter to contacts');
+    expect(saved.mapping).toEqual(templateView().mapping);
+    expect(saved.businessUsers).toBe(true);
+    expect(commands.updateTemplate).not.toHaveBeenCalled();
   });
 });
 
