@@ -84,6 +84,7 @@ pub fn builder<R: tauri::Runtime>(
             commands::templates::create_template,
             commands::templates::update_template,
             commands::templates::delete_template,
+            commands::templates::count_source_rows,
             commands::templates::preview_template,
         ])
 }

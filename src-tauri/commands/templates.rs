@@ -54,6 +54,17 @@ pub async fn update_template(
     Ok(templates::update(&app, &me, &id, input).await?)
 }
 
+/// How many rows a saved query or segment has now (for the rows a delete template removes).
+#[tauri::command(async)]
+pub fn count_source_rows(app: State<'_, Window>, source: RowSource) -> CmdResult<u64> {
+    Ok(ferry_core::ops::rows::count(
+        &app,
+        &app.actor()?,
+        &source,
+        std::time::Duration::from_secs(60),
+    )?)
+}
+
 #[tauri::command(async)]
 pub fn delete_template(app: State<'_, Window>, id: String) -> CmdResult<()> {
     Ok(templates::delete(&app, &app.actor()?, &id)?)

@@ -556,6 +556,12 @@ fn rows() -> Vec<Row> {
             let id = admin_template(c, &format!("TD {}", c.tag));
             c.s.invoke("delete_template", json!({ "id": id }))
         }),
+        row("count_source_rows", Amp360, |c| {
+            c.s.invoke(
+                "count_source_rows",
+                json!({ "source": { "kind": "query", "id": c.query_id } }),
+            )
+        }),
         row("preview_template", QueryTemplateUsers, |c| {
             c.s.invoke(
                 "preview_template",

@@ -112,6 +112,8 @@ export const commands = {
   createTemplate: (input: TemplateInput) => call<TemplateView>('create_template', { input }),
   updateTemplate: (id: string, input: TemplateInput) => call<TemplateView>('update_template', { id, input }),
   deleteTemplate: (id: string) => call<null>('delete_template', { id }),
+  /** How many rows a saved query or segment has now, counted by the database. */
+  countSourceRows: (source: RowSource) => call<number>('count_source_rows', { source }),
   /** Maps the source's first `limit` rows (only those with an error if `errorsOnly`) with verdicts and requests. */
   previewTemplate: (id: string, limit: number, errorsOnly: boolean) =>
     call<Preview>('preview_template', { id, limit, errorsOnly }),

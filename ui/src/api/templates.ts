@@ -81,3 +81,15 @@ export function useRowSources() {
   };
   return { queries: queries.data ?? [], segments: segments.data ?? [], loading: queries.isLoading || segments.isLoading, nameOf };
 }
+
+/** How many rows `source` has now; `null` asks nothing (e.g. while a dialog is closed). */
+export function useSourceRowCount(source: RowSource | null) {
+  return useQuery({
+    queryKey: ['sourceRowCount', source],
+    queryFn: () => commands.countSourceRows(source as RowSource),
+    enabled: source !== null && source.id !== '',
+    // NOTE: counted afresh each time it is asked for: the rows a delete removes are the point.
+    staleTime: 0,
+    gcTime: 0,
+  });
+}

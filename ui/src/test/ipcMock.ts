@@ -55,6 +55,7 @@ export const commands: Mocked = {
   createTemplate: vi.fn(),
   updateTemplate: vi.fn(),
   deleteTemplate: vi.fn(),
+  countSourceRows: vi.fn(),
   previewTemplate: vi.fn(),
   dataTables: vi.fn(),
   dataSample: vi.fn(),
@@ -148,6 +149,7 @@ export function resetCommands() {
     'updateTemplate',
     'deleteTemplate',
     'previewTemplate',
+    'countSourceRows',
   ] as const) {
     commands[name].mockRejectedValue({ code: 'internal', message: `${name} was not expected in this test.` });
   }

@@ -1,6 +1,6 @@
 // The typed confirmation before a template that deletes records is saved: it says how many rows
-// the source has now (a segment is counted; a saved query is not run just to count it, so it says
-// "every row"), and the save button stays off until the template's name or DELETE is typed.
+// the source has now (counted by the database), and the save button stays off until the
+// template's name or DELETE is typed.
 //
 // Test ids: `delete-confirm-dialog`, `delete-confirm-count`, `delete-confirm-input`,
 // `delete-confirm-save`, `delete-confirm-cancel`.
@@ -20,8 +20,8 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { useState } from 'react';
-import { useSegmentCount } from '../../api/data';
-import type { SegmentDefinition } from '../../api/dataTypes';
+import { useSourceRowCount } from '../../api/templates';
+import type { RowSource } from '../../api/types';
 
 const useStyles = makeStyles({
   content: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
@@ -34,8 +34,8 @@ export interface ConfirmDeleteOperationProps {
   destinationName: string;
   /** What the rows come from, e.g. “segment “Lapsed customers”” . */
   sourceText: string;
-  /** The segment's definition, to count it; null for a saved query. */
-  segment: SegmentDefinition | null;
+  /** The saved query or segment, to count its rows. */
+  source: RowSource;
   pending: boolean;
   onConfirm: () => void;
   onCancel: () => void;
@@ -48,18 +48,16 @@ export function confirmsDelete(typed: string, name: string): boolean {
 }
 
 export function ConfirmDeleteOperation(props: ConfirmDeleteOperationProps) {
-  const { open, templateName, destinationName, sourceText, segment, pending, onConfirm, onCancel } = props;
+  const { open, templateName, destinationName, sourceText, source, pending, onConfirm, onCancel } = props;
   const styles = useStyles();
   const [typed, setTyped] = useState('');
-  const count = useSegmentCount(open ? segment : null);
+  const count = useSourceRowCount(open ? source : null);
   const ok = confirmsDelete(typed, templateName);
   const name = templateName.trim();
 
   let howMany: string;
-  if (segment === null) {
-    howMany = `Every row the ${sourceText} returns when it is sent deletes the record its key finds in ${destinationName}.`;
-  } else if (count.data) {
-    const n = count.data.count;
+  if (count.data !== undefined) {
+    const n = count.data;
     howMany =
       n === 1
         ? `The ${sourceText} has 1 row now: sending deletes the record its key finds in ${destinationName}.`
@@ -83,7 +81,7 @@ export function ConfirmDeleteOperation(props: ConfirmDeleteOperationProps) {
           <DialogTitle>Save a template that deletes records?</DialogTitle>
           <DialogContent className={styles.content}>
             <Text data-testid="delete-confirm-count" aria-live="polite">
-              {segment !== null && count.isPending && <Spinner size="extra-tiny" as="span" style={{ display: 'inline-flex', marginRight: 6 }} />}
+              {count.isPending && <Spinner size="extra-tiny" as="span" style={{ display: 'inline-flex', marginRight: 6 }} />}
               {howMany}
             </Text>
             <Text>Deleted records cannot be brought back from Ferry. Preview the template first to see which records its keys find.</Text>

@@ -358,8 +358,6 @@ export function TemplateDialog({ open, destination, template, copyOf, onClose }:
     if (form.mapping.operation.kind === 'deleteByKey') setConfirming(true);
     else send();
   };
-  const segment =
-    form.source.kind === 'segment' ? (sources.segments.find((x) => x.id === form.source.id)?.definition ?? null) : null;
   const sourceText = `${form.source.kind === 'segment' ? 'segment' : 'saved query'} “${sources.nameOf(form.source)}”`;
 
   // The date-time columns the time zone reads, among those mapped.
@@ -853,7 +851,7 @@ export function TemplateDialog({ open, destination, template, copyOf, onClose }:
           templateName={form.name}
           destinationName={destination.name}
           sourceText={sourceText}
-          segment={segment}
+          source={form.source}
           pending={pending}
           onConfirm={send}
           onCancel={() => setConfirming(false)}

@@ -297,7 +297,7 @@ describe('Lookup columns', () => {
 });
 
 describe('Deleting by key', () => {
-  it('is saved only after typing the template’s name, and says how many rows the segment has', async () => {
+  it('is saved only after typing the template’s name, and says how many rows the segment has now', async () => {
     data.segments = [
       {
         id: 'seg_1',
@@ -308,7 +308,7 @@ describe('Deleting by key', () => {
         updatedAt: 0,
       },
     ];
-    commands.segmentCount.mockResolvedValue({ count: 1234, sql: 'SELECT * FROM customers', params: [], elapsedMs: 3 });
+    commands.countSourceRows.mockResolvedValue(1234);
     const { user } = renderApp(<DestinationsTab />);
     await addOnContacts(user, [['email', 'emailaddress1']], 'segment:seg_1');
 
@@ -351,6 +351,7 @@ describe('Deleting by key', () => {
   it('asks the same when an existing template is changed to delete; DELETE confirms too', async () => {
     commands.listTemplates.mockResolvedValue([templateView()]);
     commands.updateTemplate.mockImplementation((id: string, i: TemplateInput) => Promise.resolve(templateView({ id, name: i.name })));
+    commands.countSourceRows.mockResolvedValue(1);
     const { user } = renderApp(<DestinationsTab />);
     await clickRowAction(user, 'template-edit', await screen.findByTestId('template-row'));
     await screen.findByTestId('template-dialog');
@@ -359,10 +360,12 @@ describe('Deleting by key', () => {
     await user.selectOptions(select('template-operation'), 'deleteByKey');
     await user.click(screen.getByTestId('template-save'));
     const confirm = await screen.findByTestId('delete-confirm-dialog');
-    // A saved query is not run just to count it.
-    expect(within(confirm).getByTestId('delete-confirm-count')).toHaveTextContent(
-      'Every row the saved query “Newsletter sign-ups” returns when it is sent deletes the record its key finds in Sales EU.',
+    await waitFor(() =>
+      expect(within(confirm).getByTestId('delete-confirm-count')).toHaveTextContent(
+        'The saved query “Newsletter sign-ups” has 1 row now: sending deletes the record its key finds in Sales EU.',
+      ),
     );
+    expect(commands.countSourceRows).toHaveBeenCalledWith(templateView().source);
     expect(within(confirm).getByLabelText('Type the template’s name, “Newsletter to contacts”, or DELETE to confirm')).toBeInTheDocument();
     expect(commands.updateTemplate).not.toHaveBeenCalled();
     await fill(user, within(confirm).getByTestId('delete-confirm-input'), 'DELETE');
