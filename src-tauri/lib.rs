@@ -85,6 +85,7 @@ pub fn builder<R: tauri::Runtime>(
             commands::templates::update_template,
             commands::templates::delete_template,
             commands::templates::count_source_rows,
+            commands::templates::check_against_dynamics,
             commands::templates::preview_template,
         ])
 }

@@ -54,6 +54,17 @@ pub async fn update_template(
     Ok(templates::update(&app, &me, &id, input).await?)
 }
 
+/// Asks Dynamics which of a template's first `sample` sendable rows already have a record.
+#[tauri::command]
+pub async fn check_against_dynamics(
+    app: State<'_, Window>,
+    id: String,
+    sample: usize,
+) -> CmdResult<ferry_core::ops::online_check::OnlineCheck> {
+    let me = app.actor()?;
+    Ok(ferry_core::ops::online_check::check(&app, &me, &id, sample).await?)
+}
+
 /// How many rows a saved query or segment has now (for the rows a delete template removes).
 #[tauri::command(async)]
 pub fn count_source_rows(app: State<'_, Window>, source: RowSource) -> CmdResult<u64> {

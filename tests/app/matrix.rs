@@ -562,6 +562,12 @@ fn rows() -> Vec<Row> {
                 json!({ "source": { "kind": "query", "id": c.query_id } }),
             )
         }),
+        row("check_against_dynamics", QueryTemplateUsers, |c| {
+            c.s.invoke(
+                "check_against_dynamics",
+                json!({ "id": c.template_id, "sample": 3 }),
+            )
+        }),
         row("preview_template", QueryTemplateUsers, |c| {
             c.s.invoke(
                 "preview_template",

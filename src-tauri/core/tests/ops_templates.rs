@@ -1,6 +1,8 @@
 //! Data templates through `ops::templates`, against the sandbox's real metadata over HTTPS,
 //! with real SQLite files and the real keychain (run under scripts/with-keyring.sh).
 
+mod dataverse_support;
+
 use ferry_core::mapping::plan::{
     FieldMapping, LookupTarget, Mapping, Operation, ValueSource, Verdict,
 };
@@ -548,4 +550,78 @@ async fn a_template_with_a_lookup_previews_the_bind_and_must_say_which_table_it_
         body.contains("parentcustomerid_account@odata.bind"),
         "the request carries the bind: {body}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checking_against_dynamics_says_which_rows_would_update_and_which_would_create() {
+    use ferry_core::dataverse::records::{self, WriteKind};
+    use ferry_core::ops::online_check::{self, CheckOutcome};
+    let f = fixture().await;
+    templates::create(&f.app, &f.admin, input(&f, "Demo contacts"))
+        .await
+        .unwrap();
+    let p = ferry_core::ops::preview::preview(&f.app, &f.admin, "Demo contacts", 1000, false)
+        .await
+        .unwrap();
+    // Three of the rows that would be sent already have a contact in Dynamics.
+    let client = dataverse_support::client(&f._sb);
+    let mut existing = Vec::new();
+    for r in p
+        .rows
+        .iter()
+        .filter(|r| r.verdict != ferry_core::mapping::plan::Verdict::Error)
+        .take(3)
+    {
+        let email = r.record["emailaddress1"].as_str().unwrap();
+        records::write(
+            &client,
+            WriteKind::Upsert,
+            "contacts",
+            Some(&dataverse_support::email_key(email)),
+            &dataverse_support::record(&[("lastname", serde_json::json!("Known"))]),
+        )
+        .await
+        .unwrap();
+        existing.push(r.index);
+    }
+    let sendable = p.total - p.error;
+    let c = online_check::check(&f.app, &f.admin, "Demo contacts", 500)
+        .await
+        .unwrap();
+    assert_eq!(
+        c.checked, sendable,
+        "every row that would be sent is asked about"
+    );
+    assert_eq!(c.updates, 3, "{c:?}");
+    assert_eq!(c.creates, sendable - 3);
+    for r in &c.rows {
+        let want = if existing.contains(&r.index) {
+            CheckOutcome::Updates
+        } else {
+            CheckOutcome::Creates
+        };
+        assert_eq!(r.outcome, want, "row {}", r.index);
+    }
+    let small = online_check::check(&f.app, &f.admin, "Demo contacts", 2)
+        .await
+        .unwrap();
+    assert_eq!(small.checked, 2, "the sample size is kept");
+
+    // An update-only template finds no record for the others; a create-only one has no key.
+    let mut update = input(&f, "Update contacts");
+    update.mapping.operation = Operation::UpdateByKey { key: f.key.clone() };
+    templates::create(&f.app, &f.admin, update).await.unwrap();
+    let u = online_check::check(&f.app, &f.admin, "Update contacts", 500)
+        .await
+        .unwrap();
+    assert_eq!((u.updates, u.not_found), (3, sendable - 3));
+    let mut create = input(&f, "Create contacts");
+    create.mapping.operation = Operation::Create;
+    templates::create(&f.app, &f.admin, create).await.unwrap();
+    let e = online_check::check(&f.app, &f.admin, "Create contacts", 10)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("no key to look up"), "{e}");
+    let log = activity::list(&f.app, &f.admin, &ActivityQuery::default(), 0, 50).unwrap();
+    assert!(log.entries.iter().any(|e| e.action == "template.check"));
 }

@@ -16,6 +16,7 @@ import type {
   Me,
   NewCredential,
   Plugin,
+  OnlineCheck,
   Preview,
   RowSource,
   SecretRotation,
@@ -112,6 +113,8 @@ export const commands = {
   createTemplate: (input: TemplateInput) => call<TemplateView>('create_template', { input }),
   updateTemplate: (id: string, input: TemplateInput) => call<TemplateView>('update_template', { id, input }),
   deleteTemplate: (id: string) => call<null>('delete_template', { id }),
+  /** Asks Dynamics whether the first `sample` sendable rows' keys find records (read only). */
+  checkAgainstDynamics: (id: string, sample: number) => call<OnlineCheck>('check_against_dynamics', { id, sample }),
   /** How many rows a saved query or segment has now, counted by the database. */
   countSourceRows: (source: RowSource) => call<number>('count_source_rows', { source }),
   /** Maps the source's first `limit` rows (only those with an error if `errorsOnly`) with verdicts and requests. */

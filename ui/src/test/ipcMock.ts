@@ -56,6 +56,7 @@ export const commands: Mocked = {
   updateTemplate: vi.fn(),
   deleteTemplate: vi.fn(),
   countSourceRows: vi.fn(),
+  checkAgainstDynamics: vi.fn(),
   previewTemplate: vi.fn(),
   dataTables: vi.fn(),
   dataSample: vi.fn(),
@@ -150,6 +151,7 @@ export function resetCommands() {
     'deleteTemplate',
     'previewTemplate',
     'countSourceRows',
+    'checkAgainstDynamics',
   ] as const) {
     commands[name].mockRejectedValue({ code: 'internal', message: `${name} was not expected in this test.` });
   }

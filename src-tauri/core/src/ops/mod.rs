@@ -24,6 +24,7 @@ pub mod connection;
 pub mod credentials;
 pub mod data;
 pub mod destinations;
+pub mod online_check;
 pub mod preview;
 pub mod queries;
 pub mod rows;
