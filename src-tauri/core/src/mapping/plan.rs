@@ -446,6 +446,9 @@ pub fn plan(
         })
         .filter(|c| !fields.iter().any(|p| p.column == c.logical_name))
         .filter(|c| c.logical_name != table.table.primary_id)
+        // NOTE: Dataverse fills these itself on create (the default status, the calling user
+        // as owner), so "nothing fills it" would be a warning about nothing.
+        .filter(|c| !matches!(c.type_name.as_str(), "State" | "Status" | "Owner"))
         .map(|c| {
             note(
                 &c.logical_name,
@@ -654,6 +657,8 @@ mod tests {
                 col("lastname", "String", "ApplicationRequired"),
                 col("firstname", "String", "None"),
                 col("new_tier", "Picklist", "None"),
+                col("statecode", "State", "SystemRequired"),
+                col("ownerid", "Owner", "SystemRequired"),
             ],
             keys: vec![AlternateKey {
                 logical_name: "contact_email".into(),
@@ -718,7 +723,7 @@ mod tests {
         assert_eq!(
             p.warnings.len(),
             1,
-            "lastname, not the primary id: {:?}",
+            "lastname, not the primary id, nor the status and owner Dataverse fills: {:?}",
             p.warnings
         );
         assert_eq!(p.warnings[0].subject, "lastname");

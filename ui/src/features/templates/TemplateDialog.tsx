@@ -83,6 +83,9 @@ const useStyles = makeStyles({
   },
   row: { display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'flex-start' },
   grow: { flexGrow: 1, minWidth: 0 },
+  // NOTE: a native select is as wide as its longest option unless told it may shrink; without
+  // this the operation and key pickers pushed the dialog wider than a small window.
+  shrinkable: { minWidth: 0, maxWidth: '100%' },
   mapping: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
   mapRow: {
     display: 'grid',
@@ -461,6 +464,7 @@ export function TemplateDialog({ open, destination, template, copyOf, onClose }:
                     hint="A saved query or segment; each of its rows becomes one record."
                   >
                     <Select
+                      className={styles.shrinkable}
                       id="template-source"
                       data-testid="template-source"
                       value={sourceValue(form.source)}
@@ -536,6 +540,7 @@ export function TemplateDialog({ open, destination, template, copyOf, onClose }:
                     error={msg.operation}
                   >
                     <Select
+                      className={styles.shrinkable}
                       id="template-operation"
                       data-testid="template-operation"
                       value={op.kind}
@@ -565,6 +570,7 @@ export function TemplateDialog({ open, destination, template, copyOf, onClose }:
                       }
                     >
                       <Select
+                        className={styles.shrinkable}
                         id="template-key"
                         data-testid="template-key"
                         value={keyOf(op)}
