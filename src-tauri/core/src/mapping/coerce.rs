@@ -389,7 +389,9 @@ fn choice(
     if let Some(v) = overrides.get(&key) {
         return Ok((*v, trimmed_warning));
     }
-    if let Some(o) = options.iter().find(|o| o.label.to_lowercase() == key) {
+    // NOTE: compared char by char, so matching a row's value costs no copy of every label.
+    let matches = |label: &str| label.chars().flat_map(char::to_lowercase).eq(key.chars());
+    if let Some(o) = options.iter().find(|o| matches(&o.label)) {
         return Ok((o.value, trimmed_warning));
     }
     if let Ok(n) = trimmed.parse::<i64>() {
