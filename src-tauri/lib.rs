@@ -85,6 +85,7 @@ pub fn builder<R: tauri::Runtime>(
             commands::templates::update_template,
             commands::templates::delete_template,
             commands::templates::preview_template,
+            commands::templates::preview_template_first_page,
         ])
 }
 

@@ -56,6 +56,7 @@ export const commands: Mocked = {
   updateTemplate: vi.fn(),
   deleteTemplate: vi.fn(),
   previewTemplate: vi.fn(),
+  previewTemplateFirstPage: vi.fn(),
   dataTables: vi.fn(),
   dataSample: vi.fn(),
   setPii: vi.fn(),
@@ -148,6 +149,7 @@ export function resetCommands() {
     'updateTemplate',
     'deleteTemplate',
     'previewTemplate',
+    'previewTemplateFirstPage',
   ] as const) {
     commands[name].mockRejectedValue({ code: 'internal', message: `${name} was not expected in this test.` });
   }
