@@ -7,7 +7,7 @@
 //! from the include list, visibly and with the reason, and a required column left unmapped is a
 //! warning on the plan, never a silent gap.
 
-use super::coerce::{coerce, Context, DateBehavior, Target};
+use super::coerce::{check, coerce, Context, DateBehavior, Target};
 use crate::dataverse::keys::{KeyValue, RowRef};
 use crate::dataverse::metadata::{ColumnInfo, TableDetails};
 use crate::dataverse::rows::BulkRow;
@@ -405,7 +405,24 @@ impl Plan {
         // a column is mapped twice, as in the record).
         let mut key_values: Vec<(&str, Value)> = Vec::new();
         for p in &self.fields {
-            match coerce(value_of(&p.from, cells), &p.target, &p.ctx) {
+            let cell = value_of(&p.from, cells);
+            if !keep_record && !self.in_key(&p.column) {
+                // Nothing will read this value: only what coercing it would say counts.
+                match check(cell, &p.target, &p.ctx) {
+                    Ok(warnings) => findings.extend(warnings.into_iter().map(|w| Finding {
+                        column: p.column.clone(),
+                        verdict: Verdict::Warning,
+                        message: w,
+                    })),
+                    Err(message) => findings.push(Finding {
+                        column: p.column.clone(),
+                        verdict: Verdict::Error,
+                        message,
+                    }),
+                }
+                continue;
+            }
+            match coerce(cell, &p.target, &p.ctx) {
                 Ok(c) => {
                     for w in c.warnings {
                         findings.push(Finding {
