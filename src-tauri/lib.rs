@@ -87,6 +87,7 @@ pub fn builder<R: tauri::Runtime>(
             commands::templates::count_source_rows,
             commands::templates::check_against_dynamics,
             commands::templates::preview_template,
+            commands::templates::preview_template_first_page,
         ])
 }
 

@@ -81,6 +81,7 @@ pub fn delete_template(app: State<'_, Window>, id: String) -> CmdResult<()> {
     Ok(templates::delete(&app, &app.actor()?, &id)?)
 }
 
+/// The full validation pass: every row mapped and counted.
 #[tauri::command]
 pub async fn preview_template(
     app: State<'_, Window>,
@@ -90,4 +91,16 @@ pub async fn preview_template(
 ) -> CmdResult<Preview> {
     let me = app.actor()?;
     Ok(preview::preview(&app, &me, &id, limit, errors_only).await?)
+}
+
+/// The preview's first rows, shown while `preview_template` checks every row.
+#[tauri::command]
+pub async fn preview_template_first_page(
+    app: State<'_, Window>,
+    id: String,
+    limit: usize,
+    errors_only: bool,
+) -> CmdResult<Preview> {
+    let me = app.actor()?;
+    Ok(preview::first_page(&app, &me, &id, limit, errors_only).await?)
 }

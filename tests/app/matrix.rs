@@ -574,6 +574,12 @@ fn rows() -> Vec<Row> {
                 json!({ "id": c.template_id, "limit": 5, "errorsOnly": false }),
             )
         }),
+        row("preview_template_first_page", QueryTemplateUsers, |c| {
+            c.s.invoke(
+                "preview_template_first_page",
+                json!({ "id": c.template_id, "limit": 5, "errorsOnly": true }),
+            )
+        }),
     ]
 }
 

@@ -12,7 +12,7 @@ use ferry_core::mapping::plan::{
 };
 use ferry_data::{Cell, ColumnMeta, ColumnType};
 use serde_json::{json, Map};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 
 fn with_bad_rows(n: usize, bad: &[usize]) -> Vec<BulkRow> {
@@ -365,7 +365,7 @@ async fn a_planned_lookup_associates_the_record_and_a_bind_to_no_record_is_refus
         .expect("the account was written")["accountid"]
         .clone();
     let (table, plan) = customer_lookup_plan(&c).await;
-    let mut seen = HashSet::new();
+    let mut seen = ferry_core::mapping::plan::SeenKeys::default();
     let cells = |email: &str, company: &str| {
         ["x", "Linked", company, "1990-02-03"]
             .iter()

@@ -625,3 +625,75 @@ async fn checking_against_dynamics_says_which_rows_would_update_and_which_would_
     let log = activity::list(&f.app, &f.admin, &ActivityQuery::default(), 0, 50).unwrap();
     assert!(log.entries.iter().any(|e| e.action == "template.check"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_page_says_its_counts_are_partial_and_the_full_pass_finds_a_later_repeated_key() {
+    use ferry_core::mapping::plan::Verdict;
+    use ferry_core::ops::preview;
+    let f = fixture().await;
+    // The demo's customers, then the first one with an email again, last.
+    let repeat = queries::create(
+        &f.app,
+        &f.admin,
+        QueryInput {
+            name: "Customers, one twice".into(),
+            description: String::new(),
+            sql: "SELECT * FROM (SELECT customer_id, email, first_name, last_name, loyalty_tier \
+                  FROM customers ORDER BY customer_id) \
+                  UNION ALL SELECT * FROM (SELECT customer_id, email, first_name, last_name, \
+                  loyalty_tier FROM customers WHERE email LIKE '%@%' ORDER BY customer_id LIMIT 1)"
+                .into(),
+            time_limit_secs: 30,
+        },
+    )
+    .unwrap()
+    .id;
+    let mut t = input(&f, "Repeat");
+    t.source = RowSource::Query(repeat);
+    templates::create(&f.app, &f.admin, t).await.unwrap();
+    let same_key =
+        |r: &preview::PreviewRow| r.findings.iter().any(|x| x.message.contains("same key"));
+
+    let page = preview::first_page(&f.app, &f.admin, "Repeat", 5, false)
+        .await
+        .unwrap();
+    assert!(!page.complete, "26 rows are left unread");
+    assert_eq!(page.total, 5, "the page reads only the rows it shows");
+    assert_eq!(page.rows.len(), 5);
+    assert_eq!(page.ready + page.warning + page.error, page.total);
+
+    let full = preview::preview(&f.app, &f.admin, "Repeat", 5, false)
+        .await
+        .unwrap();
+    assert!(full.complete, "the pass reads every row");
+    assert_eq!(full.total, 31);
+    let verdicts =
+        |p: &preview::Preview| -> Vec<Verdict> { p.rows.iter().map(|r| r.verdict).collect() };
+    assert_eq!(
+        verdicts(&page),
+        verdicts(&full),
+        "a row's verdict depends only on the rows before it"
+    );
+    let errors = preview::preview(&f.app, &f.admin, "Repeat", 1000, true)
+        .await
+        .unwrap();
+    let last = errors.rows.last().expect("the repeated row is an error");
+    assert_eq!(last.index, 30, "the repeat is the last row");
+    assert!(same_key(last), "{:?}", last.findings);
+    assert!(
+        !page.rows.iter().any(same_key),
+        "the page saw no repeat: it comes after"
+    );
+
+    // An errors-only first page over a short source reads it all, so its counts are final.
+    let short = preview::first_page(&f.app, &f.admin, "Repeat", 1000, true)
+        .await
+        .unwrap();
+    assert!(short.complete, "31 rows are fewer than a first page reads");
+    assert_eq!(
+        (short.total, short.error),
+        (full.total, full.error),
+        "the same counts as the full pass"
+    );
+    assert!(short.rows.last().is_some_and(same_key));
+}

@@ -117,9 +117,15 @@ export const commands = {
   checkAgainstDynamics: (id: string, sample: number) => call<OnlineCheck>('check_against_dynamics', { id, sample }),
   /** How many rows a saved query or segment has now, counted by the database. */
   countSourceRows: (source: RowSource) => call<number>('count_source_rows', { source }),
-  /** Maps the source's first `limit` rows (only those with an error if `errorsOnly`) with verdicts and requests. */
+  /**
+   * The validation pass: maps every row of the source and counts verdicts, returning the first `limit` rows
+   * (only those with an error if `errorsOnly`) with their requests. Takes seconds on a large source.
+   */
   previewTemplate: (id: string, limit: number, errorsOnly: boolean) =>
     call<Preview>('preview_template', { id, limit, errorsOnly }),
+  /** The preview's first page at once: counts cover only the rows read (`complete` says whether that was all). */
+  previewTemplateFirstPage: (id: string, limit: number, errorsOnly: boolean) =>
+    call<Preview>('preview_template_first_page', { id, limit, errorsOnly }),
 
   // Customer data (the Data tab).
   /** The customer database's tables with their columns, types, PII marks and row counts. */

@@ -15,6 +15,8 @@ export const templateKeys = {
     [...keys.all, 'suggestions', destination, source, table] as const,
   preview: (id: string, limit: number, errorsOnly: boolean) =>
     [...keys.all, 'preview', id, limit, errorsOnly] as const,
+  previewFirstPage: (id: string, limit: number, errorsOnly: boolean) =>
+    [...keys.all, 'preview-first-page', id, limit, errorsOnly] as const,
 };
 
 /** Every template the acting user may see; nobody without useTemplates asks (the backend would refuse). */
@@ -48,15 +50,35 @@ export function useDeleteTemplate() {
   });
 }
 
-/** The preview of a saved template: the source's first `limit` rows mapped, with verdicts. */
+/**
+ * The preview of a saved template in two steps: the first page at once (its counts cover only the rows it read),
+ * then, unless that page already read every row, the validation pass over the whole source, whose counts and rows
+ * replace the page's when it is done. `checking` is true while that pass runs.
+ */
 export function usePreview(id: string, limit: number, errorsOnly: boolean) {
-  return useQuery({
-    queryKey: templateKeys.preview(id, limit, errorsOnly),
-    queryFn: () => commands.previewTemplate(id, limit, errorsOnly),
+  const first = useQuery({
+    queryKey: templateKeys.previewFirstPage(id, limit, errorsOnly),
+    queryFn: () => commands.previewTemplateFirstPage(id, limit, errorsOnly),
     // The source's rows may change at any time; every opening maps them afresh.
     staleTime: 0,
     gcTime: 0,
   });
+  // NOTE: the pass starts after the first page, not beside it, so the page does not share the
+  // machine's cores with a read of every row.
+  const needsPass = first.data !== undefined && !first.data.complete;
+  const full = useQuery({
+    queryKey: templateKeys.preview(id, limit, errorsOnly),
+    queryFn: () => commands.previewTemplate(id, limit, errorsOnly),
+    enabled: needsPass,
+    staleTime: 0,
+    gcTime: 0,
+  });
+  return {
+    data: full.data ?? first.data,
+    isPending: first.isPending,
+    error: first.error ?? full.error,
+    checking: needsPass && full.isPending,
+  };
 }
 
 /**

@@ -340,6 +340,7 @@ export function preview(over: Partial<Preview> = {}): Preview {
     ready: 1,
     warning: 1,
     error: 1,
+    complete: true,
     dropped: [],
     warnings: [],
     unusedSources: [],

@@ -58,6 +58,7 @@ export const commands: Mocked = {
   countSourceRows: vi.fn(),
   checkAgainstDynamics: vi.fn(),
   previewTemplate: vi.fn(),
+  previewTemplateFirstPage: vi.fn(),
   dataTables: vi.fn(),
   dataSample: vi.fn(),
   setPii: vi.fn(),
@@ -152,6 +153,7 @@ export function resetCommands() {
     'previewTemplate',
     'countSourceRows',
     'checkAgainstDynamics',
+    'previewTemplateFirstPage',
   ] as const) {
     commands[name].mockRejectedValue({ code: 'internal', message: `${name} was not expected in this test.` });
   }

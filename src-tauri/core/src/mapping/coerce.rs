@@ -131,6 +131,19 @@ pub fn coerce(cell: &Cell, target: &Target, ctx: &Context) -> Result<Coerced, St
     }
 }
 
+/// What [`coerce`] would say of `cell` (its warnings, or why it cannot be sent) without
+/// making the value: for rows that are counted and never shown.
+pub fn check(cell: &Cell, target: &Target, ctx: &Context) -> Result<Vec<String>, String> {
+    match (cell, target) {
+        // NOTE: text into a text column is the common case, and its value would be a copy of
+        // the cell made only to be dropped; its length is all there is to check.
+        (Cell::Text(t), Target::Text { max_length }) if !is_empty(cell) => {
+            fits(t, *max_length).map(|()| Vec::new())
+        }
+        _ => coerce(cell, target, ctx).map(|c| c.warnings),
+    }
+}
+
 fn is_empty(cell: &Cell) -> bool {
     match cell {
         Cell::Null => true,
@@ -162,13 +175,19 @@ fn quoted(s: &str) -> String {
 
 fn text(cell: &Cell, max_length: Option<usize>) -> Result<Coerced, String> {
     let s = as_text(cell);
+    fits(&s, max_length)?;
+    Ok(Coerced::ok(Value::String(s)))
+}
+
+/// Whether text fits a column of `max_length` (counted in UTF-16 units, as Dataverse counts).
+fn fits(s: &str, max_length: Option<usize>) -> Result<(), String> {
     let length = s.encode_utf16().count();
     match max_length {
         Some(max) if length > max => Err(format!(
             "{length} characters, over the column's maximum of {max}: shorten it, or map a \
              longer column."
         )),
-        _ => Ok(Coerced::ok(Value::String(s))),
+        _ => Ok(()),
     }
 }
 
@@ -389,7 +408,9 @@ fn choice(
     if let Some(v) = overrides.get(&key) {
         return Ok((*v, trimmed_warning));
     }
-    if let Some(o) = options.iter().find(|o| o.label.to_lowercase() == key) {
+    // NOTE: compared char by char, so matching a row's value costs no copy of every label.
+    let matches = |label: &str| label.chars().flat_map(char::to_lowercase).eq(key.chars());
+    if let Some(o) = options.iter().find(|o| matches(&o.label)) {
         return Ok((o.value, trimmed_warning));
     }
     if let Ok(n) = trimmed.parse::<i64>() {

@@ -274,7 +274,7 @@ mod tests {
     use crate::dataverse::metadata::{AlternateKey, Lookup, TableInfo};
     use crate::mapping::plan::{plan, LookupTarget, Operation, ValueSource, Verdict};
     use ferry_data::{Cell, ColumnMeta, ColumnType};
-    use std::collections::{BTreeMap, HashSet};
+    use std::collections::BTreeMap;
 
     fn col(logical: &str, type_name: &str, targets: &[&str]) -> ColumnInfo {
         ColumnInfo {
@@ -498,7 +498,7 @@ mod tests {
             ["parentcustomerid_account@odata.bind"],
             "the bind property is what masking must hide"
         );
-        let mut seen = HashSet::new();
+        let mut seen = crate::mapping::plan::SeenKeys::default();
         let row = p.map_row(
             0,
             &[

@@ -12,7 +12,7 @@
 //! "/accounts(accountnumber='A-1')"`). Offline, a value can be checked for its form only: whether
 //! it names a record that exists is Dataverse's to say when the row is sent.
 
-use super::coerce::{coerce, Context, DateBehavior, Target};
+use super::coerce::{check, coerce, Context, DateBehavior, Target};
 use super::lookup::{bind_value, is_lookup, plan_lookup, Binding};
 use crate::dataverse::keys::{KeyValue, RowRef};
 use crate::dataverse::metadata::{ColumnInfo, TableDetails};
@@ -21,6 +21,7 @@ use ferry_data::{Cell, ColumnMeta};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashSet};
+use std::hash::{BuildHasherDefault, DefaultHasher, Hash, Hasher};
 
 pub use super::lookup::lookup_tables;
 
@@ -506,17 +507,50 @@ impl Plan {
     /// Row `index` with values `cells` (in the source's column order) made into a record.
     /// `seen_keys` collects the keys of the rows before it, so a key used twice in one send is
     /// an error on the second row.
-    pub fn map_row(
+    pub fn map_row(&self, index: usize, cells: &[Cell], seen_keys: &mut SeenKeys) -> MappedRow {
+        self.map(index, cells, seen_keys, true)
+    }
+
+    /// The verdict [`Plan::map_row`] would give the row, without making its record: for
+    /// counting rows nobody will look at. It records the row's key in `seen_keys` the same way.
+    pub fn row_verdict(&self, cells: &[Cell], seen_keys: &mut SeenKeys) -> Verdict {
+        self.map(0, cells, seen_keys, false).verdict
+    }
+
+    /// [`Plan::map_row`], with the record left empty unless `keep_record`; the findings are
+    /// the same either way, so a verdict never depends on whether the record was wanted.
+    fn map(
         &self,
         index: usize,
         cells: &[Cell],
-        seen_keys: &mut HashSet<String>,
+        seen_keys: &mut SeenKeys,
+        keep_record: bool,
     ) -> MappedRow {
         let mut findings = Vec::new();
         let mut record = Map::new();
-        let mut coerced_values: BTreeMap<&str, Value> = BTreeMap::new();
+        // The key's values (the last one wins when a column is mapped twice, as in the record).
+        let mut key_values: Vec<(&str, Value)> = Vec::new();
         for p in &self.fields {
-            match coerce(value_of(&p.from, cells), &p.target, &p.ctx) {
+            let cell = value_of(&p.from, cells);
+            // NOTE: a lookup's bind has checks of its own (an id's form, a key's characters),
+            // so only plain columns outside the key take the short way.
+            if !keep_record && p.bind.is_none() && !self.in_key(&p.column) {
+                // Nothing will read this value: only what coercing it would say counts.
+                match check(cell, &p.target, &p.ctx) {
+                    Ok(warnings) => findings.extend(warnings.into_iter().map(|w| Finding {
+                        column: p.column.clone(),
+                        verdict: Verdict::Warning,
+                        message: w,
+                    })),
+                    Err(message) => findings.push(Finding {
+                        column: p.column.clone(),
+                        verdict: Verdict::Error,
+                        message,
+                    }),
+                }
+                continue;
+            }
+            match coerce(cell, &p.target, &p.ctx) {
                 Ok(c) => {
                     for w in c.warnings {
                         findings.push(Finding {
@@ -527,10 +561,10 @@ impl Plan {
                     }
                     if let Some(b) = &p.bind {
                         match bind_value(b, c.value) {
-                            Ok(Some(v)) => {
+                            Ok(Some(v)) if keep_record => {
                                 record.insert(p.property.clone(), v);
                             }
-                            Ok(None) => {}
+                            Ok(_) => {}
                             Err(message) => findings.push(Finding {
                                 column: p.column.clone(),
                                 verdict: Verdict::Error,
@@ -539,8 +573,12 @@ impl Plan {
                         }
                         continue;
                     }
-                    coerced_values.insert(&p.column, c.value.clone());
-                    record.insert(p.column.clone(), c.value);
+                    if self.in_key(&p.column) {
+                        key_values.push((&p.column, c.value.clone()));
+                    }
+                    if keep_record {
+                        record.insert(p.column.clone(), c.value);
+                    }
                 }
                 Err(message) => findings.push(Finding {
                     column: p.column.clone(),
@@ -549,11 +587,18 @@ impl Plan {
                 }),
             }
         }
+        let value_for = |column: &str| -> Option<&Value> {
+            key_values
+                .iter()
+                .rev()
+                .find(|(c, _)| *c == column)
+                .map(|(_, v)| v)
+        };
         let row = match (&self.key, self.id_source) {
             (Some(parts), _) => {
                 let mut key = Vec::new();
                 for p in parts {
-                    match coerced_values.get(p.column.as_str()).and_then(key_value) {
+                    match value_for(&p.column).and_then(key_value) {
                         Some(v) => key.push((p.column.clone(), v)),
                         None if !findings.iter().any(|f| f.column == p.column) => {
                             findings.push(Finding {
@@ -585,7 +630,7 @@ impl Plan {
                     verdict: Verdict::Error,
                     message,
                 });
-            } else if !seen_keys.insert(r.key_text().to_lowercase()) {
+            } else if !seen_keys.insert(r) {
                 findings.push(Finding {
                     column: "key".into(),
                     verdict: Verdict::Error,
@@ -611,6 +656,79 @@ impl Plan {
             findings,
             row: BulkRow { index, row, record },
         }
+    }
+
+    /// Whether `column` is one of the key's columns.
+    fn in_key(&self, column: &str) -> bool {
+        self.key
+            .as_ref()
+            .is_some_and(|parts| parts.iter().any(|p| p.column == column))
+    }
+}
+
+/// The keys of the rows mapped so far in one send, to find a key used twice.
+///
+/// NOTE: a key is kept as a 128-bit hash of its lower-cased text rather than the text, so a
+/// million-row source costs about 35 MB here instead of a few hundred; two different keys
+/// would share a hash with a probability near 2^-88 at that size, far below any data error.
+#[derive(Debug, Default)]
+pub struct SeenKeys {
+    hashes: HashSet<u128, BuildHasherDefault<PassThrough>>,
+    /// The key being checked, as text: kept to reuse its memory from row to row.
+    text: String,
+}
+
+impl SeenKeys {
+    /// Records `row`'s key, compared ignoring case as Dataverse matches keys; `false` when an
+    /// earlier row had the same key.
+    pub fn insert(&mut self, row: &RowRef) -> bool {
+        self.text.clear();
+        row.write_key_text(&mut self.text);
+        if self.text.is_ascii() {
+            self.text.make_ascii_lowercase();
+        } else {
+            // NOTE: the whole-string rule, not char by char: a final sigma lowers differently.
+            self.text = self.text.to_lowercase();
+        }
+        let half = |salt: u8| {
+            let mut h = DefaultHasher::new();
+            salt.hash(&mut h);
+            self.text.hash(&mut h);
+            h.finish()
+        };
+        let hash = (u128::from(half(0)) << 64) | u128::from(half(1));
+        self.hashes.insert(hash)
+    }
+
+    /// How many distinct keys were seen.
+    pub fn len(&self) -> usize {
+        self.hashes.len()
+    }
+
+    /// Whether no key was seen yet.
+    pub fn is_empty(&self) -> bool {
+        self.hashes.is_empty()
+    }
+}
+
+/// The set's hasher: its values are already hashes, so hashing them again would only cost.
+#[derive(Debug, Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        // The low half is one of the two independent hashes.
+        self.0 = n as u64;
     }
 }
 
@@ -731,7 +849,7 @@ mod tests {
             p.unused_sources.is_empty(),
             "shoe_size was read, then dropped"
         );
-        let mut seen = HashSet::new();
+        let mut seen = SeenKeys::default();
         let row = p.map_row(
             0,
             &[t("ann@example.com"), t("Ann"), t("gold"), t("38")],
@@ -759,7 +877,7 @@ mod tests {
     #[test]
     fn rows_get_verdicts_from_their_values_and_their_keys() {
         let p = plan(&mapping(), &contact(), &RelatedTables::new(), &sources()).unwrap();
-        let mut seen = HashSet::new();
+        let mut seen = SeenKeys::default();
         let bad_choice = p.map_row(0, &[t("a@x.com"), t("A"), t("Tin"), Cell::Null], &mut seen);
         assert_eq!(bad_choice.verdict, Verdict::Error);
         assert_eq!(bad_choice.findings[0].column, "new_tier");
@@ -802,12 +920,49 @@ mod tests {
     }
 
     #[test]
+    fn a_verdict_alone_is_the_verdict_of_the_mapped_row() {
+        let p = plan(&mapping(), &contact(), &RelatedTables::new(), &sources()).unwrap();
+        let rows = [
+            [t("a@x.com"), t("A"), t("Gold"), Cell::Null],
+            [t("b@x.com"), t("B"), t(" Gold"), Cell::Null],
+            [t("A@X.COM"), t("A"), t("Gold"), Cell::Null],
+            [Cell::Null, t("D"), t("Gold"), Cell::Null],
+            [t("c/d@x.com"), t("C"), t("Tin"), Cell::Null],
+            [t("e@x.com"), t(&"x".repeat(21)), t("Gold"), Cell::Null],
+        ];
+        let (mut mapped, mut counted) = (SeenKeys::default(), SeenKeys::default());
+        for (i, cells) in rows.iter().enumerate() {
+            assert_eq!(
+                p.row_verdict(cells, &mut counted),
+                p.map_row(i, cells, &mut mapped).verdict,
+                "row {i}: counting a row never judges it differently from showing it"
+            );
+        }
+        assert_eq!(mapped.len(), counted.len(), "the same keys were recorded");
+    }
+
+    #[test]
+    fn keys_are_told_apart_ignoring_case_only() {
+        let key = |v: &str| RowRef::Key(vec![("emailaddress1".into(), KeyValue::Text(v.into()))]);
+        let mut seen = SeenKeys::default();
+        assert!(seen.insert(&key("ann@x.com")), "a first key is new");
+        assert!(
+            !seen.insert(&key("ANN@x.com")),
+            "Dataverse matches keys ignoring case"
+        );
+        assert!(seen.insert(&key("ann@x.co")), "a different key is new");
+        assert!(seen.insert(&key("ÖLAF@x.com")), "a first key is new");
+        assert!(!seen.insert(&key("ölaf@x.com")), "beyond ASCII too");
+        assert_eq!(seen.len(), 3, "three different keys: {seen:?}");
+    }
+
+    #[test]
     fn the_record_is_what_the_send_path_writes() {
         let p = plan(&mapping(), &contact(), &RelatedTables::new(), &sources()).unwrap();
         let mapped = p.map_row(
             7,
             &[t("O'Brien@x.com"), t("Ann"), t("gold"), Cell::Null],
-            &mut HashSet::new(),
+            &mut SeenKeys::default(),
         );
         let req = crate::dataverse::records::write_request(
             crate::dataverse::records::WriteKind::Upsert,
@@ -857,7 +1012,7 @@ mod tests {
             time_zone: "Europe/Paris".into(),
         };
         let p = plan(&m, &table, &RelatedTables::new(), &sources()).unwrap();
-        let row = p.map_row(0, &[t("2026-07-01 14:30")], &mut HashSet::new());
+        let row = p.map_row(0, &[t("2026-07-01 14:30")], &mut SeenKeys::default());
         let r = &row.row.record;
         assert_eq!(
             r["birthdate"], "2026-07-01",

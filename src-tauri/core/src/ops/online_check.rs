@@ -20,7 +20,6 @@ use crate::mapping::plan::{plan, Operation, Verdict};
 use crate::policy::{Action, Actor};
 use serde::Serialize;
 use serde_json::json;
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -120,7 +119,7 @@ pub async fn check(app: &App, actor: &Actor, template: &str, sample: usize) -> R
     })?;
     let sample = sample.clamp(1, MAX_SAMPLE);
     let mut wanted: Vec<(u64, RowRef)> = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen = crate::mapping::plan::SeenKeys::default();
     let mut index = 0u64;
     'read: while let Some(page) = reader.next_page(500)? {
         for cells in page {

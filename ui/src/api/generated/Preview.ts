@@ -7,7 +7,17 @@ import type { PreviewRow } from "./PreviewRow";
 /**
  * A template's preview.
  */
-export type Preview = { template: NamedRef, columns: Array<ColumnMeta>, total: number, ready: number, warning: number, error: number, dropped: Array<PlanNote>, warnings: Array<PlanNote>, unusedSources: Array<string>, rows: Array<PreviewRow>, 
+export type Preview = { template: NamedRef, columns: Array<ColumnMeta>, 
+/**
+ * Rows read and counted: every row of the source when `complete`.
+ */
+total: number, ready: number, warning: number, error: number, 
+/**
+ * Whether every row of the source was read, so the counts are the send's. A first page
+ * that stopped early has counts for its `total` rows only, and a key repeated after
+ * them is not yet found.
+ */
+complete: boolean, dropped: Array<PlanNote>, warnings: Array<PlanNote>, unusedSources: Array<string>, rows: Array<PreviewRow>, 
 /**
  * Whether personal data was masked for the viewer.
  */

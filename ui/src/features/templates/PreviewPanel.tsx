@@ -1,8 +1,11 @@
 // A template's preview: the source's first rows mapped as they would be sent, counted by verdict,
 // with a virtualised list of rows and, for the chosen row, its findings, the source row beside
-// the record Dynamics would receive, and the exact request (all but the token).
+// the record Dynamics would receive, and the exact request (all but the token). The first rows
+// show at once; the counts come when every row has been checked, which takes seconds on a large
+// source, so until then the panel says it is checking and how far the first page got.
 //
-// Test ids: `preview-panel`, `preview-count-ready|warning|error`, `preview-errors-only`,
+// Test ids: `preview-panel`, `preview-count-ready|warning|error` (only once the counts cover every
+// row), `preview-checking` (while they do not) with `preview-progress`, `preview-errors-only`,
 // `preview-row-<index>` (with data-selected), `preview-detail`, `preview-findings`,
 // `preview-source`, `preview-record`, `preview-request`, `preview-no-request`, `preview-empty`.
 import {
@@ -18,6 +21,7 @@ import {
   MessageBar,
   MessageBarBody,
   MessageBarTitle,
+  ProgressBar,
   Spinner,
   Switch,
   Text,
@@ -44,6 +48,7 @@ const useStyles = makeStyles({
   content: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
   toolbar: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalM, flexWrap: 'wrap' },
   counts: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'center', flexGrow: 1 },
+  progress: { width: '160px', flexShrink: 0 },
   body: { display: 'grid', gridTemplateColumns: 'minmax(0, 1.3fr) minmax(0, 1fr)', gap: tokens.spacingHorizontalL, minHeight: 0 },
   list: {
     height: `${LIST_HEIGHT}px`,
@@ -333,6 +338,7 @@ export function PreviewPanel({ open, template, onClose }: PreviewPanelProps) {
   const [selected, setSelected] = useState<number | null>(null);
   const data = preview.data;
   const row = data?.rows.find((r) => r.index === selected) ?? data?.rows[0];
+  const checking = preview.checking;
 
   return (
     <Dialog open={open} onOpenChange={(_, d) => !d.open && onClose()}>
@@ -343,14 +349,16 @@ export function PreviewPanel({ open, template, onClose }: PreviewPanelProps) {
           </DialogTitle>
           <DialogContent className={styles.content}>
             <Text className={styles.muted}>
-              The first {PREVIEW_LIMIT} rows of the source, mapped exactly as Ferry would send them to {template.table}.
-              Nothing is sent.
+              The first {PREVIEW_LIMIT} rows of the source, mapped exactly as Ferry would send them to {template.table};
+              the counts cover every row. Nothing is sent.
             </Text>
             {preview.isPending && <Spinner label="Mapping rows…" />}
-            {preview.isError && (
+            {preview.error && (
               <MessageBar intent="error" layout="multiline" data-testid="preview-error">
                 <MessageBarBody>
-                  <MessageBarTitle>The preview did not load</MessageBarTitle>
+                  <MessageBarTitle>
+                    {data ? 'Not every row could be checked' : 'The preview did not load'}
+                  </MessageBarTitle>
                   {preview.error.message}
                 </MessageBarBody>
               </MessageBar>
@@ -358,18 +366,35 @@ export function PreviewPanel({ open, template, onClose }: PreviewPanelProps) {
             {data && (
               <>
                 <div className={styles.toolbar}>
-                  <div className={styles.counts} aria-label="Rows by verdict" role="group">
-                    <Text>{data.total} rows:</Text>
-                    <Badge appearance="tint" color="success" data-testid="preview-count-ready">
-                      {data.ready} ready
-                    </Badge>
-                    <Badge appearance="tint" color="warning" data-testid="preview-count-warning">
-                      {data.warning} with warnings
-                    </Badge>
-                    <Badge appearance="tint" color="danger" data-testid="preview-count-error">
-                      {data.error} with errors
-                    </Badge>
-                  </div>
+                  {data.complete ? (
+                    <div className={styles.counts} aria-label="Rows by verdict" role="group">
+                      <Text>{data.total} rows:</Text>
+                      <Badge appearance="tint" color="success" data-testid="preview-count-ready">
+                        {data.ready} ready
+                      </Badge>
+                      <Badge appearance="tint" color="warning" data-testid="preview-count-warning">
+                        {data.warning} with warnings
+                      </Badge>
+                      <Badge appearance="tint" color="danger" data-testid="preview-count-error">
+                        {data.error} with errors
+                      </Badge>
+                    </div>
+                  ) : (
+                    <div className={styles.counts} data-testid="preview-checking" role="status">
+                      {checking && (
+                        <ProgressBar
+                          className={styles.progress}
+                          thickness="large"
+                          aria-label="Checking every row"
+                          data-testid="preview-progress"
+                        />
+                      )}
+                      <Text>
+                        {checking ? 'Checking every row… ' : ''}
+                        In the first {data.total} rows: {data.error} with errors.
+                      </Text>
+                    </div>
+                  )}
                   <Switch
                     data-testid="preview-errors-only"
                     checked={errorsOnly}
@@ -390,7 +415,11 @@ export function PreviewPanel({ open, template, onClose }: PreviewPanelProps) {
                 )}
                 {data.rows.length === 0 ? (
                   <Text data-testid="preview-empty" className={styles.muted}>
-                    {errorsOnly ? 'No row has an error: every row can be sent.' : 'The source has no rows right now.'}
+                    {errorsOnly
+                      ? data.complete
+                        ? 'No row has an error: every row can be sent.'
+                        : `No errors in the first ${data.total} rows.`
+                      : 'The source has no rows right now.'}
                   </Text>
                 ) : (
                   <div className={styles.body}>

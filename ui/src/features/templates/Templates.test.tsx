@@ -468,23 +468,46 @@ describe('Editing a template', () => {
 });
 
 describe('Preview', () => {
-  it('counts rows by verdict, shows a row’s request without the token, and filters to errors', async () => {
+  /** The first page of `preview()`: its first two rows, counted alone, with more rows to read. */
+  const firstPage = (errorsOnly: boolean) => {
+    const all = preview();
+    const rows = all.rows.slice(0, 2).filter((r) => !errorsOnly || r.verdict === 'error');
+    return { ...all, total: 2, ready: 1, warning: 1, error: 0, complete: false, rows };
+  };
+
+  it('shows the first rows at once, checks every row for the counts, and filters to errors', async () => {
     commands.listTemplates.mockResolvedValue([templateView()]);
-    commands.previewTemplate.mockImplementation((_id, _limit, errorsOnly) => {
-      const all = preview();
-      return Promise.resolve(errorsOnly ? { ...all, rows: all.rows.filter((r) => r.verdict === 'error') } : all);
-    });
+    commands.previewTemplateFirstPage.mockImplementation((_id, _limit, errorsOnly) => Promise.resolve(firstPage(errorsOnly)));
+    let finish = () => {};
+    commands.previewTemplate.mockImplementation(
+      (_id, _limit, errorsOnly) =>
+        new Promise((resolve) => {
+          const all = preview();
+          finish = () => resolve(errorsOnly ? { ...all, rows: all.rows.filter((r) => r.verdict === 'error') } : all);
+        }),
+    );
     const { user } = renderApp(<DestinationsTab />);
 
     await user.click(await screen.findByTestId('template-preview'));
     const panel = await screen.findByTestId('preview-panel');
+    // The first page is there while the pass runs; its counts are not passed off as the send's.
+    expect(await within(panel).findByTestId('preview-row-0')).toBeInTheDocument();
+    expect(commands.previewTemplateFirstPage).toHaveBeenCalledWith('tpl_1', 500, false);
+    const checking = within(panel).getByTestId('preview-checking');
+    expect(checking).toHaveTextContent('Checking every row…');
+    expect(checking).toHaveTextContent('In the first 2 rows: 0 with errors');
+    expect(within(panel).getByTestId('preview-progress')).toBeInTheDocument();
+    expect(within(panel).queryByTestId('preview-count-error')).toBeNull();
+    await waitFor(() => expect(commands.previewTemplate).toHaveBeenCalledWith('tpl_1', 500, false));
+
+    finish();
     expect(await within(panel).findByTestId('preview-count-ready')).toHaveTextContent('1 ready');
     expect(within(panel).getByTestId('preview-count-warning')).toHaveTextContent('1 with warnings');
     expect(within(panel).getByTestId('preview-count-error')).toHaveTextContent('1 with errors');
-    expect(commands.previewTemplate).toHaveBeenCalledWith('tpl_1', 500, false);
+    expect(within(panel).queryByTestId('preview-checking')).toBeNull();
     expect(screen.queryByTestId('pii-hidden-note')).toBeNull();
 
-    // The first row is shown at once; choosing another shows its findings and request.
+    // The first row is chosen; choosing another shows its findings and request.
     expect(await within(panel).findByTestId('preview-request')).toHaveTextContent("contacts(emailaddress1='ana%40example.com')");
     await user.click(within(panel).getByTestId('preview-row-1'));
     const request = within(panel).getByTestId('preview-request');
@@ -501,16 +524,45 @@ describe('Preview', () => {
     await waitFor(() => expect(within(panel).getByTestId('preview-row-2')).toHaveAttribute('data-selected', 'true'));
     expect(within(panel).getByTestId('preview-no-request')).toBeInTheDocument();
 
+    // Errors only: the first page has none yet, which is not said to mean there are none.
     await user.click(within(panel).getByTestId('preview-errors-only'));
+    await waitFor(() => expect(commands.previewTemplateFirstPage).toHaveBeenCalledWith('tpl_1', 500, true));
+    expect(await within(panel).findByTestId('preview-empty')).toHaveTextContent('No errors in the first 2 rows.');
     await waitFor(() => expect(commands.previewTemplate).toHaveBeenCalledWith('tpl_1', 500, true));
-    await waitFor(() => expect(within(panel).queryByTestId('preview-row-0')).toBeNull());
-    expect(within(panel).getByTestId('preview-row-2')).toBeInTheDocument();
+    finish();
+    expect(await within(panel).findByTestId('preview-row-2')).toBeInTheDocument();
+    expect(within(panel).queryByTestId('preview-row-0')).toBeNull();
+    expect(within(panel).getByTestId('preview-count-error')).toHaveTextContent('1 with errors');
     expect(within(panel).getByTestId('preview-no-request')).toBeInTheDocument();
+  });
+
+  it('asks for no second pass when the first page read every row', async () => {
+    commands.listTemplates.mockResolvedValue([templateView()]);
+    commands.previewTemplateFirstPage.mockResolvedValue(preview());
+    const { user } = renderApp(<DestinationsTab />);
+    await user.click(await screen.findByTestId('template-preview'));
+    const panel = await screen.findByTestId('preview-panel');
+    expect(await within(panel).findByTestId('preview-count-error')).toHaveTextContent('1 with errors');
+    expect(within(panel).queryByTestId('preview-checking')).toBeNull();
+    expect(commands.previewTemplate).not.toHaveBeenCalled();
+  });
+
+  it('keeps the first page and says so when checking every row fails', async () => {
+    commands.listTemplates.mockResolvedValue([templateView()]);
+    commands.previewTemplateFirstPage.mockResolvedValue(firstPage(false));
+    commands.previewTemplate.mockRejectedValue({ code: 'timedOut', message: 'The query ran out of time.' });
+    const { user } = renderApp(<DestinationsTab />);
+    await user.click(await screen.findByTestId('template-preview'));
+    const panel = await screen.findByTestId('preview-panel');
+    expect(await within(panel).findByTestId('preview-error')).toHaveTextContent('Not every row could be checked');
+    expect(within(panel).getByTestId('preview-row-0')).toBeInTheDocument();
+    expect(within(panel).getByTestId('preview-checking')).not.toHaveTextContent('Checking every row');
+    expect(within(panel).queryByTestId('preview-progress')).toBeNull();
   });
 
   it('says when personal data is hidden', async () => {
     commands.listTemplates.mockResolvedValue([templateView()]);
-    commands.previewTemplate.mockResolvedValue(preview({ piiHidden: true }));
+    commands.previewTemplateFirstPage.mockResolvedValue(preview({ piiHidden: true }));
     const { user } = renderApp(<DestinationsTab />);
     await user.click(await screen.findByTestId('template-preview'));
     expect(await screen.findByTestId('pii-hidden-note')).toBeInTheDocument();
