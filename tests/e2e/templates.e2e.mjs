@@ -54,6 +54,15 @@ test('on the first start the Demo contacts template is there, and its preview is
   const detail = await s.text('[data-testid="preview-detail"]');
   assert.match(detail, /e-?mail|key/i, `an error row says what is wrong with its key: ${detail}`);
   await s.screenshot('32-preview-errors.png');
+  // Online, read only: the sandbox holds no contact yet, so every row asked about would create one.
+  await s.click('[data-testid="preview-errors-only"]');
+  await s.click('[data-testid="preview-check-dynamics"]');
+  const online = await s.waitText('[data-testid="preview-online"]', (t) => /Checked|could not/.test(t), 30000);
+  assert.match(online, /Of the first 100 rows that would be sent: 100 would create one\./, online);
+  await s.click('[data-testid^="preview-row-"] [role="gridcell"]');
+  const outcome = await s.text('[data-testid="preview-online-row"]');
+  assert.match(outcome, /sending creates one/, outcome);
+  await s.screenshot('36-preview-checked-online.png');
 });
 
 test('a template added from a TOML file through the CLI is listed under its destination', async () => {

@@ -82,6 +82,10 @@ pub struct PreviewArgs {
     /// Show only rows with errors.
     #[arg(long)]
     errors_only: bool,
+    /// Also ask Dynamics (read only) which of the first --limit rows that would be sent find a
+    /// record: each row then says whether it would update or create one.
+    #[arg(long)]
+    check_dynamics: bool,
 }
 
 fn read_input(path: &Path) -> Result<TemplateInput> {
@@ -266,6 +270,17 @@ pub fn run(cmd: TemplatesCmd, app: &App, me: &Actor, rt: &Runtime, json: bool) -
 }
 
 /// Runs `ferry preview`; the exit status is [`EXIT_ROWS_WITH_ERRORS`] when any row has one.
+fn outcome_text(o: ferry_core::ops::online_check::CheckOutcome) -> &'static str {
+    use ferry_core::ops::online_check::CheckOutcome;
+    match o {
+        CheckOutcome::Creates => "creates",
+        CheckOutcome::Updates => "updates",
+        CheckOutcome::Deletes => "deletes",
+        CheckOutcome::NotFound => "finds no record",
+        CheckOutcome::Failed => "not asked",
+    }
+}
+
 pub fn preview(args: PreviewArgs, app: &App, me: &Actor, rt: &Runtime, json: bool) -> Result<u8> {
     let p = rt.block_on(preview::preview(
         app,
@@ -274,8 +289,26 @@ pub fn preview(args: PreviewArgs, app: &App, me: &Actor, rt: &Runtime, json: boo
         args.limit,
         args.errors_only,
     ))?;
+    let online = if args.check_dynamics {
+        Some(rt.block_on(ferry_core::ops::online_check::check(
+            app,
+            me,
+            &args.template,
+            args.limit,
+        ))?)
+    } else {
+        None
+    };
+    let outcomes: std::collections::HashMap<u64, &ferry_core::ops::online_check::RowCheck> = online
+        .iter()
+        .flat_map(|c| c.rows.iter().map(|r| (r.index, r)))
+        .collect();
     if json {
-        print_json(&p);
+        let mut v = serde_json::to_value(&p).expect("a preview serialises");
+        if let Some(c) = &online {
+            v["online"] = serde_json::to_value(c).expect("a check serialises");
+        }
+        print_json(&v);
     } else {
         println!(
             "{}: {} rows: {} ready, {} with warnings, {} with errors",
@@ -298,10 +331,21 @@ pub fn preview(args: PreviewArgs, app: &App, me: &Actor, rt: &Runtime, json: boo
                 .as_ref()
                 .map(|w| format!("{} {}", w.method, w.url))
                 .unwrap_or_else(|| "(no request: the row cannot be addressed)".into());
-            println!("row {:>6}  {verdict:<7}  {target}", r.index + 1);
+            let said = outcomes
+                .get(&r.index)
+                .map(|o| format!("  [{}]", outcome_text(o.outcome)))
+                .unwrap_or_default();
+            println!("row {:>6}  {verdict:<7}  {target}{said}", r.index + 1);
             for f in &r.findings {
                 println!("            {}: {}", f.column, f.message);
             }
+        }
+        if let Some(c) = &online {
+            println!(
+                "Dynamics, for the first {} rows that would be sent: {} would update, {} would \
+                 create, {} would delete, {} find no record, {} could not be asked",
+                c.checked, c.updates, c.creates, c.deletes, c.not_found, c.failed
+            );
         }
         if p.pii_hidden {
             eprintln!(

@@ -218,6 +218,35 @@ fields = [
         "each row's request: {shown}"
     );
 
+    // Asked of the sandbox, which holds no contact yet: every row asked about would create one.
+    let online = e.run(
+        &[
+            "--json",
+            "preview",
+            "Demo contacts",
+            "--limit",
+            "5",
+            "--check-dynamics",
+        ],
+        "",
+    );
+    let checked: Value = serde_json::from_slice(&online.stdout).unwrap();
+    assert_eq!(checked["online"]["checked"], 5, "{checked}");
+    assert_eq!(checked["online"]["creates"], 5, "{checked}");
+    let text = e.run(
+        &[
+            "preview",
+            "Demo contacts",
+            "--limit",
+            "3",
+            "--check-dynamics",
+        ],
+        "",
+    );
+    let shown = String::from_utf8_lossy(&text.stdout);
+    assert!(shown.contains("[creates]"), "each row's outcome: {shown}");
+    assert!(shown.contains("3 would create"), "and the counts: {shown}");
+
     e.ok(&["templates", "delete", "Demo contacts"], "");
     let gone = e.run(&["preview", "Demo contacts"], "");
     assert_eq!(gone.status.code(), Some(3), "not found");

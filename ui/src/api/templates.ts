@@ -115,3 +115,10 @@ export function useSourceRowCount(source: RowSource | null) {
     gcTime: 0,
   });
 }
+
+/** "Check against Dynamics": which of a template's first `sample` sendable rows' keys find a record. */
+export function useCheckAgainstDynamics(id: string) {
+  return useMutation({
+    mutationFn: (sample: number) => commands.checkAgainstDynamics(id, sample),
+  });
+}

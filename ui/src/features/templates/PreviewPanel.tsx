@@ -7,7 +7,9 @@
 // Test ids: `preview-panel`, `preview-count-ready|warning|error` (only once the counts cover every
 // row), `preview-checking` (while they do not) with `preview-progress`, `preview-errors-only`,
 // `preview-row-<index>` (with data-selected), `preview-detail`, `preview-findings`,
-// `preview-source`, `preview-record`, `preview-request`, `preview-no-request`, `preview-empty`.
+// `preview-source`, `preview-record`, `preview-request`, `preview-no-request`, `preview-empty`,
+// `preview-check-dynamics` (the button), `preview-online` (its answer), `preview-online-row` (the
+// chosen row's outcome).
 import {
   Badge,
   Button,
@@ -31,8 +33,8 @@ import {
 } from '@fluentui/react-components';
 import { observeElementRect, useVirtualizer } from '@tanstack/react-virtual';
 import { useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { usePreview } from '../../api/templates';
-import type { Preview, PreviewRow, TemplateView, Verdict, WireRequest } from '../../api/types';
+import { useCheckAgainstDynamics, usePreview } from '../../api/templates';
+import type { CheckOutcome, OnlineCheck, Preview, PreviewRow, RowCheck, TemplateView, Verdict, WireRequest } from '../../api/types';
 import { cellText } from '../../components/DataGrid';
 import { PiiHiddenNote } from '../../components/PiiHiddenNote';
 import { Truncate } from '../../components/Truncate';
@@ -171,13 +173,42 @@ function RequestView({ request }: { request: WireRequest }) {
   );
 }
 
-function RowDetail({ preview, row }: { preview: Preview; row: PreviewRow }) {
+/** How a row's answer from Dynamics reads. */
+const OUTCOME_TEXT: Record<CheckOutcome, string> = {
+  creates: 'no record has this key yet: sending creates one',
+  updates: 'a record has this key: sending updates it',
+  deletes: 'a record has this key: sending deletes it',
+  notFound: 'no record has this key: sending finds nothing to change',
+  failed: 'Dynamics could not be asked',
+};
+
+/** The answer's counts in words, leaving out what did not occur. */
+function onlineSummary(c: OnlineCheck): string {
+  const parts = [
+    [c.updates, 'would update a record'],
+    [c.creates, 'would create one'],
+    [c.deletes, 'would delete one'],
+    [c.notFound, 'find no record'],
+    [c.failed, 'could not be asked'],
+  ]
+    .filter(([n]) => (n as number) > 0)
+    .map(([n, what]) => `${(n as number).toLocaleString()} ${what}`);
+  return `Of the first ${c.checked.toLocaleString()} rows that would be sent: ${parts.join(', ') || 'none'}.`;
+}
+
+function RowDetail({ preview, row, online }: { preview: Preview; row: PreviewRow; online?: RowCheck }) {
   const styles = useStyles();
   return (
     <div className={styles.detail} data-testid="preview-detail" aria-live="polite">
       <div>
         <Text weight="semibold">Row {row.index + 1}</Text> <VerdictBadge verdict={row.verdict} />
       </div>
+      {online && (
+        <Text data-testid="preview-online-row">
+          In Dynamics: {OUTCOME_TEXT[online.outcome]}
+          {online.message ? ` (${online.message})` : ''}.
+        </Text>
+      )}
       <section>
         <h4 className={styles.h4}>Findings</h4>
         {row.findings.length === 0 ? (
@@ -331,6 +362,9 @@ export interface PreviewPanelProps {
   onClose: () => void;
 }
 
+/** How many sendable rows "Check against Dynamics" asks about: a sample, read only. */
+const ONLINE_SAMPLE = 100;
+
 export function PreviewPanel({ open, template, onClose }: PreviewPanelProps) {
   const styles = useStyles();
   const [errorsOnly, setErrorsOnly] = useState(false);
@@ -339,6 +373,12 @@ export function PreviewPanel({ open, template, onClose }: PreviewPanelProps) {
   const data = preview.data;
   const row = data?.rows.find((r) => r.index === selected) ?? data?.rows[0];
   const checking = preview.checking;
+  const online = useCheckAgainstDynamics(template.id);
+  const onlineRows = useMemo(
+    () => new Map((online.data?.rows ?? []).map((r) => [Number(r.index), r])),
+    [online.data],
+  );
+  const creates = template.mapping.operation.kind === 'create';
 
   return (
     <Dialog open={open} onOpenChange={(_, d) => !d.open && onClose()}>
@@ -406,6 +446,18 @@ export function PreviewPanel({ open, template, onClose }: PreviewPanelProps) {
                   />
                 </div>
                 {data.piiHidden && <PiiHiddenNote />}
+                {(online.data || online.error) && (
+                  <MessageBar
+                    intent={online.error ? 'error' : 'info'}
+                    layout="multiline"
+                    data-testid="preview-online"
+                  >
+                    <MessageBarBody>
+                      <MessageBarTitle>{online.error ? 'Dynamics could not be asked' : 'Checked against Dynamics'}</MessageBarTitle>
+                      {online.error ? online.error.message : onlineSummary(online.data)}
+                    </MessageBarBody>
+                  </MessageBar>
+                )}
                 {(data.dropped.length > 0 || data.warnings.length > 0) && (
                   <MessageBar intent="warning" layout="multiline" data-testid="preview-notes">
                     <MessageBarBody>
@@ -424,13 +476,26 @@ export function PreviewPanel({ open, template, onClose }: PreviewPanelProps) {
                 ) : (
                   <div className={styles.body}>
                     <RowList preview={data} selected={row?.index ?? null} onSelect={setSelected} />
-                    {row && <RowDetail preview={data} row={row} />}
+                    {row && <RowDetail preview={data} row={row} online={onlineRows.get(Number(row.index))} />}
                   </div>
                 )}
               </>
             )}
           </DialogContent>
           <DialogActions>
+            <Button
+              data-testid="preview-check-dynamics"
+              disabled={creates || online.isPending || !data}
+              title={
+                creates
+                  ? 'This template creates a record for every row, so there is no key to look up.'
+                  : `Asks ${template.destination.name} which of the first ${ONLINE_SAMPLE} rows' keys find a record. Nothing is written.`
+              }
+              icon={online.isPending ? <Spinner size="tiny" /> : undefined}
+              onClick={() => online.mutate(ONLINE_SAMPLE)}
+            >
+              {online.isPending ? 'Asking Dynamics…' : 'Check against Dynamics'}
+            </Button>
             <Button appearance="primary" onClick={onClose}>
               Close
             </Button>

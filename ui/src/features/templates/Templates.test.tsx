@@ -560,6 +560,50 @@ describe('Preview', () => {
     expect(within(panel).queryByTestId('preview-progress')).toBeNull();
   });
 
+  it('checks against Dynamics on request: counts in words, and the chosen row’s outcome', async () => {
+    commands.listTemplates.mockResolvedValue([templateView()]);
+    commands.previewTemplateFirstPage.mockResolvedValue(preview());
+    commands.checkAgainstDynamics.mockResolvedValue({
+      template: { id: 'tpl_1', name: 'Newsletter to contacts' },
+      checked: 2,
+      creates: 1,
+      updates: 1,
+      deletes: 0,
+      notFound: 0,
+      failed: 0,
+      rows: [
+        { index: 0, outcome: 'updates', message: '' },
+        { index: 1, outcome: 'creates', message: '' },
+      ],
+    });
+    const { user } = renderApp(<DestinationsTab />);
+    await user.click(await screen.findByTestId('template-preview'));
+    const panel = await screen.findByTestId('preview-panel');
+    await within(panel).findByTestId('preview-count-error');
+    expect(within(panel).queryByTestId('preview-online-row')).toBeNull();
+    expect(commands.checkAgainstDynamics).not.toHaveBeenCalled();
+
+    await user.click(screen.getByTestId('preview-check-dynamics'));
+    expect(commands.checkAgainstDynamics).toHaveBeenCalledWith('tpl_1', 100);
+    expect(await within(panel).findByTestId('preview-online')).toHaveTextContent(
+      'Of the first 2 rows that would be sent: 1 would update a record, 1 would create one.',
+    );
+    expect(within(panel).getByTestId('preview-online-row')).toHaveTextContent('a record has this key: sending updates it');
+    await user.click(within(panel).getByTestId('preview-row-1'));
+    expect(within(panel).getByTestId('preview-online-row')).toHaveTextContent('no record has this key yet: sending creates one');
+  });
+
+  it('offers no online check for a template that only creates', async () => {
+    commands.listTemplates.mockResolvedValue([
+      templateView({ mapping: { ...templateView().mapping, operation: { kind: 'create' } } }),
+    ]);
+    commands.previewTemplateFirstPage.mockResolvedValue(preview());
+    const { user } = renderApp(<DestinationsTab />);
+    await user.click(await screen.findByTestId('template-preview'));
+    await screen.findByTestId('preview-panel');
+    expect(screen.getByTestId('preview-check-dynamics')).toBeDisabled();
+  });
+
   it('says when personal data is hidden', async () => {
     commands.listTemplates.mockResolvedValue([templateView()]);
     commands.previewTemplateFirstPage.mockResolvedValue(preview({ piiHidden: true }));
