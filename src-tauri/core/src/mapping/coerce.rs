@@ -140,6 +140,29 @@ pub fn check(cell: &Cell, target: &Target, ctx: &Context) -> Result<Vec<String>,
         (Cell::Text(t), Target::Text { max_length }) if !is_empty(cell) => {
             fits(t, *max_length).map(|()| Vec::new())
         }
+        // NOTE: the common clean date and choice need no value made and no copy of the cell;
+        // anything else (a warning, an error, an override) goes the whole way.
+        (Cell::Text(t), Target::DateTime(DateBehavior::DateOnly)) if !is_empty(cell) => {
+            match read_date_time(t) {
+                Some(w) if w.date_only && w.civil.date() >= EARLIEST => Ok(Vec::new()),
+                _ => coerce(cell, target, ctx).map(|c| c.warnings),
+            }
+        }
+        (Cell::Text(t), Target::Choice(options))
+            if ctx.choice_overrides.is_empty()
+                && t.is_ascii()
+                && t.trim() == t
+                && !t.is_empty() =>
+        {
+            // ASCII lowers the same char by char as a whole, so this is `choice`'s label match.
+            let key = t.chars().map(|c| c.to_ascii_lowercase());
+            let matches = |label: &str| label.chars().flat_map(char::to_lowercase).eq(key.clone());
+            if options.iter().any(|o| matches(&o.label)) {
+                Ok(Vec::new())
+            } else {
+                coerce(cell, target, ctx).map(|c| c.warnings)
+            }
+        }
         _ => coerce(cell, target, ctx).map(|c| c.warnings),
     }
 }

@@ -266,8 +266,8 @@ impl Pass {
         let mut seen = SeenKeys::default();
         let mut index = 0u64;
         let mut stopped = false;
-        'read: while let Some(rows) = reader.next_page(PAGE_ROWS)? {
-            for cells in rows {
+        'read: while let Some(mut rows) = reader.next_page(PAGE_ROWS)? {
+            for cells in &mut rows {
                 if self.extent == Extent::FirstPage
                     && (out.rows.len() >= self.limit || index >= FIRST_PAGE_READ)
                 {
@@ -278,15 +278,16 @@ impl Pass {
                 // NOTE: once the rows to show are found, the rest are only counted, and a
                 // verdict alone skips making the record (most of the cost of a row).
                 let verdict = if out.rows.len() < self.limit {
-                    let mapped = self.plan.map_row(index as usize, &cells, &mut seen);
+                    let mapped = self.plan.map_row(index as usize, cells, &mut seen);
                     let verdict = mapped.verdict;
                     if !self.errors_only || verdict == Verdict::Error {
+                        let source = std::mem::take(cells);
                         out.rows
-                            .push(self.shown(index, cells, mapped, &out.columns));
+                            .push(self.shown(index, source, mapped, &out.columns));
                     }
                     verdict
                 } else {
-                    self.plan.row_verdict(&cells, &mut seen)
+                    self.plan.row_verdict(cells, &mut seen)
                 };
                 out.total += 1;
                 match verdict {
@@ -296,6 +297,8 @@ impl Pass {
                 }
                 index += 1;
             }
+            // Refilled by the reader rather than freed here: see `RowReader::give_back`.
+            reader.give_back(rows);
         }
         out.complete = !stopped;
         Ok(out)
