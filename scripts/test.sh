@@ -59,6 +59,9 @@ scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" \
 step "end to end: the embedded sandbox as a ready destination"
 FERRY_SANDBOX=on scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" \
   tests/e2e/run-e2e.sh node --test --test-concurrency=1 tests/e2e/sandbox.e2e.mjs tests/e2e/forms-sandbox.e2e.mjs tests/e2e/users.e2e.mjs 2>&1 | tee -a "$logs/e2e.log"
+# NOTE: a data folder of its own, since it checks what the very first start makes.
+FERRY_SANDBOX=on scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" \
+  tests/e2e/run-e2e.sh node --test --test-concurrency=1 tests/e2e/templates.e2e.mjs 2>&1 | tee -a "$logs/e2e.log"
 FERRY_SANDBOX=on scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" \
   tests/e2e/run-e2e.sh node --test tests/e2e/connection.e2e.mjs 2>&1 | tee -a "$logs/e2e.log"
 

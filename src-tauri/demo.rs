@@ -1,7 +1,7 @@
 //! The sandbox the app runs for its demo destination, so Ferry is useful before it is pointed
 //! at a tenant. It lives as long as the window; `FERRY_SANDBOX=off` skips it.
 
-use ferry_core::ops::start::{ensure_demo_destination, DemoTarget};
+use ferry_core::ops::start::{ensure_demo_destination, ensure_demo_template, DemoTarget};
 use ferry_core::secrets::Secret;
 use ferry_core::App;
 use ferry_sandbox::{Profile, Sandbox, SandboxConfig, SandboxHandle};
@@ -57,8 +57,18 @@ pub fn start(app: &App) -> DemoSandbox {
         client_secret: Secret::new(handle.client_secret.clone()),
     };
     // Without a keychain the demo credential cannot be stored; the app's banner says why.
-    if let Err(e) = ensure_demo_destination(app, &ferry_core::policy::Actor::startup(), &demo) {
-        eprintln!("The sandbox destination could not be set up: {e}");
+    let startup = ferry_core::policy::Actor::startup();
+    match ensure_demo_destination(app, &startup, &demo) {
+        // NOTE: before the window opens (the sandbox answers on its own threads, in
+        // milliseconds), so the first Destinations tab already lists the demo template.
+        Ok(Some(_)) => {
+            let made = tauri::async_runtime::block_on(ensure_demo_template(app, &startup));
+            if let Err(e) = made {
+                eprintln!("The demo template could not be made: {e}");
+            }
+        }
+        Ok(None) => {}
+        Err(e) => eprintln!("The sandbox destination could not be set up: {e}"),
     }
     DemoSandbox(Some((handle, demo)))
 }

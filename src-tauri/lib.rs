@@ -78,6 +78,16 @@ pub fn builder<R: tauri::Runtime>(
             commands::activity::activity_page,
             commands::activity::activity_verify,
             commands::activity::activity_export,
+            commands::templates::list_templates,
+            commands::templates::suggest_mapping,
+            commands::templates::check_template,
+            commands::templates::create_template,
+            commands::templates::update_template,
+            commands::templates::delete_template,
+            commands::templates::count_source_rows,
+            commands::templates::check_against_dynamics,
+            commands::templates::preview_template,
+            commands::templates::preview_template_first_page,
         ])
 }
 

@@ -13,6 +13,7 @@ pub mod destinations;
 pub mod queries;
 pub mod segments;
 pub mod start;
+pub mod templates;
 pub mod users;
 
 use ferry_core::ops::users::Session;

@@ -31,7 +31,7 @@ pub fn set_getting_started_dismissed(app: State<'_, Window>, dismissed: bool) ->
 }
 
 #[tauri::command(async)]
-pub fn restore_demo_destination(
+pub async fn restore_demo_destination(
     app: State<'_, Window>,
     sandbox: State<'_, DemoSandbox>,
 ) -> CmdResult<DestinationView> {
@@ -45,9 +45,10 @@ pub fn restore_demo_destination(
              start): restart Ferry without FERRY_SANDBOX=off to add it back.",
         )
     })?;
-    Ok(start::restore_demo_destination(
-        &app,
-        &app.actor()?,
-        target,
-    )?)
+    let restored = start::restore_demo_destination(&app, &me, target)?;
+    // The demo template comes back with its destination; without it the destination still is.
+    if let Err(e) = start::ensure_demo_template(&app, &me).await {
+        eprintln!("The demo template could not be made again: {e}");
+    }
+    Ok(restored)
 }

@@ -32,6 +32,9 @@ enum Who {
     /// Any user the Local sandbox destination is open to: it allows business users but not
     /// users with Restrict PII access.
     SandboxUsers,
+    /// Users who may read the rows of a query-sourced template on the Local sandbox: Amp360
+    /// (or operators), without Restrict PII access.
+    QueryTemplateUsers,
     /// Not called: the command opens a native dialog that would wait for a person.
     NotCalled(&'static str),
 }
@@ -47,6 +50,7 @@ impl Who {
             Who::AmpIq => operator || matches!(policy, Policy::AmpIq | Policy::Amp360AmpIq),
             Who::Admins => admin,
             Who::SandboxUsers => !restricted,
+            Who::QueryTemplateUsers => Who::Amp360.allows(policy, restricted) && !restricted,
             Who::NotCalled(_) => unreachable!("not called"),
         }
     }
@@ -59,6 +63,9 @@ struct Ctx {
     sandbox_id: String,
     /// An email address from the demo customers: shown to the unrestricted, never to others.
     email: String,
+    /// A saved query over the customers, and a template on the Local sandbox reading it.
+    query_id: String,
+    template_id: String,
     /// The user acting now, and a short tag unique to them for names.
     tag: String,
     /// Whether the row now being called is expected to be allowed. A refused call never gets
@@ -111,6 +118,29 @@ fn destination_input(name: &str, credential_id: &str) -> Value {
         "dynamicsUrl": "https://contoso.crm4.dynamics.com", "apiVersion": "9.2",
         "businessUsers": true, "restrictedPii": false
     })
+}
+
+fn template_input(c: &Ctx, name: &str) -> Value {
+    json!({
+        "name": name, "destination": c.sandbox_id, "table": "contact",
+        "source": { "kind": "query", "id": c.query_id },
+        "mapping": { "operation": { "kind": "create" }, "fields": [
+            { "column": "emailaddress1", "source": { "kind": "column", "name": "email" } } ] },
+        "businessUsers": true
+    })
+}
+
+/// A template made by the administrator for the row under test to change or delete.
+fn admin_template(c: &Ctx, name: &str) -> String {
+    if !c.allowed {
+        return "tpl_never_looked_up".into();
+    }
+    let input = serde_json::from_value(template_input(c, name)).unwrap();
+    tauri::async_runtime::block_on(ferry_core::ops::templates::create(
+        &c.s.app, &c.admin, input,
+    ))
+    .unwrap()
+    .id
 }
 
 fn segment_definition() -> Value {
@@ -493,6 +523,63 @@ fn rows() -> Vec<Row> {
         row("activity_export", Admins, |c| {
             c.s.invoke("activity_export", json!({ "query": {} }))
         }),
+        row("list_templates", Everyone, |c| {
+            c.s.invoke("list_templates", json!({}))
+        }),
+        row("suggest_mapping", Operators, |c| {
+            c.s.invoke(
+                "suggest_mapping",
+                json!({ "destination": c.sandbox_id, "table": "contact",
+                        "source": { "kind": "query", "id": c.query_id } }),
+            )
+        }),
+        row("check_template", Operators, |c| {
+            c.s.invoke(
+                "check_template",
+                json!({ "input": template_input(c, "Checked"), "exceptId": null }),
+            )
+        }),
+        row("create_template", Operators, |c| {
+            c.s.invoke(
+                "create_template",
+                json!({ "input": template_input(c, &format!("T {}", c.tag)) }),
+            )
+        }),
+        row("update_template", Operators, |c| {
+            let id = admin_template(c, &format!("TU {}", c.tag));
+            c.s.invoke(
+                "update_template",
+                json!({ "id": id, "input": template_input(c, &format!("TU2 {}", c.tag)) }),
+            )
+        }),
+        row("delete_template", Operators, |c| {
+            let id = admin_template(c, &format!("TD {}", c.tag));
+            c.s.invoke("delete_template", json!({ "id": id }))
+        }),
+        row("count_source_rows", Amp360, |c| {
+            c.s.invoke(
+                "count_source_rows",
+                json!({ "source": { "kind": "query", "id": c.query_id } }),
+            )
+        }),
+        row("check_against_dynamics", QueryTemplateUsers, |c| {
+            c.s.invoke(
+                "check_against_dynamics",
+                json!({ "id": c.template_id, "sample": 3 }),
+            )
+        }),
+        row("preview_template", QueryTemplateUsers, |c| {
+            c.s.invoke(
+                "preview_template",
+                json!({ "id": c.template_id, "limit": 5, "errorsOnly": false }),
+            )
+        }),
+        row("preview_template_first_page", QueryTemplateUsers, |c| {
+            c.s.invoke(
+                "preview_template_first_page",
+                json!({ "id": c.template_id, "limit": 5, "errorsOnly": true }),
+            )
+        }),
     ]
 }
 
@@ -627,14 +714,30 @@ fn every_command_as_every_policy_with_and_without_restricted_pii() {
             people.push((name, policy, restricted));
         }
     }
+    let query_id = queries::create(
+        &app,
+        &admin,
+        queries::QueryInput {
+            name: "Matrix customers".into(),
+            description: String::new(),
+            sql: "SELECT customer_id, email FROM customers".into(),
+            time_limit_secs: 30,
+        },
+    )
+    .unwrap()
+    .id;
     let mut c = Ctx {
         s,
         admin,
         sandbox_id,
         email,
+        query_id,
+        template_id: String::new(),
         tag: String::new(),
         allowed: false,
     };
+    c.allowed = true;
+    c.template_id = admin_template(&c, "Matrix contacts");
     let mut failures = Vec::new();
     let mut calls = 0;
     for (name, policy, restricted) in &people {

@@ -21,6 +21,7 @@ mod rows_out;
 mod sandbox_cmd;
 mod segment_cmd;
 mod segment_words;
+mod templates_cmd;
 mod users_cmd;
 
 use clap::{Args, Parser, Subcommand};
@@ -44,7 +45,8 @@ Exit status: 0 ok; 1 anything else; 2 bad input (each flag to fix is named); 3 n
 4 in use; 5 keychain unavailable; 6 sign-in failed; 7 access refused (by Dynamics, or by your \
 Ferry policy); 8 throttled; 9 network; 10 other Dataverse error; 11 SQL that SQLite refused \
 (with its line and column); 12 SQL that tries to write; 13 a query's time limit ran out; \
-14 the activity log was tampered with (`ferry activity verify`); 130 cancelled with Ctrl-C.";
+14 the activity log was tampered with (`ferry activity verify`); 15 a previewed row has an \
+error (`ferry preview`); 130 cancelled with Ctrl-C.";
 
 #[derive(Parser)]
 #[command(
@@ -106,6 +108,12 @@ enum Command {
     /// Ferry users: their policy (what they may do) and whether personal data is hidden.
     #[command(subcommand, alias = "user")]
     Users(users_cmd::UsersCmd),
+    /// Data templates: where a query's or segment's rows go in Dynamics, mapped how.
+    #[command(subcommand, alias = "template")]
+    Templates(templates_cmd::TemplatesCmd),
+    /// What a template would send, row by row, with each row's verdict and request (exit
+    /// status 15 when a row has an error).
+    Preview(templates_cmd::PreviewArgs),
     /// Who you act as, with your policy and what it allows.
     Whoami,
     /// The activity log (administrators): who did what, when; `verify` checks its hash chain.
@@ -403,6 +411,8 @@ fn run(cli: Cli, rt: &Runtime) -> Result<u8> {
         Command::Query(cmd) => query_cmd::run(cmd, &app, &me, cli.json)?,
         Command::Segment(cmd) => segment_cmd::run(cmd, &app, &me, cli.json)?,
         Command::Users(cmd) => users_cmd::run(cmd, &app, &me, cli.json)?,
+        Command::Templates(cmd) => templates_cmd::run(cmd, &app, &me, rt, cli.json)?,
+        Command::Preview(args) => return templates_cmd::preview(args, &app, &me, rt, cli.json),
         Command::Whoami => users_cmd::whoami(&app, &me, chosen_by, cli.json)?,
         Command::Activity(args) => return activity_cmd::run(args, &app, &me, cli.json),
         Command::DataFolder(_) => unreachable!("handled before the app is opened"),

@@ -162,6 +162,8 @@ use Who::*;
 const NO_SECRET: i32 = 6;
 /// Exit status of bad input (2).
 const BAD_INPUT: i32 = 2;
+/// Exit status of a record that does not exist (3).
+const NOT_FOUND: i32 = 3;
 /// Exit status of a file that cannot be read (1).
 const UNREADABLE: i32 = 1;
 
@@ -177,6 +179,9 @@ const UNREADABLE: i32 = 1;
 ///   nothing is restored.
 /// - `data demo` without --replace keeps the demo tables (bad input after the policy), so the
 ///   shared customers stay as they are for the other runs.
+/// - `templates add` checks its table against Dataverse with an empty keychain (see `OFFLINE`):
+///   the sign-in stops, and the table is reported as the field to fix (bad input). The other
+///   template rows name a template that does not exist: the policy decides before the lookup.
 // NOTE: kept one row a line, as a table reads.
 #[rustfmt::skip]
 const MATRIX: &[Row] = &[
@@ -227,6 +232,12 @@ const MATRIX: &[Row] = &[
     row("segment edit",         AmpIq,      Runs, &["x-s-{u}", "--description", "edited"]),
     row("segment delete",       AmpIq,      Runs, &["x-s-{u}"]),
     row("segment rows",         AmpIq,      Masked, &["Reachable", "--limit", "5"]),
+    row("templates list",       Everyone,   Runs, &[]),
+    row("templates show",       Everyone,   FailsWith(NOT_FOUND), &["No template"]),
+    row("templates add",        Operators,  FailsWith(BAD_INPUT), &["{tpl}"]),
+    row("templates edit",       Operators,  FailsWith(NOT_FOUND), &["No template", "{tpl}"]),
+    row("templates delete",     Operators,  FailsWith(NOT_FOUND), &["No template"]),
+    row("preview",              Everyone,   FailsWith(NOT_FOUND), &["No template"]),
 ];
 
 /// Commands built only with a cargo feature: their rows stay when `--help` does not list them.
@@ -234,10 +245,16 @@ const FEATURE_ONLY: &[&str] = &["bench"];
 
 /// Rows whose command reaches Dataverse: run with a keychain service that holds no secret.
 const OFFLINE: &[&str] = &[
+    "templates add",
     "destinations test",
     "destinations tables",
     "destinations columns",
 ];
+
+const TEMPLATE: &str = r#"{"name": "Contacts", "destination": "Shared", "table": "contact",
+  "source": {"kind": "query", "id": "Customers"},
+  "mapping": {"operation": {"kind": "create"}, "fields": [
+    {"column": "emailaddress1", "source": {"kind": "column", "name": "email"}}]}}"#;
 
 const SEGMENT: &str = r#"{"table": "customers", "rules": {"match": "all", "rules": [
   {"kind": "condition", "column": "email", "op": "isNotEmpty"}]}}"#;
@@ -397,6 +414,7 @@ fn seed(f: &Folder, users: &[User]) {
         "",
     );
     let def = f.file("segment.json", SEGMENT);
+    f.file("template.json", TEMPLATE);
     f.ok(&["segment", "add", "Reachable", "--file", &def], "");
     let cred = [
         "credentials",
@@ -468,6 +486,7 @@ fn args_for(f: &Folder, r: &Row, u: &User) -> Vec<String> {
             .replace("imp_{u}", &format!("imp_{table_safe}"))
             .replace("{u}", &u.name)
             .replace("{def}", files.join("segment.json").to_str().unwrap())
+            .replace("{tpl}", files.join("template.json").to_str().unwrap())
             .replace("{csv}", files.join("people.csv").to_str().unwrap())
             .replace(
                 "{missing}",

@@ -10,6 +10,8 @@ pub const CREDENTIAL: &str = "cred";
 pub const QUERY: &str = "qry";
 /// Prefix for segment ids.
 pub const SEGMENT: &str = "seg";
+/// Prefix for data template ids.
+pub const TEMPLATE: &str = "tpl";
 /// Prefix for user ids.
 pub const USER: &str = "usr";
 

@@ -202,11 +202,15 @@ pub enum Action {
     /// Put a backup of the settings database back, replacing every setting, the users and the
     /// activity log included.
     RestoreSettings,
+    /// See data templates (business users: only those open to them).
+    UseTemplates,
+    /// Create, edit, duplicate and delete data templates.
+    ManageTemplates,
 }
 
 impl Action {
     /// Every action, for tests and for listing what a policy grants.
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 22] = [
         Action::ViewStatus,
         Action::ChangePreferences,
         Action::ReadCredentials,
@@ -227,6 +231,8 @@ impl Action {
         Action::ReadActivity,
         Action::RunSandbox,
         Action::RestoreSettings,
+        Action::UseTemplates,
+        Action::ManageTemplates,
     ];
 
     /// What the action is, to finish "… may not" in a refusal.
@@ -255,6 +261,8 @@ impl Action {
                 "restore the settings database from a backup (it replaces every setting, the \
                  users and the activity log)"
             }
+            Action::UseTemplates => "see data templates",
+            Action::ManageTemplates => "add, change or delete data templates",
         }
     }
 }
@@ -280,14 +288,16 @@ pub fn allowed(policy: Policy, action: Action) -> bool {
         | Action::ListUsers
         | Action::ReadDestinations
         | Action::TestConnection
-        | Action::ReadData => true,
+        | Action::ReadData
+        | Action::UseTemplates => true,
         Action::ReadCredentials
         | Action::ManageCredentials
         | Action::ManageDestinations
         | Action::BrowseTables
         | Action::ImportData
         | Action::MarkPii
-        | Action::RunSandbox => operator,
+        | Action::RunSandbox
+        | Action::ManageTemplates => operator,
         Action::RunQueries | Action::ManageQueries => operator || policy.has_amp360(),
         Action::ReadSegments | Action::ManageSegments => operator || policy.has_ampiq(),
         Action::ManageUsers | Action::ReadActivity | Action::RestoreSettings => admin,
@@ -393,6 +403,8 @@ mod tests {
             Action::ReadActivity => 17,
             Action::RunSandbox => 18,
             Action::RestoreSettings => 19,
+            Action::UseTemplates => 20,
+            Action::ManageTemplates => 21,
         }
     }
 
@@ -418,6 +430,7 @@ mod tests {
             ReadDestinations,
             TestConnection,
             ReadData,
+            UseTemplates,
         ];
         let expect = |p: Policy| -> Vec<Action> {
             let mut v = everyone.to_vec();
@@ -436,6 +449,7 @@ mod tests {
                         ImportData,
                         MarkPii,
                         RunSandbox,
+                        ManageTemplates,
                         RunQueries,
                         ManageQueries,
                         ReadSegments,

@@ -6,8 +6,13 @@ mod dataverse_support;
 use dataverse_support::*;
 use ferry_core::dataverse::bulk::{self, BulkOp, BulkOptions, BulkRow, RowStatus, TableRef};
 use ferry_core::dataverse::records::{self, WriteKind};
-use ferry_core::dataverse::{metadata, DataverseError, RowRef};
+use ferry_core::dataverse::{metadata, DataverseClient, DataverseError, RowRef};
+use ferry_core::mapping::plan::{
+    plan, FieldMapping, LookupTarget, Mapping, Operation, Plan, RelatedTables, ValueSource, Verdict,
+};
+use ferry_data::{Cell, ColumnMeta, ColumnType};
 use serde_json::{json, Map};
+use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 
 fn with_bad_rows(n: usize, bad: &[usize]) -> Vec<BulkRow> {
@@ -252,5 +257,182 @@ async fn metadata_lists_tables_and_a_tables_columns_keys_and_lookups() {
                 && l.target_table == "account"),
         "the lookup's navigation property and target: {:?}",
         d.lookups
+    );
+    let column = |name: &str| {
+        d.columns
+            .iter()
+            .find(|c| c.logical_name == name)
+            .unwrap_or_else(|| panic!("contact has {name}"))
+    };
+    assert_eq!(
+        column("birthdate").date_behavior.as_deref(),
+        Some("DateOnly"),
+        "a birthday is stored as a date only"
+    );
+    assert_eq!(
+        column("lastonholdtime").date_behavior.as_deref(),
+        Some("UserLocal"),
+        "other times are user-local"
+    );
+    assert_eq!(
+        column("emailaddress1").date_behavior,
+        None,
+        "only date-and-time columns have a behaviour"
+    );
+    assert_eq!(
+        column("parentcustomerid").targets,
+        ["account", "contact"],
+        "a customer lookup's related tables come from its Targets"
+    );
+    assert!(
+        column("lastname").targets.is_empty(),
+        "only lookups have targets"
+    );
+}
+
+/// A contact template mapping the customer lookup to accounts by account number, planned
+/// against the sandbox's own metadata.
+async fn customer_lookup_plan(c: &DataverseClient) -> (TableRef, Plan) {
+    let contact = metadata::table_details(c, "contact").await.unwrap();
+    let account = metadata::table_details(c, "account").await.unwrap();
+    let key = account
+        .keys
+        .iter()
+        .find(|k| k.columns == ["accountnumber"])
+        .expect("the sandbox keys accounts by number")
+        .logical_name
+        .clone();
+    let field = |column: &str, source: &str| FieldMapping {
+        column: column.into(),
+        source: ValueSource::Column {
+            name: source.into(),
+        },
+        choice_overrides: BTreeMap::new(),
+        lookup: None,
+    };
+    let mapping = Mapping {
+        operation: Operation::UpsertByKey {
+            key: contact.keys[0].logical_name.clone(),
+        },
+        fields: vec![
+            field("emailaddress1", "email"),
+            field("lastname", "name"),
+            FieldMapping {
+                lookup: Some(LookupTarget {
+                    table: "account".into(),
+                    key: Some(key),
+                }),
+                ..field("parentcustomerid", "company")
+            },
+            field("birthdate", "born"),
+        ],
+        time_zone: "Europe/Paris".into(),
+    };
+    let sources: Vec<ColumnMeta> = ["email", "name", "company", "born"]
+        .iter()
+        .map(|n| ColumnMeta {
+            name: n.to_string(),
+            column_type: ColumnType::Text,
+            pii: false,
+        })
+        .collect();
+    let related: RelatedTables = [("account".to_string(), account)].into_iter().collect();
+    let table = TableRef {
+        logical_name: "contact".into(),
+        entity_set: contact.table.entity_set.clone(),
+        primary_id: contact.table.primary_id.clone(),
+    };
+    (table, plan(&mapping, &contact, &related, &sources).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planned_lookup_associates_the_record_and_a_bind_to_no_record_is_refused() {
+    let env = start(|_| {});
+    let c = client(&env.sb);
+    let account = RowRef::text_key("accountnumber", "A-1");
+    records::write(
+        &c,
+        WriteKind::Upsert,
+        "accounts",
+        Some(&account),
+        &record(&[("name", json!("Contoso"))]),
+    )
+    .await
+    .unwrap();
+    let account_id = records::read(&c, "accounts", &account, &["accountid"])
+        .await
+        .unwrap()
+        .expect("the account was written")["accountid"]
+        .clone();
+    let (table, plan) = customer_lookup_plan(&c).await;
+    let mut seen = ferry_core::mapping::plan::SeenKeys::default();
+    let cells = |email: &str, company: &str| {
+        ["x", "Linked", company, "1990-02-03"]
+            .iter()
+            .enumerate()
+            .map(|(i, v)| Cell::Text(if i == 0 { email } else { v }.to_string()))
+            .collect::<Vec<_>>()
+    };
+    let rows: Vec<BulkRow> = [
+        ("linked@example.com", "A-1"),
+        ("orphan@example.com", "A-404"),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (email, company))| {
+        let mapped = plan.map_row(i, &cells(email, company), &mut seen);
+        assert_eq!(mapped.verdict, Verdict::Ready, "{:?}", mapped.findings);
+        mapped.row
+    })
+    .collect();
+    assert_eq!(
+        rows[0].record["parentcustomerid_account@odata.bind"], "/accounts(accountnumber='A-1')",
+        "the bind names the account by its key"
+    );
+    assert_eq!(
+        rows[0].record["birthdate"], "1990-02-03",
+        "a date-only column takes the date as written"
+    );
+    let out = bulk::send(
+        c.clone(),
+        &table,
+        BulkOp::Upsert,
+        rows,
+        &BulkOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(out[0].status, RowStatus::Delivered(_)),
+        "the row naming an account lands: {:?}",
+        out[0]
+    );
+    match &out[1].status {
+        RowStatus::Rejected(e) => assert_eq!(
+            e.status, 404,
+            "a bind to an account that does not exist fails as in Dataverse: {e:?}"
+        ),
+        other => panic!("the orphan row must be rejected, is {other:?}"),
+    }
+    let row = records::read(
+        &c,
+        "contacts",
+        &email_key("linked@example.com"),
+        &["_parentcustomerid_value", "birthdate"],
+    )
+    .await
+    .unwrap()
+    .expect("the contact was written");
+    assert_eq!(
+        row["_parentcustomerid_value"], account_id,
+        "the contact points at the account: {row:?}"
+    );
+    assert_eq!(row["birthdate"], "1990-02-03", "the date kept as a date");
+    assert!(
+        records::read(&c, "contacts", &email_key("orphan@example.com"), &[])
+            .await
+            .unwrap()
+            .is_none(),
+        "the refused row wrote nothing"
     );
 }

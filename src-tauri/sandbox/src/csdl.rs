@@ -85,7 +85,7 @@ fn entity_type(x: &mut String, schema: &Schema, t: &Table) {
             x,
             r#"<Property Name="{}" Type="{}""#,
             c.property_name(),
-            c.kind.edm_type()
+            c.edm_type()
         );
         if let Some(n) = c.max_length {
             let _ = write!(x, r#" MaxLength="{n}""#);

@@ -265,6 +265,15 @@ fn attribute(t: &Table, c: &Column, with_options: bool) -> Map<String, Value> {
         m.insert("MinValue".into(), json!(lo));
         m.insert("MaxValue".into(), json!(hi));
     }
+    if let (Some(behavior), Some(format)) = (&c.date_behavior, &c.date_format) {
+        m.insert("DateTimeBehavior".into(), json!({ "Value": behavior }));
+        m.insert("Format".into(), json!(format));
+        m.insert(
+            "CanChangeDateTimeBehavior".into(),
+            json!({"Value": false, "CanBeChanged": false,
+                "ManagedPropertyLogicalName": "canchangedatetimebehavior"}),
+        );
+    }
     if c.kind.is_lookup() {
         let targets: Vec<&str> = t
             .many_to_one

@@ -194,7 +194,7 @@ fn check(table: &Table, col: &Column, value: &Value) -> Result<Value, ApiError> 
         ApiError::bad_request(format!(
             "An error occurred while validating input parameters: Microsoft.OData.ODataException: Cannot convert the literal '{}' to the expected type '{}'.",
             value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string()),
-            col.kind.edm_type()
+            col.edm_type()
         ))
     };
     match col.kind {
@@ -237,6 +237,10 @@ fn check(table: &Table, col: &Column, value: &Value) -> Result<Value, ApiError> 
             let s = value.as_str().ok_or_else(wrong_type)?;
             let year: Option<u32> = s.get(..4).and_then(|y| y.parse().ok());
             if s.len() < 10 || s.as_bytes()[4] != b'-' || year.is_none_or(|y| y < 1753) {
+                return Err(wrong_type());
+            }
+            // NOTE: a date-only column's property is an Edm.Date, which has no time part.
+            if col.date_behavior.as_deref() == Some("DateOnly") && s.len() != 10 {
                 return Err(wrong_type());
             }
         }

@@ -16,7 +16,14 @@ import type {
   Me,
   NewCredential,
   Plugin,
+  OnlineCheck,
+  Preview,
+  RowSource,
   SecretRotation,
+  Suggestion,
+  TemplateCheck,
+  TemplateInput,
+  TemplateView,
   TableColumns,
   TableList,
   UserInput,
@@ -94,6 +101,31 @@ export const commands = {
     call<null>('set_getting_started_dismissed', { dismissed }),
   /** Adds the Local sandbox destination back after it was deleted. */
   restoreDemoDestination: () => call<DestinationView>('restore_demo_destination'),
+
+  // Data templates (under each destination).
+  listTemplates: () => call<TemplateView[]>('list_templates'),
+  /** Guesses which source column goes to which table column, from names. */
+  suggestMapping: (destination: string, source: RowSource, table: string) =>
+    call<Suggestion[]>('suggest_mapping', { destination, source, table }),
+  /** What saving would refuse, keep out of the requests, and warn about; `exceptId` is the template being edited. */
+  checkTemplate: (input: TemplateInput, exceptId?: string) =>
+    call<TemplateCheck>('check_template', { input, exceptId: exceptId ?? null }),
+  createTemplate: (input: TemplateInput) => call<TemplateView>('create_template', { input }),
+  updateTemplate: (id: string, input: TemplateInput) => call<TemplateView>('update_template', { id, input }),
+  deleteTemplate: (id: string) => call<null>('delete_template', { id }),
+  /** Asks Dynamics whether the first `sample` sendable rows' keys find records (read only). */
+  checkAgainstDynamics: (id: string, sample: number) => call<OnlineCheck>('check_against_dynamics', { id, sample }),
+  /** How many rows a saved query or segment has now, counted by the database. */
+  countSourceRows: (source: RowSource) => call<number>('count_source_rows', { source }),
+  /**
+   * The validation pass: maps every row of the source and counts verdicts, returning the first `limit` rows
+   * (only those with an error if `errorsOnly`) with their requests. Takes seconds on a large source.
+   */
+  previewTemplate: (id: string, limit: number, errorsOnly: boolean) =>
+    call<Preview>('preview_template', { id, limit, errorsOnly }),
+  /** The preview's first page at once: counts cover only the rows read (`complete` says whether that was all). */
+  previewTemplateFirstPage: (id: string, limit: number, errorsOnly: boolean) =>
+    call<Preview>('preview_template_first_page', { id, limit, errorsOnly }),
 
   // Customer data (the Data tab).
   /** The customer database's tables with their columns, types, PII marks and row counts. */

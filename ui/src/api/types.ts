@@ -46,6 +46,28 @@ export type { UserInput } from './generated/UserInput';
 export type { UserView } from './generated/UserView';
 export type { VerifyReport } from './generated/VerifyReport';
 
+// Data templates: a destination's table, where its rows come from, and how columns map.
+export type { FieldMapping } from './generated/FieldMapping';
+export type { LookupTarget } from './generated/LookupTarget';
+export type { Finding } from './generated/Finding';
+export type { Mapping } from './generated/Mapping';
+export type { Operation } from './generated/Operation';
+export type { PlanNote } from './generated/PlanNote';
+export type { Preview } from './generated/Preview';
+export type { OnlineCheck } from './generated/OnlineCheck';
+export type { CheckOutcome } from './generated/CheckOutcome';
+export type { RowCheck } from './generated/RowCheck';
+export type { PreviewRow } from './generated/PreviewRow';
+export type { Reason } from './generated/Reason';
+export type { RowSource } from './generated/RowSource';
+export type { Suggestion } from './generated/Suggestion';
+export type { TemplateCheck } from './generated/TemplateCheck';
+export type { TemplateInput } from './generated/TemplateInput';
+export type { TemplateView } from './generated/TemplateView';
+export type { ValueSource } from './generated/ValueSource';
+export type { Verdict } from './generated/Verdict';
+export type { WireRequest } from './generated/WireRequest';
+
 /**
  * Every rejected command rejects with this shape. Branch on `code`, never on `message`.
  * `fields` is left out of non-validation errors, hence optional here. The customer-data

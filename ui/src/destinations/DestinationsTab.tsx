@@ -17,13 +17,14 @@ import {
 import {
   AddRegular,
   BoxRegular,
+  DocumentTableArrowRightRegular,
   DeleteRegular,
   EditRegular,
   PlugConnectedRegular,
   RocketRegular,
   TableSearchRegular,
 } from '@fluentui/react-icons';
-import { useRef, useState } from 'react';
+import { Fragment, useRef, useState } from 'react';
 import {
   useDeleteDestination,
   useDestinations,
@@ -33,7 +34,8 @@ import {
   useRestoreSandbox,
   useTestConnection,
 } from '../api/queries';
-import type { AppError, DestinationView } from '../api/types';
+import { useDeleteTemplate, useRowSources, useTemplates } from '../api/templates';
+import type { AppError, DestinationView, TemplateView } from '../api/types';
 import { usePermissions } from '../api/users';
 import { ConfirmDeleteDialog } from '../components/ConfirmDeleteDialog';
 import { ExpiryBadge } from '../components/ExpiryBadge';
@@ -59,6 +61,9 @@ import { ConnectionNotice, type NoticeState } from './ConnectionNotice';
 import { DestinationDialog } from './DestinationDialog';
 import { GettingStarted } from './GettingStarted';
 import { TablesDialog } from './TablesDialog';
+import { DestinationTemplates } from '../features/templates/DestinationTemplates';
+import { PreviewPanel } from '../features/templates/PreviewPanel';
+import { TemplateDialog } from '../features/templates/TemplateDialog';
 
 /** The Local sandbox's fixed id (core's DEMO_DESTINATION_ID). */
 const SANDBOX_ID = 'dst_localsandbox';
@@ -156,6 +161,7 @@ export function DestinationsTab() {
   const [tables, setTables] = useState<{ open: boolean; key: number; destination?: Named }>({ open: false, key: 0 });
   // The target outlives `open` so the dialog keeps its words while it animates away.
   const [deleting, setDeleting] = useState<{ open: boolean; target?: DestinationView }>({ open: false });
+  const tpl = useTemplateActions();
 
   const openDialog = (destination?: DestinationView) => setDialog((s) => ({ open: true, key: s.key + 1, destination }));
   const addButton = canManage ? (
@@ -227,7 +233,12 @@ export function DestinationsTab() {
       />
 
       {showSteps && steps && (
-        <GettingStarted steps={steps} sandboxButton={sandboxButton} onDismiss={() => dismissStart.mutate(true)} />
+        <GettingStarted
+          steps={steps}
+          sandboxButton={sandboxButton}
+          hasTemplate={tpl.hasAny}
+          onDismiss={() => dismissStart.mutate(true)}
+        />
       )}
 
       {connection.notices.length > 0 && (
@@ -303,7 +314,8 @@ export function DestinationsTab() {
           <ListTableHeader columns={COLUMNS} sort={view.sort} onSort={view.toggleSort} />
           <TableBody>
             {view.rows.map((d) => (
-              <TableRow key={d.id} data-testid="destination-row" data-name={d.name}>
+              <Fragment key={d.id}>
+              <TableRow data-testid="destination-row" data-name={d.name}>
                 <TableCell>
                   <NameCell name={d.name} description={d.description} />
                 </TableCell>
@@ -377,6 +389,16 @@ export function DestinationsTab() {
                             },
                           ]
                         : []),
+                      ...(tpl.canManage
+                        ? [
+                            {
+                              label: 'Add data template',
+                              icon: <DocumentTableArrowRightRegular />,
+                              testId: 'destination-add-template',
+                              onClick: () => tpl.add(d),
+                            },
+                          ]
+                        : []),
                       ...(canManage
                         ? [
                             { label: 'Edit', icon: <EditRegular />, testId: 'destination-edit', onClick: () => openDialog(d) },
@@ -395,6 +417,29 @@ export function DestinationsTab() {
                   />
                 </TableCell>
               </TableRow>
+              {tpl.canUse && (
+                <TableRow aria-label={`Data templates for ${d.name}`}>
+                  <TableCell colSpan={COLUMNS.length}>
+                    {/* NOTE: a table sizes its columns from its cells' content, so a long
+                        destination name without spaces in the heading widened the page past
+                        900 px: its words may break, and the block takes only the room there is. */}
+                    <div style={{ width: 0, minWidth: '100%', overflowWrap: 'anywhere' }}>
+                      <DestinationTemplates
+                        destinationId={d.id}
+                        destinationName={d.name}
+                        templates={tpl.of(d.id)}
+                        sourceName={tpl.sourceName}
+                        canManage={tpl.canManage}
+                        onPreview={tpl.preview}
+                        onEdit={tpl.edit}
+                        onDuplicate={tpl.duplicate}
+                        onDelete={tpl.askDelete}
+                      />
+                    </div>
+                  </TableCell>
+                </TableRow>
+              )}
+              </Fragment>
             ))}
           </TableBody>
         </Table>
@@ -422,6 +467,8 @@ export function DestinationsTab() {
         />
       )}
 
+      {tpl.dialogs}
+
       <ConfirmDeleteDialog
         open={deleting.open}
         title={`Delete “${target?.name ?? ''}”?`}
@@ -437,4 +484,97 @@ export function DestinationsTab() {
       </ConfirmDeleteDialog>
     </div>
   );
+}
+
+type DestinationRef = Pick<DestinationView, 'id' | 'name'>;
+
+/**
+ * The data templates under each destination: the list, and the dialogs to add, edit, preview
+ * and delete them. Users without a templates permission see none of it.
+ */
+function useTemplateActions() {
+  const notify = useNotify();
+  const { can } = usePermissions();
+  const canManage = can('manageTemplates');
+  const canUse = canManage || can('useTemplates');
+  const templates = useTemplates();
+  const sources = useRowSources();
+  const remove = useDeleteTemplate();
+  const [dialog, setDialog] = useState<{
+    open: boolean;
+    key: number;
+    destination?: DestinationRef;
+    template?: TemplateView;
+    copyOf?: TemplateView;
+  }>({ open: false, key: 0 });
+  const [preview, setPreview] = useState<{ open: boolean; key: number; template?: TemplateView }>({ open: false, key: 0 });
+  const [deleting, setDeleting] = useState<{ open: boolean; target?: TemplateView }>({ open: false });
+
+  const of = (destinationId: string) => (templates.data ?? []).filter((t) => t.destination.id === destinationId);
+  const add = (d: DestinationRef) => setDialog((s) => ({ open: true, key: s.key + 1, destination: d }));
+  const duplicate = (t: TemplateView) => setDialog((s) => ({ open: true, key: s.key + 1, destination: t.destination, copyOf: t }));
+  const edit = (t: TemplateView) =>
+    setDialog((s) => ({ open: true, key: s.key + 1, destination: t.destination, template: t }));
+  const askDelete = (t: TemplateView) => {
+    remove.reset();
+    setDeleting({ open: true, target: t });
+  };
+  const closeDelete = () => setDeleting((s) => ({ ...s, open: false }));
+  const target = deleting.target;
+
+  const dialogs = (
+    <>
+      {dialog.key > 0 && dialog.destination && (
+        <TemplateDialog
+          key={dialog.key}
+          open={dialog.open}
+          destination={dialog.destination}
+          template={dialog.template}
+          copyOf={dialog.copyOf}
+          onClose={() => setDialog((s) => ({ ...s, open: false }))}
+        />
+      )}
+      {preview.key > 0 && preview.template && (
+        <PreviewPanel
+          key={preview.key}
+          open={preview.open}
+          template={preview.template}
+          onClose={() => setPreview((s) => ({ ...s, open: false }))}
+        />
+      )}
+      <ConfirmDeleteDialog
+        open={deleting.open}
+        title={`Delete template “${target?.name ?? ''}”?`}
+        pending={remove.isPending}
+        error={remove.error}
+        onConfirm={() => {
+          if (!target) return;
+          remove.mutate(target.id, {
+            onSuccess: () => {
+              notify(`Template “${target.name}” deleted`);
+              closeDelete();
+            },
+          });
+        }}
+        onCancel={closeDelete}
+      >
+        Ferry will forget this template&apos;s table and column mapping. The destination, and the query or segment
+        its rows come from, stay as they are.
+      </ConfirmDeleteDialog>
+    </>
+  );
+
+  return {
+    canUse,
+    canManage,
+    of,
+    sourceName: sources.nameOf,
+    add,
+    edit,
+    duplicate,
+    askDelete,
+    hasAny: (templates.data ?? []).length > 0,
+    preview: (t: TemplateView) => setPreview((s) => ({ open: true, key: s.key + 1, template: t })),
+    dialogs,
+  };
 }

@@ -1,6 +1,6 @@
 // The first steps, shown above the destinations until put away: each ticks when the backend
-// says it is done (so they tick the same after a restart), and the steps that later screens
-// will bring are named as coming.
+// says it is done (so they tick the same after a restart), and the step that later versions
+// will bring (sending) is named as coming, with what to use until then (the preview).
 import { Badge, Button, Caption1, Text, Tooltip, makeStyles, mergeClasses, tokens } from '@fluentui/react-components';
 import { CheckmarkCircleFilled, CircleRegular, DismissRegular } from '@fluentui/react-icons';
 import type { ReactNode } from 'react';
@@ -58,10 +58,12 @@ export interface GettingStartedProps {
   steps: Steps;
   /** The button that adds the Local sandbox back, when the backend offers it. */
   sandboxButton: ReactNode;
+  /** Whether a data template exists (the templates list says so; the steps record does not). */
+  hasTemplate: boolean;
   onDismiss: () => void;
 }
 
-export function GettingStarted({ steps, sandboxButton, onDismiss }: GettingStartedProps) {
+export function GettingStarted({ steps, sandboxButton, hasTemplate, onDismiss }: GettingStartedProps) {
   const styles = useStyles();
   const list: Step[] = [
     {
@@ -88,9 +90,13 @@ export function GettingStarted({ steps, sandboxButton, onDismiss }: GettingStart
       how: 'Data tab, Import CSV. Demo customers are there to try things first.',
       done: steps.dataImported,
     },
-    { id: 'template', title: 'Build a template', how: 'Say which column goes to which Dynamics field.' },
-    { id: 'preview', title: 'Preview', how: 'See the rows exactly as Dynamics will receive them.' },
-    { id: 'send', title: 'Send', how: 'Send them, and follow each row to its outcome.' },
+    {
+      id: 'template',
+      title: 'Build a data template',
+      how: 'Add data template, in a destination’s … menu, picks a table and says which column goes where. Preview on its row shows each request.',
+      done: hasTemplate,
+    },
+    { id: 'send', title: 'Send to Dynamics', how: 'Send the rows, and follow each one to its outcome.' },
   ];
   const available = list.filter((s) => s.done !== undefined);
   const doneCount = available.filter((s) => s.done).length;
@@ -133,7 +139,7 @@ export function GettingStarted({ steps, sandboxButton, onDismiss }: GettingStart
       </ol>
       <div className={styles.coming}>
         <Badge appearance="outline" color="informative" size="small">
-          Coming in later versions
+          Still to come
         </Badge>
         <ol className={styles.comingList}>
           {list
@@ -148,6 +154,9 @@ export function GettingStarted({ steps, sandboxButton, onDismiss }: GettingStart
               </li>
             ))}
         </ol>
+        <Caption1 className={styles.muted} data-testid="getting-started-preview-note">
+          Until then, Preview on a template’s row shows every request exactly as Dynamics would receive it.
+        </Caption1>
       </div>
       {sandboxButton && (
         <div className={styles.sandbox}>

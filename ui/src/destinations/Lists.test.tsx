@@ -201,7 +201,7 @@ describe('The status display', () => {
 });
 
 describe('Row actions', () => {
-  it('are named: Test connection on the row, Browse tables, Edit and Delete in its menu', async () => {
+  it('are named: Test connection on the row, Browse tables, Add data template, Edit and Delete in its menu', async () => {
     commands.listDestinations.mockResolvedValue([destination()]);
     const { user } = renderApp(<DestinationsTab />);
     const test = await screen.findByTestId('destination-test');
@@ -209,7 +209,7 @@ describe('Row actions', () => {
 
     await user.click(screen.getByTestId('destination-more'));
     const items = await screen.findAllByRole('menuitem');
-    expect(items.map((i) => i.textContent), 'each item shows its name').toEqual(['Browse tables', 'Edit', 'Delete']);
+    expect(items.map((i) => i.textContent), 'each item shows its name').toEqual(['Browse tables', 'Add data template', 'Edit', 'Delete']);
   });
 
   it('are the same on Credentials: Rotate secret on the row, Edit and Delete in its menu', async () => {
@@ -235,10 +235,11 @@ describe('Getting started', () => {
     expect(within(panel).getByTestId('step-test')).toHaveAttribute('data-done', 'true');
     expect(within(panel).getByTestId('step-tables'), 'not browsed yet').toHaveAttribute('data-done', 'false');
     expect(within(panel).getByTestId('step-import'), 'nothing imported yet').toHaveAttribute('data-done', 'false');
-    for (const id of ['template', 'preview', 'send']) {
-      expect(within(panel).getByTestId(`step-${id}`), `${id} is marked as coming`).toHaveAttribute('data-done', 'coming');
-    }
-    expect(within(panel).getByTestId('getting-started-progress')).toHaveTextContent('2 of 4 done');
+    expect(within(panel).getByTestId('step-template'), 'no template yet').toHaveAttribute('data-done', 'false');
+    expect(within(panel).getByTestId('step-send'), 'sending is still to come').toHaveAttribute('data-done', 'coming');
+    expect(within(panel).queryByText(/Coming in later versions/), 'templates are here now').toBeNull();
+    expect(within(panel).getByTestId('getting-started-preview-note')).toHaveTextContent('Preview on a template’s row');
+    expect(within(panel).getByTestId('getting-started-progress')).toHaveTextContent('2 of 5 done');
   });
 
   it('can be put away and brought back, and the backend keeps that choice', async () => {

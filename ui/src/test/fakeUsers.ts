@@ -31,7 +31,7 @@ export const POLICY_LABELS: Record<Policy, string> = {
   administrator: 'DataGrid Administrator',
 };
 
-const EVERYONE: Action[] = ['viewStatus', 'changePreferences', 'listUsers', 'readDestinations', 'testConnection', 'readData'];
+const EVERYONE: Action[] = ['viewStatus', 'changePreferences', 'listUsers', 'readDestinations', 'testConnection', 'readData', 'useTemplates'];
 const OPERATOR: Action[] = [
   'readCredentials',
   'manageCredentials',
@@ -44,6 +44,7 @@ const OPERATOR: Action[] = [
   'manageQueries',
   'readSegments',
   'manageSegments',
+  'manageTemplates',
 ];
 
 /** What each policy may do, as core's rule table says. */

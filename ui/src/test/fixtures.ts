@@ -4,10 +4,13 @@ import type {
   CredentialView,
   DestinationView,
   ExpiryStatus,
+  Preview,
+  PreviewRow,
   TableColumns,
   TableDetails,
   TableInfo,
   TableList,
+  TemplateView,
 } from '../api/types';
 
 export function expiry(daysLeft: number, expiresOn = '2027-11-27'): ExpiryStatus {
@@ -106,6 +109,8 @@ export const contactDetails: TableDetails = {
       validForCreate: true,
       validForUpdate: true,
       options: [],
+      dateBehavior: null,
+      targets: [],
     },
     {
       logicalName: 'preferredcontactmethodcode',
@@ -123,6 +128,8 @@ export const contactDetails: TableDetails = {
         { value: 5, label: 'Mail' },
         { value: 6, label: 'Carrier pigeon' },
       ],
+      dateBehavior: null,
+      targets: [],
     },
     {
       logicalName: 'createdon',
@@ -133,6 +140,8 @@ export const contactDetails: TableDetails = {
       validForCreate: false,
       validForUpdate: false,
       options: [],
+      dateBehavior: 'UserLocal',
+      targets: [],
     },
   ],
   keys: [{ logicalName: 'new_contact_email_key', columns: ['emailaddress1'], indexStatus: 'Active' }],
@@ -147,6 +156,196 @@ export const contactDetails: TableDetails = {
   ],
 };
 
+/**
+ * The contact table with more kinds of column, for the template dialog: user-local and date-only
+ * date-times, a customer lookup to two tables and a lookup to one.
+ */
+export const contactDetailsForTemplates: TableDetails = {
+  ...contactDetails,
+  columns: [
+    ...contactDetails.columns,
+    {
+      logicalName: 'lastcontactedon',
+      displayName: 'Last Contacted',
+      typeName: 'DateTime',
+      maxLength: null,
+      requiredLevel: 'None',
+      validForCreate: true,
+      validForUpdate: true,
+      options: [],
+      dateBehavior: 'UserLocal',
+      targets: [],
+    },
+    {
+      logicalName: 'birthdate',
+      displayName: 'Birthday',
+      typeName: 'DateTime',
+      maxLength: null,
+      requiredLevel: 'None',
+      validForCreate: true,
+      validForUpdate: true,
+      options: [],
+      dateBehavior: 'DateOnly',
+      targets: [],
+    },
+    {
+      logicalName: 'parentcustomerid',
+      displayName: 'Company Name',
+      typeName: 'Customer',
+      maxLength: null,
+      requiredLevel: 'None',
+      validForCreate: true,
+      validForUpdate: true,
+      options: [],
+      dateBehavior: null,
+      targets: ['account', 'contact'],
+    },
+    {
+      logicalName: 'new_loyaltycardid',
+      displayName: 'Loyalty card',
+      typeName: 'Lookup',
+      maxLength: null,
+      requiredLevel: 'None',
+      validForCreate: true,
+      validForUpdate: true,
+      options: [],
+      dateBehavior: null,
+      targets: ['new_loyaltycard'],
+    },
+  ],
+};
+
+/** An account table whose records an alternate key on the account number finds. */
+export const accountDetails: TableDetails = {
+  table: sampleTables[0],
+  columns: [
+    {
+      logicalName: 'name',
+      displayName: 'Account Name',
+      typeName: 'String',
+      maxLength: 160,
+      requiredLevel: 'ApplicationRequired',
+      validForCreate: true,
+      validForUpdate: true,
+      options: [],
+      dateBehavior: null,
+      targets: [],
+    },
+    {
+      logicalName: 'accountnumber',
+      displayName: 'Account Number',
+      typeName: 'String',
+      maxLength: 20,
+      requiredLevel: 'None',
+      validForCreate: true,
+      validForUpdate: true,
+      options: [],
+      dateBehavior: null,
+      targets: [],
+    },
+  ],
+  keys: [{ logicalName: 'new_account_number_key', columns: ['accountnumber'], indexStatus: 'Active' }],
+  lookups: [],
+};
+
+/** A loyalty card table without alternate keys: its records are found by id only. */
+export const loyaltyCardDetails: TableDetails = {
+  table: sampleTables[3],
+  columns: [],
+  keys: [],
+  lookups: [],
+};
+
 export function tableColumns(over: Partial<TableColumns> = {}): TableColumns {
   return { destinationId: 'dest_1', fetchedAt: Math.floor(Date.now() / 1000) - 300, fromCache: true, details: contactDetails, ...over };
+}
+
+/** The columns of whichever sample table is asked for (the fuller contact when the table is unknown). */
+export function tableColumnsOf(table: string): TableColumns {
+  const details = table === 'account' ? accountDetails : table === 'new_loyaltycard' ? loyaltyCardDetails : contactDetailsForTemplates;
+  return tableColumns({ details });
+}
+
+export function templateView(over: Partial<TemplateView> = {}): TemplateView {
+  return {
+    id: 'tpl_1',
+    name: 'Newsletter to contacts',
+    description: 'Sign-ups from the website',
+    destination: { id: 'dest_1', name: 'Sales EU' },
+    source: { kind: 'query', id: 'qry_1' },
+    table: 'contact',
+    mapping: {
+      operation: { kind: 'upsertByKey', key: 'new_contact_email_key' },
+      fields: [{ column: 'emailaddress1', source: { kind: 'column', name: 'email' }, choiceOverrides: {} }],
+      timeZone: 'Europe/Paris',
+    },
+    businessUsers: true,
+    restrictedPii: true,
+    campaigns: false,
+    createdAt: 1_790_000_000,
+    updatedAt: 1_790_000_000,
+    unavailable: null,
+    ...over,
+  };
+}
+
+/** A preview of three rows: one ready, one with a warning, one with an error and no request. */
+export function preview(over: Partial<Preview> = {}): Preview {
+  const rows: PreviewRow[] = [
+    {
+      index: 0,
+      verdict: 'ready',
+      findings: [],
+      source: ['ana@example.com', 'Email'],
+      record: { emailaddress1: 'ana@example.com', preferredcontactmethodcode: 2 },
+      request: {
+        method: 'PATCH',
+        url: "https://contoso.crm4.dynamics.com/api/data/v9.2/contacts(emailaddress1='ana%40example.com')",
+        headers: [
+          ['Content-Type', 'application/json'],
+          ['OData-Version', '4.0'],
+        ],
+        body: '{"emailaddress1":"ana@example.com","preferredcontactmethodcode":2}',
+      },
+    },
+    {
+      index: 1,
+      verdict: 'warning',
+      findings: [{ column: 'preferredcontactmethodcode', verdict: 'warning', message: 'No choice is called “Pigeon”; left out.' }],
+      source: ['bo@example.com', 'Pigeon'],
+      record: { emailaddress1: 'bo@example.com' },
+      request: {
+        method: 'PATCH',
+        url: "https://contoso.crm4.dynamics.com/api/data/v9.2/contacts(emailaddress1='bo%40example.com')",
+        headers: [['Content-Type', 'application/json']],
+        body: '{"emailaddress1":"bo@example.com"}',
+      },
+    },
+    {
+      index: 2,
+      verdict: 'error',
+      findings: [{ column: 'emailaddress1', verdict: 'error', message: 'The key column is empty, so no record can be found.' }],
+      source: [null, 'Email'],
+      record: {},
+      request: null,
+    },
+  ];
+  return {
+    template: { id: 'tpl_1', name: 'Newsletter to contacts' },
+    columns: [
+      { name: 'email', type: 'text', pii: true },
+      { name: 'contact_method', type: 'text', pii: false },
+    ],
+    total: 3,
+    ready: 1,
+    warning: 1,
+    error: 1,
+    complete: true,
+    dropped: [],
+    warnings: [],
+    unusedSources: [],
+    rows,
+    piiHidden: false,
+    ...over,
+  };
 }

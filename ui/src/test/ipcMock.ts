@@ -49,6 +49,16 @@ export const commands: Mocked = {
   gettingStarted: vi.fn(),
   setGettingStartedDismissed: vi.fn(),
   restoreDemoDestination: vi.fn(),
+  listTemplates: vi.fn(),
+  suggestMapping: vi.fn(),
+  checkTemplate: vi.fn(),
+  createTemplate: vi.fn(),
+  updateTemplate: vi.fn(),
+  deleteTemplate: vi.fn(),
+  countSourceRows: vi.fn(),
+  checkAgainstDynamics: vi.fn(),
+  previewTemplate: vi.fn(),
+  previewTemplateFirstPage: vi.fn(),
   dataTables: vi.fn(),
   dataSample: vi.fn(),
   setPii: vi.fn(),
@@ -121,6 +131,9 @@ export function resetCommands() {
   // Put away unless a test is about it: the other tests' screens stay as small as before.
   commands.gettingStarted.mockResolvedValue({ ...freshStart, dismissed: true });
   commands.setGettingStartedDismissed.mockResolvedValue(null);
+  commands.listTemplates.mockResolvedValue([]);
+  commands.suggestMapping.mockResolvedValue([]);
+  commands.checkTemplate.mockResolvedValue({ fields: [], dropped: [], warnings: [], unusedSources: [] });
   for (const name of [
     'createCredential',
     'updateCredential',
@@ -134,6 +147,13 @@ export function resetCommands() {
     'listTables',
     'tableColumns',
     'restoreDemoDestination',
+    'createTemplate',
+    'updateTemplate',
+    'deleteTemplate',
+    'previewTemplate',
+    'countSourceRows',
+    'checkAgainstDynamics',
+    'previewTemplateFirstPage',
   ] as const) {
     commands[name].mockRejectedValue({ code: 'internal', message: `${name} was not expected in this test.` });
   }

@@ -61,6 +61,44 @@ impl Request {
     }
 }
 
+/// A request as it goes on the wire, all but the token: the one place its URL and headers are
+/// put together, used to send it and to show it (the preview's request view), so what is shown
+/// is what is sent.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct WireRequest {
+    pub method: String,
+    pub url: String,
+    /// Every header but `Authorization`, which carries the token and is never shown.
+    pub headers: Vec<(String, String)>,
+    /// The body as text, when there is one.
+    pub body: Option<String>,
+}
+
+impl Request {
+    /// This request as [`DataverseClient::send`] puts it on the wire for `config`.
+    pub fn wire(&self, config: &ClientConfig) -> WireRequest {
+        let mut headers: Vec<(String, String)> = standard_headers(config)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        headers.extend(self.headers.iter().cloned());
+        if let Some((ct, _)) = &self.body {
+            headers.push(("Content-Type".to_string(), ct.clone()));
+        }
+        WireRequest {
+            method: self.method.to_string(),
+            url: format!("{}/{}", config.api_base(), self.path),
+            headers,
+            body: self
+                .body
+                .as_ref()
+                .map(|(_, b)| String::from_utf8_lossy(b).into_owned()),
+        }
+    }
+}
+
 /// A response Ferry keeps: status, the headers it reads, the body.
 #[derive(Debug, Clone)]
 pub struct Response {
@@ -230,19 +268,18 @@ impl DataverseClient {
         let mut renewed = false;
         loop {
             let token = self.tokens.token(renewed).await?;
-            let url = format!("{}/{}", self.config.api_base(), req.path);
+            let wire = req.wire(&self.config);
+            let url = wire.url;
             let mut b = self
                 .http
                 .request(req.method.clone(), &url)
                 .header("Authorization", token.bearer());
-            for (k, v) in standard_headers(&self.config) {
-                b = b.header(k, v);
-            }
-            for (k, v) in &req.headers {
+            for (k, v) in &wire.headers {
                 b = b.header(k.as_str(), v.as_str());
             }
-            if let Some((ct, body)) = &req.body {
-                b = b.header("Content-Type", ct.as_str()).body(body.clone());
+            if let Some((_, body)) = &req.body {
+                // NOTE: the buffer itself, not the wire's text copy: a retry resends it as is.
+                b = b.body(body.clone());
             }
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
             // NOTE: a hard ceiling across every caller sharing this client: Dataverse refuses

@@ -143,7 +143,7 @@ impl RowRef {
     }
 
     /// Appends [`RowRef::key_text`] to `out` without allocating.
-    fn write_key_text(&self, out: &mut String) {
+    pub(crate) fn write_key_text(&self, out: &mut String) {
         out.push('(');
         match self {
             RowRef::Id(id) => out.extend(id.chars().map(|c| c.to_ascii_lowercase())),

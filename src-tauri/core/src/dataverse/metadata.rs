@@ -3,7 +3,8 @@
 //!
 //! The queries are the ones Microsoft documents for `EntityDefinitions`: common attribute
 //! properties first, then the typed casts that carry `MaxLength` and `OptionSet` (properties of
-//! derived types cannot be selected on the base type). Labels are read in the user's language.
+//! derived types cannot be selected on the base type), `DateTimeBehavior` and lookup `Targets`
+//! likewise. Labels are read in the user's language.
 //! Caching lives in [`crate::store::metadata_cache`]; this module always asks the server.
 
 use super::client::{DataverseClient, Request};
@@ -63,6 +64,16 @@ pub struct ColumnInfo {
     pub valid_for_update: bool,
     /// Choices, for Choice / State / Status columns.
     pub options: Vec<ChoiceOption>,
+    /// For date-and-time columns, how Dataverse stores them (`DateTimeBehavior`): `UserLocal`,
+    /// `DateOnly` or `TimeZoneIndependent`. `None` for other columns, and in metadata cached
+    /// before Ferry read it (which plans as user-local, Dataverse's default).
+    #[serde(default)]
+    pub date_behavior: Option<String>,
+    /// For lookup columns (Lookup, Customer, Owner), the logical names of the tables a value
+    /// may point at (`Targets`), e.g. `["account", "contact"]`. Empty for other columns, and in
+    /// metadata cached before Ferry read it (the table's lookups then stand in).
+    #[serde(default)]
+    pub targets: Vec<String>,
 }
 
 /// An alternate key.
@@ -226,6 +237,44 @@ pub async fn table_details(client: &DataverseClient, table: &str) -> Result<Tabl
         }
         Ok::<_, super::error::DataverseError>(out)
     };
+    let behaviors = async {
+        let path = format!(
+            "{base}/Attributes/Microsoft.Dynamics.CRM.DateTimeAttributeMetadata\
+             ?$select=LogicalName,DateTimeBehavior"
+        );
+        let values = get_values(client, path).await?;
+        Ok::<_, super::error::DataverseError>(
+            values
+                .iter()
+                .filter_map(|v| {
+                    let b = v["DateTimeBehavior"]["Value"].as_str()?;
+                    Some((text(v, "LogicalName"), b.to_string()))
+                })
+                .collect::<HashMap<_, _>>(),
+        )
+    };
+    // NOTE: Customer and Owner columns are LookupAttributeMetadata too, so one cast covers all.
+    let targets = async {
+        let path = format!(
+            "{base}/Attributes/Microsoft.Dynamics.CRM.LookupAttributeMetadata\
+             ?$select=LogicalName,Targets"
+        );
+        let values = get_values(client, path).await?;
+        Ok::<_, super::error::DataverseError>(
+            values
+                .iter()
+                .map(|v| {
+                    let names = v["Targets"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|t| t.as_str().map(str::to_string))
+                        .collect::<Vec<_>>();
+                    (text(v, "LogicalName"), names)
+                })
+                .collect::<HashMap<_, _>>(),
+        )
+    };
     let keys = get_values(
         client,
         format!("{base}/Keys?$select=LogicalName,KeyAttributes,EntityKeyIndexStatus"),
@@ -237,8 +286,8 @@ pub async fn table_details(client: &DataverseClient, table: &str) -> Result<Tabl
              ReferencedAttribute,ReferencingAttribute,ReferencingEntityNavigationPropertyName"
         ),
     );
-    let (entity, attrs, lengths, mut options, keys, lookups) =
-        tokio::try_join!(entity, attrs, lengths, options, keys, lookups)?;
+    let (entity, attrs, lengths, mut options, mut behaviors, mut targets, keys, lookups) =
+        tokio::try_join!(entity, attrs, lengths, options, behaviors, targets, keys, lookups)?;
     let mut columns: Vec<ColumnInfo> = attrs
         .iter()
         .map(|a| {
@@ -259,6 +308,8 @@ pub async fn table_details(client: &DataverseClient, table: &str) -> Result<Tabl
                 valid_for_create: a["IsValidForCreate"].as_bool().unwrap_or(false),
                 valid_for_update: a["IsValidForUpdate"].as_bool().unwrap_or(false),
                 options: options.remove(&logical_name).unwrap_or_default(),
+                date_behavior: behaviors.remove(&logical_name),
+                targets: targets.remove(&logical_name).unwrap_or_default(),
                 logical_name,
             }
         })

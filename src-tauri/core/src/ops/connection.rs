@@ -485,6 +485,17 @@ pub async fn table_columns(
     refresh: bool,
 ) -> Result<TableColumns> {
     allow(app, actor, Action::BrowseTables)?;
+    details(app, destination, table, refresh).await
+}
+
+/// [`table_columns`] for operations that checked their own action: a template being saved, a
+/// preview, a send, which need a table's metadata without the right to browse tables.
+pub(crate) async fn details(
+    app: &App,
+    destination: &str,
+    table: &str,
+    refresh: bool,
+) -> Result<TableColumns> {
     let dest = destinations::find(app, destination)?;
     let table = table.trim().to_ascii_lowercase();
     if table.is_empty() {

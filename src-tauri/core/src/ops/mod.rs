@@ -24,11 +24,14 @@ pub mod connection;
 pub mod credentials;
 pub mod data;
 pub mod destinations;
+pub mod online_check;
+pub mod preview;
 pub mod queries;
 pub mod rows;
 pub mod segments;
 pub mod start;
 pub mod status;
+pub mod templates;
 pub mod users;
 
 pub use common::NamedRef;

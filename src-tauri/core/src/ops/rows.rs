@@ -79,3 +79,37 @@ fn open_with_sql(
         }
     }
 }
+
+/// How many rows the source has now, e.g. for the records a delete template would remove.
+/// Counted by SQLite over the source's own SQL, so no row is read into memory.
+pub fn count(app: &App, actor: &Actor, source: &RowSource, time_limit: Duration) -> Result<u64> {
+    let opts = QueryOptions::with_time_limit(time_limit);
+    let (sql, params) = match source {
+        RowSource::Query(key) => {
+            allow(app, actor, Action::RunQueries)?;
+            (super::queries::get(app, actor, key)?.sql, Vec::new())
+        }
+        RowSource::Segment(key) => {
+            allow(app, actor, Action::ReadSegments)?;
+            let s = super::segments::get(app, actor, key)?;
+            let compiled = app
+                .data()?
+                .compile_segment_on(&s.definition, &app.today().to_string())?;
+            (compiled.sql, compiled.params)
+        }
+    };
+    // NOTE: on lines of their own, so a comment closing the source's SQL stays a comment.
+    let sql = format!(
+        "SELECT count(*) FROM (\n{}\n)",
+        sql.trim().trim_end_matches(';')
+    );
+    let mut reader = app.data()?.reader(&sql, &params, opts)?;
+    let n = match reader.next_page(1)?.and_then(|p| p.into_iter().next()) {
+        Some(row) => match row.first() {
+            Some(ferry_data::Cell::Integer(n)) => u64::try_from(*n).unwrap_or(0),
+            _ => 0,
+        },
+        None => 0,
+    };
+    Ok(n)
+}

@@ -224,8 +224,12 @@ pub fn restore_demo_destination(
     demo: &DemoTarget,
 ) -> Result<DestinationView> {
     allow(app, actor, Action::ManageDestinations)?;
-    app.store()
-        .with_tx(|tx| app_settings::set_flag(tx, app_settings::DEMO_DESTINATION_REMOVED, false))?;
+    // NOTE: the demo template went with the destination (templates are deleted with their
+    // destination), so the restored demo may have it made again (`ensure_demo_template`).
+    app.store().with_tx(|tx| {
+        app_settings::set_flag(tx, app_settings::DEMO_DESTINATION_REMOVED, false)?;
+        app_settings::set_flag(tx, app_settings::DEMO_TEMPLATE_MADE, false)
+    })?;
     ensure(app, actor, demo)?.ok_or_else(|| Error::NotFound {
         what: "destination",
         key: DEMO_DESTINATION_ID.to_string(),
@@ -237,4 +241,105 @@ pub fn demo_destination_removed(app: &App, actor: &Actor) -> Result<bool> {
     allow(app, actor, Action::ReadDestinations)?;
     app.store()
         .read(|conn| app_settings::flag(conn, app_settings::DEMO_DESTINATION_REMOVED))
+}
+
+/// The saved query the demo template reads: the demo customers' columns a contact can hold.
+const DEMO_QUERY_SQL: &str = "SELECT customer_id, first_name, last_name, email, phone, street, \
+     city, postcode, country, birthdate, loyalty_tier FROM customers";
+
+/// On a first start with the demo data and the Local sandbox, makes a "Demo customers" saved
+/// query and a "Demo contacts" template sending it to the sandbox's contacts (upsert by the
+/// e-mail key, columns mapped as the mapping editor would suggest), so a new user reaches a
+/// preview in two clicks. Made once: `None` when it was made before, or when the sandbox
+/// destination or the demo data is missing.
+pub async fn ensure_demo_template(
+    app: &App,
+    actor: &Actor,
+) -> Result<Option<super::templates::TemplateView>> {
+    use super::queries::{self, QueryInput};
+    use super::templates::{self, TemplateInput};
+    use crate::mapping::plan::{FieldMapping, Mapping, Operation, ValueSource};
+    allow(app, actor, Action::ManageTemplates)?;
+    let wanted = app.store().read(|c| {
+        Ok(!app_settings::flag(c, app_settings::DEMO_TEMPLATE_MADE)?
+            && dest_table::get(c, DEMO_DESTINATION_ID)?.is_some())
+    })?;
+    // NOTE: data the user imported over the demo's may lack its columns: then no demo.
+    if !wanted || app.data()?.check_sql(DEMO_QUERY_SQL).is_err() {
+        return Ok(None);
+    }
+    let details = super::connection::details(app, DEMO_DESTINATION_ID, "contact", false)
+        .await?
+        .details;
+    let Some(key) = details
+        .keys
+        .iter()
+        .find(|k| k.columns == ["emailaddress1"])
+        .map(|k| k.logical_name.clone())
+    else {
+        return Ok(None);
+    };
+    let query = match queries::list(app, actor)?
+        .into_iter()
+        .find(|q| validate::same_name(&q.name, "Demo customers"))
+    {
+        Some(q) => q,
+        None => queries::create(
+            app,
+            actor,
+            QueryInput {
+                name: "Demo customers".into(),
+                description: "Every demo customer, with the columns a Dynamics contact holds."
+                    .into(),
+                sql: DEMO_QUERY_SQL.into(),
+                time_limit_secs: 60,
+            },
+        )?,
+    };
+    let sources: Vec<String> = app
+        .data()?
+        .check_sql(&query.sql)?
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    let fields = crate::mapping::suggest::suggest(&sources, &details.columns)
+        .into_iter()
+        .map(|s| FieldMapping {
+            column: s.column,
+            source: ValueSource::Column { name: s.source },
+            choice_overrides: Default::default(),
+            lookup: None,
+        })
+        .collect();
+    let name = free_name(
+        |n| {
+            Ok(templates::list(app, actor)?
+                .iter()
+                .any(|t| validate::same_name(&t.name, n)))
+        },
+        "Demo contacts",
+    )?;
+    let made = templates::create(
+        app,
+        actor,
+        TemplateInput {
+            name,
+            description: "The demo customers as sandbox contacts, matched by e-mail.".into(),
+            destination: DEMO_DESTINATION_ID.into(),
+            source: super::rows::RowSource::Query(query.id),
+            table: "contact".into(),
+            mapping: Mapping {
+                operation: Operation::UpsertByKey { key },
+                fields,
+                time_zone: "UTC".into(),
+            },
+            business_users: true,
+            restricted_pii: false,
+            campaigns: false,
+        },
+    )
+    .await?;
+    app.store()
+        .with_tx(|tx| app_settings::set_flag(tx, app_settings::DEMO_TEMPLATE_MADE, true))?;
+    Ok(Some(made))
 }

@@ -12,6 +12,9 @@ pub const DEMO_DESTINATION_REMOVED: &str = "demo_destination_removed";
 pub const DATA_IMPORTED: &str = "data_imported";
 /// The id of the user the window acted as last, so the next start acts as them again.
 pub const ACTING_USER: &str = "acting_user";
+/// Set once the first start made the demo saved query and its "Demo contacts" template, so a
+/// user who deletes them does not find them back at the next start.
+pub const DEMO_TEMPLATE_MADE: &str = "demo_template_made";
 /// Set when the user put the "Getting started" steps away.
 pub const GETTING_STARTED_DISMISSED: &str = "getting_started_dismissed";
 

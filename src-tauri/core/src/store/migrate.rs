@@ -39,6 +39,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_users_and_activity",
         include_str!("migrations/0006_users_and_activity.sql"),
     ),
+    (
+        "0007_templates",
+        include_str!("migrations/0007_templates.sql"),
+    ),
 ];
 
 /// Where a database stands against the migrations this build knows, read without writing.

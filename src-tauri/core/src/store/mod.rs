@@ -25,6 +25,7 @@ pub mod queries;
 mod restore;
 pub mod segments;
 mod sqlite;
+pub mod templates;
 pub mod users;
 
 pub use error::StoreError;

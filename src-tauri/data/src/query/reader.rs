@@ -12,7 +12,7 @@ use crate::types::{Cell, ColumnMeta, ColumnType};
 use rusqlite::InterruptHandle;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -25,6 +25,11 @@ const CHUNK_ROWS: usize = 256;
 const CHUNK_BYTES: usize = 4 * 1024 * 1024;
 /// Chunks waiting in the channel at most.
 const CHANNEL_CHUNKS: usize = 2;
+/// Pages given back (see [`RowReader::give_back`]) the worker keeps to refill; more are freed.
+const SPARE_PAGES: usize = 4;
+/// A text cell whose memory is larger than this is not refilled, so one wide row does not
+/// keep megabytes for the rest of the query.
+const SPARE_TEXT_BYTES: usize = 4096;
 /// SQLite virtual-machine steps between checks for cancel, time limit and drop.
 const PROGRESS_STEPS: i32 = 2_000;
 
@@ -130,6 +135,8 @@ pub struct RowReader {
     watch: Arc<Watch>,
     interrupt: InterruptHandle,
     worker: Option<JoinHandle<()>>,
+    /// Read pages going back to the worker to be refilled.
+    spare: Sender<Vec<Vec<Cell>>>,
     /// Mask the PII-marked columns in every page (see [`RowReader::hide_pii`]).
     hide_pii: bool,
 }
@@ -174,6 +181,9 @@ impl RowReader {
                 None => None,
             };
             match msg {
+                // NOTE: a page taken whole keeps the worker's chunk (see `give_back`), so an
+                // empty buffer becomes the chunk rather than a copy of it.
+                Some(Msg::Rows(rows)) if self.buffer.is_empty() => self.buffer = rows.into(),
                 Some(Msg::Rows(rows)) => self.buffer.extend(rows),
                 Some(Msg::Done) => self.finished = true,
                 Some(Msg::Failed(e)) => {
@@ -195,11 +205,25 @@ impl RowReader {
             };
         }
         let n = want.min(self.buffer.len());
-        let mut rows: Vec<Vec<Cell>> = self.buffer.drain(..n).collect();
+        let mut rows: Vec<Vec<Cell>> = if n == self.buffer.len() {
+            std::mem::take(&mut self.buffer).into()
+        } else {
+            self.buffer.drain(..n).collect()
+        };
         if self.hide_pii {
             crate::types::hide_pii(&self.columns, &mut rows);
         }
         Ok(Some(rows))
+    }
+
+    /// Hands a page that was read back to the worker, which refills its rows' memory instead
+    /// of allocating new rows: optional, for a caller reading many pages and keeping none.
+    ///
+    /// NOTE: rows made on the worker's thread and freed on the caller's cost both threads an
+    /// allocation per text cell; a million-row read spent much of its time there.
+    pub fn give_back(&self, rows: Vec<Vec<Cell>>) {
+        // A worker that has finished no longer listens; the page is then simply freed.
+        let _ = self.spare.send(rows);
     }
 }
 
@@ -226,11 +250,12 @@ pub(super) fn start(
 ) -> Result<RowReader> {
     let watch = Arc::new(Watch::new(&opts));
     let (tx, rx) = sync_channel(CHANNEL_CHUNKS);
+    let (spare, spares) = channel();
     let worker_watch = Arc::clone(&watch);
     let worker = std::thread::Builder::new()
         .name("ferry-query".to_string())
         .spawn(move || {
-            if let Err(e) = run(&store, &sql, &params, &worker_watch, &tx) {
+            if let Err(e) = run(&store, &sql, &params, &worker_watch, &tx, &spares) {
                 let _ = tx.send(Msg::Failed(e));
             }
         })
@@ -246,6 +271,7 @@ pub(super) fn start(
             watch,
             interrupt,
             worker: Some(worker),
+            spare,
             hide_pii: false,
         }),
         Ok(Msg::Failed(e)) => {
@@ -268,6 +294,7 @@ fn run(
     params: &[Cell],
     watch: &Arc<Watch>,
     tx: &SyncSender<Msg>,
+    spares: &Receiver<Vec<Vec<Cell>>>,
 ) -> Result<()> {
     let mut door = Door::open(store)?;
     let progress_watch = Arc::clone(watch);
@@ -282,12 +309,19 @@ fn run(
         .query(rusqlite::params_from_iter(params.iter()))
         .map_err(failed)?;
     let n = columns.len();
+    // Rows of pages given back, refilled in place (from the last) before new ones are made.
+    let mut old: Vec<Vec<Cell>> = Vec::new();
 
     loop {
         if watch.must_stop() {
             return Err(watch.stop_error().unwrap_or_else(|| {
                 DataError::Cancelled("The query was cancelled before it finished.".to_string())
             }));
+        }
+        while let Ok(extra) = spares.try_recv() {
+            if old.len() < CHUNK_ROWS * SPARE_PAGES {
+                old.extend(extra);
+            }
         }
         let mut chunk = Vec::with_capacity(CHUNK_ROWS);
         let mut bytes = 0;
@@ -296,9 +330,8 @@ fn run(
         while chunk.len() < CHUNK_ROWS && bytes < CHUNK_BYTES {
             let row = rows.next().and_then(|row| {
                 row.map(|row| {
-                    (0..n)
-                        .map(|i| row.get_ref(i).map(Cell::from_sql))
-                        .collect::<rusqlite::Result<Vec<Cell>>>()
+                    let mut cells = old.pop().unwrap_or_else(|| Vec::with_capacity(n));
+                    fill(&mut cells, row, n).map(|()| cells)
                 })
                 .transpose()
             });
@@ -340,6 +373,37 @@ fn run(
             return Ok(());
         }
     }
+}
+
+/// Reads `row`'s `n` values into `cells`, reusing the memory of the text cells already there.
+fn fill(cells: &mut Vec<Cell>, row: &rusqlite::Row<'_>, n: usize) -> rusqlite::Result<()> {
+    use rusqlite::types::ValueRef;
+    cells.truncate(n);
+    for i in 0..n {
+        let value = row.get_ref(i)?;
+        let reused = match (cells.get_mut(i), value) {
+            (Some(Cell::Text(s)), ValueRef::Text(t)) if s.capacity() <= SPARE_TEXT_BYTES => {
+                match std::str::from_utf8(t) {
+                    Ok(t) => {
+                        s.clear();
+                        s.push_str(t);
+                        true
+                    }
+                    Err(_) => false,
+                }
+            }
+            _ => false,
+        };
+        if reused {
+            continue;
+        }
+        let cell = Cell::from_sql(value);
+        match cells.get_mut(i) {
+            Some(c) => *c = cell,
+            None => cells.push(cell),
+        }
+    }
+    Ok(())
 }
 
 /// Sends one message, not counting the wait against the time limit. `false` once the reader

@@ -42,6 +42,19 @@ struct OverlayTable {
     columns: Vec<OverlayColumn>,
     #[serde(default)]
     lookups: Vec<OverlayLookup>,
+    /// Date-and-time columns that are not user-local date-and-time, Dataverse's default.
+    #[serde(default)]
+    dates: Vec<OverlayDate>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OverlayDate {
+    name: String,
+    behavior: String,
+    /// `DateOnly` or `DateAndTime`; a date-only behaviour implies a date-only format.
+    #[serde(default)]
+    format: Option<String>,
 }
 
 fn user_owned() -> String {
@@ -214,7 +227,44 @@ fn build_table(t: OverlayTable, cdm: &Value) -> Result<Table, SandboxError> {
         col.valid_for_update = false;
         columns.push(col);
     }
+    for d in &t.dates {
+        let col = columns
+            .iter_mut()
+            .find(|c| c.logical_name == d.name && c.kind == ColumnKind::DateTime)
+            .ok_or_else(|| {
+                SandboxError::Schema(format!(
+                    "{}.{} is not a date-and-time column",
+                    t.logical_name, d.name
+                ))
+            })?;
+        if !matches!(
+            d.behavior.as_str(),
+            "UserLocal" | "DateOnly" | "TimeZoneIndependent"
+        ) {
+            return Err(SandboxError::Schema(format!(
+                "{}.{}: unknown date behaviour {}",
+                t.logical_name, d.name, d.behavior
+            )));
+        }
+        let format = match (d.behavior.as_str(), d.format.as_deref()) {
+            ("DateOnly", _) => "DateOnly",
+            (_, Some("DateOnly")) => "DateOnly",
+            (_, None | Some("DateAndTime")) => "DateAndTime",
+            (_, Some(other)) => {
+                return Err(SandboxError::Schema(format!(
+                    "{}.{}: unknown date format {other}",
+                    t.logical_name, d.name
+                )))
+            }
+        };
+        col.date_behavior = Some(d.behavior.clone());
+        col.date_format = Some(format.to_string());
+    }
     for col in &mut columns {
+        if col.kind == ColumnKind::DateTime && col.date_behavior.is_none() {
+            col.date_behavior = Some("UserLocal".into());
+            col.date_format = Some("DateAndTime".into());
+        }
         if t.read_only.contains(&col.logical_name) || col.logical_name.ends_with("_base") {
             col.valid_for_create = false;
             col.valid_for_update = false;
@@ -259,6 +309,8 @@ fn column(name: &str, kind: ColumnKind, display: &str) -> Column {
         options: Vec::new(),
         valid_for_create: true,
         valid_for_update: true,
+        date_behavior: None,
+        date_format: None,
         metadata_id: String::new(),
     }
 }

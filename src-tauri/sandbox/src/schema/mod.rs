@@ -134,11 +134,26 @@ pub struct Column {
     pub valid_for_create: bool,
     /// Whether an update may set it.
     pub valid_for_update: bool,
+    /// For date-and-time columns, how values are stored (`DateTimeBehavior`): `UserLocal`,
+    /// `DateOnly` or `TimeZoneIndependent`.
+    pub date_behavior: Option<String>,
+    /// For date-and-time columns, how they are shown (`Format`): `DateOnly` or `DateAndTime`.
+    pub date_format: Option<String>,
     /// Stable id for metadata responses.
     pub metadata_id: String,
 }
 
 impl Column {
+    /// The EDM type of the column's property: `Edm.Date` for date-only columns (which take
+    /// `YYYY-MM-DD`), else the type's own.
+    pub fn edm_type(&self) -> &'static str {
+        if self.date_behavior.as_deref() == Some("DateOnly") {
+            "Edm.Date"
+        } else {
+            self.kind.edm_type()
+        }
+    }
+
     /// The JSON property name clients read: `_x_value` for lookups, else the logical name.
     pub fn property_name(&self) -> String {
         if self.kind.is_lookup() {

@@ -80,3 +80,50 @@ async fn keys_and_many_to_one_relationships_name_what_clients_bind() {
         bad.text
     );
 }
+
+#[tokio::test]
+async fn date_columns_carry_their_behaviour_and_lookups_their_targets() {
+    let env = Env::fast().await;
+    let dates = env.send("GET", "EntityDefinitions(LogicalName='contact')/Attributes/Microsoft.Dynamics.CRM.DateTimeAttributeMetadata?$select=LogicalName,DateTimeBehavior,Format", None, &[]).await;
+    assert_eq!(dates.status, 200, "the date cast works: {}", dates.text);
+    let dates = dates.json();
+    let of = |name: &str| {
+        dates["value"]
+            .as_array()
+            .and_then(|a| a.iter().find(|x| x["LogicalName"] == name).cloned())
+            .unwrap_or_else(|| panic!("{name} is a date column: {dates}"))
+    };
+    assert_eq!(
+        of("birthdate")["DateTimeBehavior"]["Value"],
+        "DateOnly",
+        "a birthday is a date only"
+    );
+    assert_eq!(of("birthdate")["Format"], "DateOnly", "and shown as one");
+    assert_eq!(
+        (
+            &of("lastusedincampaign")["DateTimeBehavior"]["Value"],
+            &of("lastusedincampaign")["Format"]
+        ),
+        (
+            &serde_json::json!("UserLocal"),
+            &serde_json::json!("DateOnly")
+        ),
+        "user-local, shown as a date, as the contact reference gives it"
+    );
+    assert_eq!(
+        of("createdon")["DateTimeBehavior"]["Value"],
+        "UserLocal",
+        "Dataverse's default behaviour"
+    );
+    let lookups = env.send("GET", "EntityDefinitions(LogicalName='contact')/Attributes/Microsoft.Dynamics.CRM.LookupAttributeMetadata?$select=LogicalName,Targets", None, &[]).await.json();
+    let customer = lookups["value"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["LogicalName"] == "parentcustomerid"))
+        .cloned()
+        .unwrap_or_else(|| panic!("the customer lookup is a lookup attribute: {lookups}"));
+    assert_eq!(
+        customer["Targets"],
+        serde_json::json!(["account", "contact"]),
+        "both related tables"
+    );
+}

@@ -358,3 +358,30 @@ async fn url_segments_over_260_characters_are_refused_outside_a_batch_only() {
         "the batch upsert stored the row"
     );
 }
+
+#[tokio::test]
+async fn a_date_only_column_takes_a_date_and_refuses_a_time() {
+    let env = Env::fast().await;
+    let with_time = json!({"lastname": "Early", "birthdate": "1990-02-03T10:00:00Z"});
+    let r = env.send("POST", "contacts", Some(&with_time), &[]).await;
+    assert_eq!(r.status, 400, "a time is not an Edm.Date: {}", r.text);
+    assert!(
+        r.text.contains("Edm.Date"),
+        "the message names the type: {}",
+        r.text
+    );
+    let date = json!({"lastname": "Early", "birthdate": "1990-02-03"});
+    let r = env.send("POST", "contacts", Some(&date), &[]).await;
+    assert_eq!(r.status, 204, "a date is taken: {}", r.text);
+    let id = id_from_entity_url(&r.header("odata-entityid").unwrap());
+    let row = env
+        .send(
+            "GET",
+            &format!("contacts({id})?$select=birthdate"),
+            None,
+            &[],
+        )
+        .await
+        .json();
+    assert_eq!(row["birthdate"], "1990-02-03", "kept as written");
+}

@@ -36,4 +36,16 @@ validForUpdate: boolean,
 /**
  * Choices, for Choice / State / Status columns.
  */
-options: Array<ChoiceOption>, };
+options: Array<ChoiceOption>, 
+/**
+ * For date-and-time columns, how Dataverse stores them (`DateTimeBehavior`): `UserLocal`,
+ * `DateOnly` or `TimeZoneIndependent`. `None` for other columns, and in metadata cached
+ * before Ferry read it (which plans as user-local, Dataverse's default).
+ */
+dateBehavior: string | null, 
+/**
+ * For lookup columns (Lookup, Customer, Owner), the logical names of the tables a value
+ * may point at (`Targets`), e.g. `["account", "contact"]`. Empty for other columns, and in
+ * metadata cached before Ferry read it (the table's lookups then stand in).
+ */
+targets: Array<string>, };
