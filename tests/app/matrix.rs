@@ -66,6 +66,8 @@ struct Ctx {
     /// A saved query over the customers, and a template on the Local sandbox reading it.
     query_id: String,
     template_id: String,
+    /// The sandbox's alternate key on a contact's e-mail, which templates match rows by.
+    contact_key: String,
     /// The user acting now, and a short tag unique to them for names.
     tag: String,
     /// Whether the row now being called is expected to be allowed. A refused call never gets
@@ -124,7 +126,7 @@ fn template_input(c: &Ctx, name: &str) -> Value {
     json!({
         "name": name, "destination": c.sandbox_id, "table": "contact",
         "source": { "kind": "query", "id": c.query_id },
-        "mapping": { "operation": { "kind": "create" }, "fields": [
+        "mapping": { "operation": { "kind": "upsertByKey", "key": c.contact_key }, "fields": [
             { "column": "emailaddress1", "source": { "kind": "column", "name": "email" } } ] },
         "businessUsers": true
     })
@@ -726,12 +728,27 @@ fn every_command_as_every_policy_with_and_without_restricted_pii() {
     )
     .unwrap()
     .id;
+    let contact_key = tauri::async_runtime::block_on(ferry_core::ops::connection::table_columns(
+        &app,
+        &admin,
+        &sandbox_id,
+        "contact",
+        false,
+    ))
+    .unwrap()
+    .details
+    .keys
+    .into_iter()
+    .find(|k| k.columns == ["emailaddress1"])
+    .expect("the sandbox keys contacts by e-mail")
+    .logical_name;
     let mut c = Ctx {
         s,
         admin,
         sandbox_id,
         email,
         query_id,
+        contact_key,
         template_id: String::new(),
         tag: String::new(),
         allowed: false,

@@ -96,6 +96,13 @@ pub async fn check(app: &App, actor: &Actor, template: &str, sample: usize) -> R
     if let Some(why) = &t.unavailable {
         return Err(Error::Forbidden(why.clone()));
     }
+    let details = connection::details(app, &t.destination.id, &t.table, false)
+        .await?
+        .details;
+    let related = templates::related_details(app, &t.destination.id, &t.mapping, &details).await?;
+    // NOTE: the source is opened first, so a user who may not read its rows hears that
+    // rather than something about the template's operation.
+    let mut reader = rows::open(app, actor, &t.source, READ_LIMIT)?;
     if t.mapping.operation == Operation::Create {
         return Err(Error::field(
             "operation",
@@ -103,11 +110,6 @@ pub async fn check(app: &App, actor: &Actor, template: &str, sample: usize) -> R
              choose an upsert, update or delete to check rows against Dynamics.",
         ));
     }
-    let details = connection::details(app, &t.destination.id, &t.table, false)
-        .await?
-        .details;
-    let related = templates::related_details(app, &t.destination.id, &t.mapping, &details).await?;
-    let mut reader = rows::open(app, actor, &t.source, READ_LIMIT)?;
     let columns = reader.columns().to_vec();
     let plan = plan(&t.mapping, &details, &related, &columns).map_err(|problems| {
         Error::Validation(
