@@ -30,7 +30,7 @@ pub fn set_getting_started_dismissed(app: State<'_, Window>, dismissed: bool) ->
     )?)
 }
 
-#[tauri::command(async)]
+#[tauri::command]
 pub async fn restore_demo_destination(
     app: State<'_, Window>,
     sandbox: State<'_, DemoSandbox>,
@@ -45,10 +45,5 @@ pub async fn restore_demo_destination(
              start): restart Ferry without FERRY_SANDBOX=off to add it back.",
         )
     })?;
-    let restored = start::restore_demo_destination(&app, &me, target)?;
-    // The demo template comes back with its destination; without it the destination still is.
-    if let Err(e) = start::ensure_demo_template(&app, &me).await {
-        eprintln!("The demo template could not be made again: {e}");
-    }
-    Ok(restored)
+    Ok(start::restore_demo(&app, &me, target).await?)
 }

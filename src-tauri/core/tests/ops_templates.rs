@@ -332,6 +332,49 @@ async fn the_preview_gives_each_row_a_verdict_and_its_exact_request_masked_for_r
         "not in the row, record, URL or body"
     );
     assert!(text.contains("•••• (PII)"));
+    // The findings quote the values they are about (a repeated e-mail key): not to this user.
+    let twice = queries::create(
+        &f.app,
+        &f.admin,
+        QueryInput {
+            name: "Every customer twice".into(),
+            description: String::new(),
+            sql: "SELECT customer_id, email, first_name, last_name, loyalty_tier FROM customers \
+                  UNION ALL SELECT customer_id, email, first_name, last_name, loyalty_tier \
+                  FROM customers"
+                .into(),
+            time_limit_secs: 30,
+        },
+    )
+    .unwrap();
+    let mut repeated = input(&f, "Contacts twice");
+    repeated.source = RowSource::Query(twice.id);
+    repeated.restricted_pii = true;
+    templates::create(&f.app, &f.admin, repeated).await.unwrap();
+    let p = ferry_core::ops::preview::preview(&f.app, &f.admin, "Contacts twice", 1000, false)
+        .await
+        .unwrap();
+    let masked = ferry_core::ops::preview::preview(&f.app, &ria, "Contacts twice", 1000, false)
+        .await
+        .unwrap();
+    let quoted: Vec<&str> = p
+        .rows
+        .iter()
+        .flat_map(|r| &r.findings)
+        .map(|f| f.message.as_str())
+        .filter(|m| m.contains('@'))
+        .collect();
+    assert!(!quoted.is_empty(), "every e-mail key is repeated");
+    let said: Vec<&str> = masked
+        .rows
+        .iter()
+        .flat_map(|r| &r.findings)
+        .map(|f| f.message.as_str())
+        .collect();
+    assert!(
+        said.iter().all(|m| !m.contains('@')),
+        "no e-mail in the findings: {said:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -465,9 +508,13 @@ async fn the_first_start_makes_a_demo_contacts_template_once_ready_to_preview() 
 
     // The demo destination deleted and added back brings its demo template back too.
     destinations::delete(&f.app, &f.admin, start::DEMO_DESTINATION_ID).unwrap();
-    start::restore_demo_destination(&f.app, &f.admin, &demo).unwrap();
-    let again = start::ensure_demo_template(&f.app, &f.admin).await.unwrap();
-    assert_eq!(again.map(|t| t.name).as_deref(), Some("Demo contacts"));
+    start::restore_demo(&f.app, &f.admin, &demo).await.unwrap();
+    let names: Vec<String> = templates::list(&f.app, &f.admin)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    assert_eq!(names, ["Demo contacts"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -165,7 +165,11 @@ pub async fn check(app: &App, actor: &Actor, template: &str, sample: usize) -> R
     // row's: say it once, as the connection test would.
     if !answers.is_empty() && answers.iter().all(|(_, a)| a.is_err()) {
         let (_, first) = answers.swap_remove(0);
-        return Err(first.expect_err("every answer failed").into());
+        let e = first.expect_err("every answer failed");
+        return Err(match hidden(&e, actor) {
+            Some(said) => Error::Remote(said),
+            None => e.into(),
+        });
     }
     let mut out = OnlineCheck {
         template: NamedRef {
@@ -183,7 +187,10 @@ pub async fn check(app: &App, actor: &Actor, template: &str, sample: usize) -> R
     for (index, answer) in answers {
         let (o, message) = match answer {
             Ok(found) => (outcome(&plan.operation, found), String::new()),
-            Err(e) => (CheckOutcome::Failed, e.to_string()),
+            Err(e) => (
+                CheckOutcome::Failed,
+                hidden(&e, actor).unwrap_or_else(|| e.to_string()),
+            ),
         };
         match o {
             CheckOutcome::Creates => out.creates += 1,
@@ -220,4 +227,18 @@ pub async fn check(app: &App, actor: &Actor, template: &str, sample: usize) -> R
         .details(json!({ "checked": out.checked, "destination": t.destination.name })),
     );
     Ok(out)
+}
+
+/// What to say instead of Dataverse's own text to a user with Restrict PII access: its answer
+/// about a row may quote the row's key, which can be personal data. `None`: say it as it is.
+fn hidden(e: &crate::dataverse::DataverseError, actor: &Actor) -> Option<String> {
+    use crate::dataverse::DataverseError;
+    match e {
+        DataverseError::Api(a) if actor.restrict_pii() => Some(format!(
+            "Dynamics refused the lookup (HTTP {}); its message is hidden because it may quote \
+             personal data (Restrict PII access).",
+            a.status
+        )),
+        _ => None,
+    }
 }

@@ -314,7 +314,9 @@ impl Pass {
     ) -> PreviewRow {
         let mut record = mapped.row.record;
         let mut row_ref = mapped.row.row;
+        let mut findings = mapped.findings;
         if self.hide {
+            hide_in_findings(&mut findings, columns, &source);
             ferry_data::types::hide_pii(columns, std::slice::from_mut(&mut source));
             mask_record(&mut record, row_ref.as_mut(), &self.pii_targets);
         }
@@ -324,10 +326,41 @@ impl Pass {
         PreviewRow {
             index,
             verdict: mapped.verdict,
-            findings: mapped.findings,
+            findings,
             source,
             record: Value::Object(record),
             request,
+        }
+    }
+}
+
+/// Masks, in the findings' messages, the values of the row's personal data: a message quotes
+/// the value it is about ("… is longer than …", a repeated key), and a restricted viewer must
+/// not read it there either.
+fn hide_in_findings(findings: &mut [Finding], columns: &[ColumnMeta], source: &[Cell]) {
+    let mut values: Vec<String> = Vec::new();
+    for (c, cell) in columns.iter().zip(source) {
+        let text = match cell {
+            Cell::Text(t) if c.pii => t.clone(),
+            Cell::Integer(n) if c.pii => n.to_string(),
+            Cell::Real(r) if c.pii => r.to_string(),
+            _ => continue,
+        };
+        let trimmed = text.trim().to_string();
+        // As a key's URL writes it, quotes doubled.
+        values.push(trimmed.replace('\'', "''"));
+        values.push(trimmed);
+        values.push(text);
+    }
+    // NOTE: longest first, so a value is masked whole before a part of it could be; a single
+    // character would mask digits and letters of the message itself, and tells little.
+    values.retain(|v| v.chars().count() > 1);
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    for f in findings.iter_mut() {
+        for v in &values {
+            if f.message.contains(v.as_str()) {
+                f.message = f.message.replace(v.as_str(), PII_MASK);
+            }
         }
     }
 }

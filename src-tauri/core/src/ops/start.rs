@@ -236,6 +236,16 @@ pub fn restore_demo_destination(
     })
 }
 
+/// [`restore_demo_destination`], then its demo template ([`ensure_demo_template`]), as the
+/// window's "Add the local sandbox" does.
+pub async fn restore_demo(app: &App, actor: &Actor, demo: &DemoTarget) -> Result<DestinationView> {
+    let restored = restore_demo_destination(app, actor, demo)?;
+    // NOTE: the destination stands without its template (the demo data may have been replaced
+    // by the user's own), so a template that cannot be made is not the restore's failure.
+    let _ = ensure_demo_template(app, actor).await;
+    Ok(restored)
+}
+
 /// Whether the user deleted the Local sandbox destination (so it is not created at start).
 pub fn demo_destination_removed(app: &App, actor: &Actor) -> Result<bool> {
     allow(app, actor, Action::ReadDestinations)?;
