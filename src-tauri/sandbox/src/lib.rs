@@ -25,6 +25,7 @@ mod lists;
 mod metadata;
 mod odata;
 mod payload;
+mod query;
 mod read;
 mod records;
 pub mod schema;

@@ -3,7 +3,7 @@
 //! records.
 //!
 //! Supports what metadata readers send: addressing by `LogicalName='x'` or MetadataId,
-//! `$select`, `$filter` of `Prop eq value` clauses, `$expand` of the navigation collections and
+//! `$select`, `$filter` (the record grammar, evaluated in memory), `$expand` of the navigation collections and
 //! of `OptionSet`. It is not a full metadata service: no global option sets, no
 //! `RelationshipDefinitions`, no writes.
 
@@ -357,29 +357,10 @@ fn project(
     Ok(item)
 }
 
-/// `LogicalName eq 'x' and AttributeType eq Microsoft.Dynamics.CRM.AttributeTypeCode'Picklist'`.
+/// Whether a metadata item passes `$filter`, read with the same grammar as record filters.
 fn matches_filter(item: &Map<String, Value>, filter: Option<&str>) -> Result<bool, ApiError> {
     let Some(filter) = filter else {
         return Ok(true);
     };
-    for clause in filter.split(" and ") {
-        let mut parts = clause.trim().splitn(3, ' ');
-        let (Some(prop), Some("eq"), Some(lit)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(ApiError::bad_request(format!("The Ferry sandbox only supports 'Property eq value' metadata filters, not '{clause}'.")));
-        };
-        let lit = lit.trim();
-        let want = match lit.find('\'') {
-            Some(i) if !lit.starts_with('\'') => odata::literal(&lit[i..])?,
-            _ => odata::literal(lit)?,
-        };
-        let path: Vec<&str> = prop.split('/').collect();
-        let mut have = item.get(path[0]).cloned().unwrap_or(Value::Null);
-        if let Some(sub) = path.get(1) {
-            have = have.get(*sub).cloned().unwrap_or(Value::Null);
-        }
-        if have != want {
-            return Ok(false);
-        }
-    }
-    Ok(true)
+    crate::query::eval::matches(&crate::query::filter::parse(filter)?, item)
 }

@@ -58,6 +58,9 @@ pub fn execute(
     let method = req.method.as_str();
     match (raw_key, segs.len(), method) {
         (None, 1, "GET") => Ok((list(ctx, tx, req, table, None)?, 0)),
+        (None, 2, "GET") if segs[1] == "$count" => {
+            Ok((crate::query::count_only(tx, req, table)?, 0))
+        }
         (Some(raw), 2, "GET") => {
             // NOTE: a collection-valued navigation property lists the rows whose lookup points here.
             let (child, rel) = ctx

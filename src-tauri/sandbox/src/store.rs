@@ -16,6 +16,9 @@ use std::time::Duration;
 /// A stored record: its columns as JSON and its row version (the ETag number).
 pub type Row = (u64, Map<String, Value>);
 
+/// A queried record: row number, version, columns, and the values it was sorted by.
+pub type QueryRow = (i64, u64, Map<String, Value>, Vec<Value>);
+
 /// The record store.
 pub struct Store {
     conn: Connection,
@@ -288,23 +291,54 @@ impl Tx<'_> {
             .execute(params![tbl, key_name, value])?;
         Ok(())
     }
+}
 
-    /// Up to `limit` records of `tbl`, oldest first.
-    pub fn list(&self, tbl: &str, limit: usize) -> rusqlite::Result<Vec<Row>> {
-        let mut stmt = self.tx.prepare_cached(
-            "SELECT version, body FROM records WHERE tbl = ?1 ORDER BY version LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(params![tbl, limit as i64], |r| {
-            Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?))
-        })?;
+/// Query reads used by `query`: SQL built there from the schema, values always bound.
+impl Tx<'_> {
+    /// Runs `sql` (selecting `rid, version, body` then `extra` sort values) with `params`.
+    pub fn query_rows(
+        &self,
+        sql: &str,
+        params: &[rusqlite::types::Value],
+        extra: usize,
+    ) -> rusqlite::Result<Vec<QueryRow>> {
+        let mut stmt = self.tx.prepare_cached(sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
         let mut out = Vec::new();
-        for row in rows {
-            let (v, body) = row?;
+        while let Some(r) = rows.next()? {
+            let rid: i64 = r.get(0)?;
+            let version = r.get::<_, i64>(1)? as u64;
+            let body: String = r.get(2)?;
+            let mut keys = Vec::with_capacity(extra);
+            for i in 0..extra {
+                keys.push(match r.get_ref(3 + i)? {
+                    rusqlite::types::ValueRef::Null => Value::Null,
+                    rusqlite::types::ValueRef::Integer(n) => Value::from(n),
+                    rusqlite::types::ValueRef::Real(f) => Value::from(f),
+                    rusqlite::types::ValueRef::Text(t) => {
+                        Value::String(String::from_utf8_lossy(t).into_owned())
+                    }
+                    rusqlite::types::ValueRef::Blob(_) => Value::Null,
+                });
+            }
             if let Ok(Value::Object(m)) = serde_json::from_str(&body) {
-                out.push((v, m));
+                out.push((rid, version, m, keys));
             }
         }
         Ok(out)
+    }
+
+    /// Runs a `SELECT count(*) …` with `params`.
+    pub fn query_count(
+        &self,
+        sql: &str,
+        params: &[rusqlite::types::Value],
+    ) -> rusqlite::Result<u64> {
+        let mut stmt = self.tx.prepare_cached(sql)?;
+        stmt.query_row(rusqlite::params_from_iter(params.iter()), |r| {
+            r.get::<_, i64>(0)
+        })
+        .map(|n| n as u64)
     }
 }
 

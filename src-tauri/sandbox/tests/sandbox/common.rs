@@ -165,6 +165,41 @@ impl Env {
         reply(rb.send().await.expect("the sandbox answers")).await
     }
 
+    /// GETs an absolute Web API URL (a next link) with the usual headers.
+    pub async fn get_url(&self, url: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut rb = self
+            .http
+            .get(url)
+            .bearer_auth(&self.token)
+            .header("Accept", "application/json")
+            .header("OData-Version", "4.0");
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        reply(rb.send().await.expect("the sandbox answers")).await
+    }
+
+    /// The collection-valued navigation property on the target of `table`'s lookup `nav`,
+    /// read from the sandbox's own metadata.
+    pub async fn schema_collection_nav(&self, table: &str, nav: &str) -> String {
+        let r = self
+            .send(
+                "GET",
+                &format!("EntityDefinitions(LogicalName='{table}')/ManyToOneRelationships"),
+                None,
+                &[],
+            )
+            .await;
+        r.json()["value"]
+            .as_array()
+            .expect("relationships")
+            .iter()
+            .find(|rel| rel["ReferencingEntityNavigationPropertyName"] == nav)
+            .and_then(|rel| rel["ReferencedEntityNavigationPropertyName"].as_str())
+            .expect("the relationship is listed")
+            .to_string()
+    }
+
     /// Fetches `/_sandbox/{path}` as JSON, with the admin key.
     pub async fn admin(&self, path: &str) -> Value {
         let r = self

@@ -14,5 +14,6 @@ mod lifecycle;
 mod lists;
 mod metadata;
 mod protection;
+mod query;
 mod records;
 mod wire;
