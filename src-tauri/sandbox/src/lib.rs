@@ -27,6 +27,7 @@ mod odata;
 mod payload;
 mod read;
 mod records;
+mod relate;
 pub mod schema;
 mod server;
 mod service;
