@@ -578,3 +578,41 @@ POST {base}campaigns({campaign})/campaignlist_association/$ref HTTP/1.1\r\nConte
         lists.text
     );
 }
+
+#[tokio::test]
+async fn an_admin_reset_forgets_many_to_many_links() {
+    let env = Env::fast().await;
+    let campaign = create(&env, "campaigns", json!({"name": "Reset"})).await;
+    let list = create(
+        &env,
+        "lists",
+        json!({"listname": "Reset", "createdfromcode": 2, "type": false}),
+    )
+    .await;
+    let nav = format!("campaigns({campaign})/campaignlist_association");
+    env.send(
+        "POST",
+        &format!("{nav}/$ref"),
+        Some(&odata_id(&env, &format!("lists({list})"))),
+        &[],
+    )
+    .await;
+    let r = env.admin_post("reset", "").await;
+    assert!(r.status < 300, "the reset succeeds: {}", r.text);
+    create(
+        &env,
+        "campaigns",
+        json!({"campaignid": campaign, "name": "Again"}),
+    )
+    .await;
+    create(
+        &env,
+        "lists",
+        json!({"listid": list, "listname": "Again", "createdfromcode": 2, "type": false}),
+    )
+    .await;
+    assert!(
+        column(&get(&env, &nav).await, "listid").is_empty(),
+        "the link went with the rows"
+    );
+}
