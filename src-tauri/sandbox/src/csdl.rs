@@ -2,7 +2,7 @@
 //! validates records and answers `EntityDefinitions`.
 //!
 //! It declares each table's entity type (key, properties, single- and collection-valued
-//! navigation properties), the entity sets, `WhoAmI`, the bulk and list actions: what client
+//! navigation properties, many-to-many ones included), the entity sets, `WhoAmI`, the bulk and list actions: what client
 //! generators and metadata-driven clients read. It omits annotations and the thousands of
 //! system types real Dataverse publishes.
 
@@ -66,6 +66,15 @@ pub fn render(schema: &Schema) -> String {
                 );
             }
         }
+        for (nav, other) in many_to_many_navs(schema, t) {
+            if let Some(target) = schema.table(other) {
+                let _ = write!(
+                    x,
+                    r#"<NavigationPropertyBinding Path="{nav}" Target="{}"/>"#,
+                    target.entity_set
+                );
+            }
+        }
         x.push_str("</EntitySet>");
     }
     x.push_str(r#"<FunctionImport Name="WhoAmI" Function="mscrm.WhoAmI" IncludeInServiceDocument="false"/>"#);
@@ -116,7 +125,28 @@ fn entity_type(x: &mut String, schema: &Schema, t: &Table) {
             );
         }
     }
+    for (nav, other) in many_to_many_navs(schema, t) {
+        // NOTE: Dataverse names both sides after the relationship, so each is its own partner.
+        let _ = write!(
+            x,
+            r#"<NavigationProperty Name="{nav}" Type="Collection(mscrm.{other})" Partner="{nav}"/>"#
+        );
+    }
     x.push_str("</EntityType>");
+}
+
+/// The many-to-many navigation properties of `t`, with the table each leads to.
+fn many_to_many_navs<'a>(schema: &'a Schema, t: &Table) -> Vec<(&'a str, &'a str)> {
+    let mut out = Vec::new();
+    for r in &schema.many_to_many {
+        if r.entity1 == t.logical_name {
+            out.push((r.entity1_nav.as_str(), r.entity2.as_str()));
+        }
+        if r.entity2 == t.logical_name {
+            out.push((r.entity2_nav.as_str(), r.entity1.as_str()));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -142,6 +172,35 @@ mod tests {
                 r#"<NavigationProperty Name="parentcustomerid_account" Type="mscrm.account""#
             ),
             "bind targets are declared"
+        );
+    }
+
+    #[test]
+    fn many_to_many_navigation_properties_are_declared_on_both_sides() {
+        let schema = crate::schema::load(&default_keys(), None).expect("schema loads");
+        let xml = render(&schema);
+        let ty = |name: &str| {
+            let start = xml
+                .find(&format!(r#"<EntityType Name="{name}""#))
+                .unwrap_or_else(|| panic!("{name} is declared"));
+            let end = start + xml[start..].find("</EntityType>").expect("closed");
+            xml[start..end].to_string()
+        };
+        assert!(
+            ty("campaign").contains(r#"<NavigationProperty Name="campaignlist_association" Type="Collection(mscrm.list)" Partner="campaignlist_association"/>"#),
+            "campaign leads to its lists"
+        );
+        assert!(
+            ty("list").contains(r#"<NavigationProperty Name="campaignlist_association" Type="Collection(mscrm.campaign)""#),
+            "a list leads to its campaigns"
+        );
+        assert!(
+            ty("list").contains(r#"<NavigationProperty Name="campaignactivitylist_association" Type="Collection(mscrm.campaignactivity)""#),
+            "a list leads to its campaign activities"
+        );
+        assert!(
+            xml.contains(r#"<EntitySet Name="lists" EntityType="mscrm.list"><NavigationPropertyBinding Path="campaignlist_association" Target="campaigns"/>"#),
+            "the entity set binds the navigation property"
         );
     }
 }

@@ -28,6 +28,7 @@ mod payload;
 mod query;
 mod read;
 mod records;
+mod relate;
 pub mod schema;
 mod server;
 mod service;

@@ -1,15 +1,16 @@
-//! `EntityDefinitions`: tables, their attributes (with typed casts and option sets), keys and
-//! many-to-one relationships, generated from the same [`crate::schema::Schema`] that validates
-//! records.
+//! `EntityDefinitions` (tables, their attributes with typed casts and option sets, keys and
+//! relationships), `RelationshipDefinitions` and `GlobalOptionSetDefinitions`, generated from
+//! the same [`crate::schema::Schema`] that validates records.
 //!
-//! Supports what metadata readers send: addressing by `LogicalName='x'` or MetadataId,
-//! `$select`, `$filter` (the record grammar, evaluated in memory), `$expand` of the navigation collections and
-//! of `OptionSet`. It is not a full metadata service: no global option sets, no
-//! `RelationshipDefinitions`, no writes.
+//! Supports what metadata readers send: addressing by `LogicalName='x'`, `SchemaName='x'`,
+//! `Name='x'` or MetadataId, `$select`, `$filter` (the record grammar, evaluated in memory;
+//! refused on global choices, as Dataverse does), casts to the derived relationship types,
+//! `$expand` of the navigation collections and of `OptionSet` / `GlobalOptionSet`. It is not a
+//! full metadata service: no writes.
 
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::odata::{self, RawKey};
-use crate::schema::{Column, ColumnKind, Table};
+use crate::schema::{Column, ColumnKind, GlobalOptionSet, ManyToMany, Schema, Table};
 use crate::service::Ctx;
 use serde_json::{json, Map, Value};
 
@@ -31,7 +32,7 @@ pub fn entity_definitions(
             if !matches_filter(&e, filter.as_deref())? {
                 continue;
             }
-            apply_expand(t, &mut e, expand.as_deref())?;
+            apply_expand(&ctx.svc.schema, t, &mut e, expand.as_deref())?;
             value.push(project(e, select.as_deref(), "EntityMetadata")?);
         }
         return Ok(ApiResponse::json(
@@ -43,7 +44,7 @@ pub fn entity_definitions(
     match rest.get(1).map(String::as_str) {
         None => {
             let mut e = entity(table);
-            apply_expand(table, &mut e, expand.as_deref())?;
+            apply_expand(&ctx.svc.schema, table, &mut e, expand.as_deref())?;
             let mut body = project(e, select.as_deref(), "EntityMetadata")?;
             body.insert("@odata.context".into(), json!(format!("{context}/$entity")));
             Ok(ApiResponse::json(200, &Value::Object(body)))
@@ -57,6 +58,8 @@ pub fn entity_definitions(
                 "ManyToOneRelationships" => {
                     table.many_to_one.iter().map(relationship_json).collect()
                 }
+                "OneToManyRelationships" => one_to_many(&ctx.svc.schema, table),
+                "ManyToManyRelationships" => many_to_many(&ctx.svc.schema, table),
                 _ => return Err(ApiError::no_route(nav)),
             };
             let kind = if nav_name == "Attributes" {
@@ -144,6 +147,7 @@ fn entity(t: &Table) -> Map<String, Value> {
 }
 
 fn apply_expand(
+    schema: &Schema,
     t: &Table,
     e: &mut Map<String, Value>,
     expand: Option<&str>,
@@ -153,6 +157,8 @@ fn apply_expand(
             "Attributes" => t.columns.iter().map(|c| attribute(t, c, false)).collect(),
             "Keys" => t.keys.iter().map(|k| key_json(t, k)).collect(),
             "ManyToOneRelationships" => t.many_to_one.iter().map(relationship_json).collect(),
+            "OneToManyRelationships" => one_to_many(schema, t),
+            "ManyToManyRelationships" => many_to_many(schema, t),
             other => return Err(ApiError::bad_request(format!("Could not find a property named '{other}' on type 'Microsoft.Dynamics.CRM.EntityMetadata'."))),
         };
         let projected = items
@@ -213,7 +219,9 @@ fn attributes(
         ),
         None => None,
     };
-    let with_options = expansions(expand).iter().any(|(n, _)| n == "OptionSet");
+    let with_options = expansions(expand)
+        .iter()
+        .any(|(n, _)| n == "OptionSet" || n == "GlobalOptionSet");
     let mut out = Vec::new();
     for c in &t.columns {
         let wanted_key = match key {
@@ -289,21 +297,30 @@ fn attribute(t: &Table, c: &Column, with_options: bool) -> Map<String, Value> {
             ColumnKind::Picklist | ColumnKind::State | ColumnKind::Status
         )
     {
-        let options: Vec<Value> = c.options.iter().map(|(v, text)| json!({
-            "Value": v, "Color": null, "IsManaged": true, "ExternalValue": null, "ParentValues": [],
-            "Tag": null, "IsHidden": false, "MetadataId": null, "HasChanged": null,
-            "Label": label(text, &format!("{}:{v}", c.metadata_id)),
-            "Description": {"LocalizedLabels": [], "UserLocalizedLabel": null},
-        })).collect();
-        m.insert(
-            "OptionSet".into(),
-            json!({
-                "MetadataId": crate::schema::stable_id(&format!("optionset:{}", c.metadata_id)),
-                "Name": format!("{}_{}", t.logical_name, c.logical_name), "IsGlobal": false,
-                "OptionSetType": c.kind.type_code(), "Options": options,
-            }),
-        );
-        m.insert("GlobalOptionSet".into(), Value::Null);
+        let (set, global) = match &c.global_option_set {
+            Some(name) => {
+                let g = GlobalOptionSet {
+                    name: name.clone(),
+                    display_name: c.display_name.clone(),
+                    options: c.options.clone(),
+                    metadata_id: crate::schema::stable_id(&format!("optionset:global:{name}")),
+                };
+                let set = option_set_json(&g, true, c.kind.type_code());
+                (set.clone(), set)
+            }
+            None => {
+                let local = GlobalOptionSet {
+                    name: format!("{}_{}", t.logical_name, c.logical_name),
+                    display_name: c.display_name.clone(),
+                    options: c.options.clone(),
+                    metadata_id: crate::schema::stable_id(&format!("optionset:{}", c.metadata_id)),
+                };
+                let set = option_set_json(&local, false, c.kind.type_code());
+                (set, Value::Null)
+            }
+        };
+        m.insert("OptionSet".into(), set);
+        m.insert("GlobalOptionSet".into(), global);
     }
     a.as_object().cloned().unwrap_or_default()
 }
@@ -312,6 +329,66 @@ fn key_json(t: &Table, k: &crate::schema::AltKey) -> Map<String, Value> {
     let v = json!({"MetadataId": k.metadata_id, "LogicalName": k.logical_name, "SchemaName": k.logical_name,
         "KeyAttributes": k.columns, "EntityLogicalName": t.logical_name, "EntityKeyIndexStatus": "Active",
         "AsyncJob": null, "IsManaged": false, "DisplayName": label(&k.logical_name, &k.metadata_id), "HasChanged": null});
+    v.as_object().cloned().unwrap_or_default()
+}
+
+/// An `OptionSetMetadata`: a column's local choice or a global one (`global`).
+fn option_set_json(set: &GlobalOptionSet, global: bool, kind: &str) -> Value {
+    let options: Vec<Value> = set
+        .options
+        .iter()
+        .map(|(v, text)| {
+            json!({
+                "Value": v, "Color": null, "IsManaged": true, "ExternalValue": null,
+                "ParentValues": [], "Tag": null, "IsHidden": false, "MetadataId": null,
+                "HasChanged": null,
+                "Label": label(text, &format!("{}:{v}", set.metadata_id)),
+                "Description": {"LocalizedLabels": [], "UserLocalizedLabel": null},
+            })
+        })
+        .collect();
+    json!({
+        "MetadataId": set.metadata_id, "HasChanged": null, "Name": set.name,
+        "IsGlobal": global, "IsCustomOptionSet": false, "IsManaged": true,
+        "OptionSetType": kind, "ExternalTypeName": null, "ParentOptionSetName": null,
+        "IsCustomizable": {"Value": true, "CanBeChanged": true,
+            "ManagedPropertyLogicalName": "iscustomizable"},
+        "DisplayName": label(&set.display_name, &format!("{}:display", set.metadata_id)),
+        "Description": {"LocalizedLabels": [], "UserLocalizedLabel": null},
+        "Options": options,
+    })
+}
+
+/// The one-to-many relationships whose referenced (parent) table is `t`.
+fn one_to_many(schema: &Schema, t: &Table) -> Vec<Map<String, Value>> {
+    schema
+        .tables
+        .iter()
+        .flat_map(|c| c.many_to_one.iter())
+        .filter(|r| r.referenced_entity == t.logical_name)
+        .map(relationship_json)
+        .collect()
+}
+
+/// The many-to-many relationships `t` takes part in.
+fn many_to_many(schema: &Schema, t: &Table) -> Vec<Map<String, Value>> {
+    schema
+        .many_to_many
+        .iter()
+        .filter(|r| r.involves(&t.logical_name))
+        .map(many_to_many_json)
+        .collect()
+}
+
+fn many_to_many_json(r: &ManyToMany) -> Map<String, Value> {
+    let v = json!({"MetadataId": r.metadata_id, "SchemaName": r.schema_name,
+        "IntersectEntityName": r.intersect_entity,
+        "Entity1LogicalName": r.entity1, "Entity1IntersectAttribute": r.entity1_attribute,
+        "Entity1NavigationPropertyName": r.entity1_nav,
+        "Entity2LogicalName": r.entity2, "Entity2IntersectAttribute": r.entity2_attribute,
+        "Entity2NavigationPropertyName": r.entity2_nav,
+        "RelationshipType": "ManyToManyRelationship", "IsCustomRelationship": false,
+        "IsManaged": true, "HasChanged": null});
     v.as_object().cloned().unwrap_or_default()
 }
 
@@ -345,6 +422,8 @@ fn project(
         "Attributes",
         "Keys",
         "ManyToOneRelationships",
+        "OneToManyRelationships",
+        "ManyToManyRelationships",
         "OptionSet",
         "GlobalOptionSet",
     ];
@@ -363,4 +442,199 @@ fn matches_filter(item: &Map<String, Value>, filter: Option<&str>) -> Result<boo
         return Ok(true);
     };
     crate::query::eval::matches(&crate::query::filter::parse(filter)?, item)
+}
+
+/// The properties every relationship has (`RelationshipMetadataBase`); a `$select` of any other
+/// needs a cast to the derived type, as in Dataverse.
+const RELATIONSHIP_BASE: [&str; 6] = [
+    "MetadataId",
+    "SchemaName",
+    "RelationshipType",
+    "IsCustomRelationship",
+    "IsManaged",
+    "HasChanged",
+];
+
+const ONE_TO_MANY: &str = "OneToManyRelationshipMetadata";
+const MANY_TO_MANY: &str = "ManyToManyRelationshipMetadata";
+
+/// Refuses methods other than GET (the sandbox's metadata is read-only) and query options
+/// other than `allowed`.
+fn read_only(req: &ApiRequest, set: &str, allowed: &[&str]) -> Result<(), ApiError> {
+    if req.method != "GET" {
+        return Err(ApiError::new(
+            405,
+            "0x80060888",
+            format!(
+                "The Ferry sandbox does not emulate changing metadata: {} is not supported on {set}.",
+                req.method
+            ),
+        ));
+    }
+    for (k, _) in req.query_pairs() {
+        if k.starts_with('$') && !allowed.contains(&k.as_str()) {
+            return Err(ApiError::bad_request(format!(
+                "The Ferry sandbox does not emulate the query option '{k}' on {set}."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Answers `RelationshipDefinitions…`: every one-to-many and many-to-many relationship, by
+/// MetadataId or `SchemaName='…'`, optionally cast to one derived type.
+pub fn relationship_definitions(
+    ctx: &Ctx,
+    req: &ApiRequest,
+    rest: &[String],
+) -> Result<ApiResponse, ApiError> {
+    read_only(req, "RelationshipDefinitions", &["$select", "$filter"])?;
+    let schema = &ctx.svc.schema;
+    let (_, key) = odata::split_key(&rest[0])?;
+    let cast = match rest.get(1).map(String::as_str) {
+        None => None,
+        Some(c) => match c.strip_prefix("Microsoft.Dynamics.CRM.") {
+            Some(t @ (ONE_TO_MANY | MANY_TO_MANY)) => Some(t),
+            _ => return Err(ApiError::no_route(c)),
+        },
+    };
+    if rest.len() > 2 {
+        return Err(ApiError::no_route(&rest[2]));
+    }
+    let mut items: Vec<(&str, Map<String, Value>)> = schema
+        .tables
+        .iter()
+        .flat_map(|t| t.many_to_one.iter())
+        .map(|r| (ONE_TO_MANY, relationship_json(r)))
+        .chain(
+            schema
+                .many_to_many
+                .iter()
+                .map(|r| (MANY_TO_MANY, many_to_many_json(r))),
+        )
+        .filter(|(kind, _)| cast.is_none_or(|c| c == *kind))
+        .collect();
+    for (kind, item) in &mut items {
+        item.insert(
+            "@odata.type".into(),
+            json!(format!("#Microsoft.Dynamics.CRM.{kind}")),
+        );
+    }
+    let select = req.query_param("$select");
+    let type_name = cast.unwrap_or("RelationshipMetadataBase");
+    if let (None, Some(sel)) = (cast, select.as_deref()) {
+        if let Some(bad) = sel
+            .split(',')
+            .map(str::trim)
+            .find(|p| !RELATIONSHIP_BASE.contains(p))
+        {
+            return Err(ApiError::bad_request(format!(
+                "Could not find a property named '{bad}' on type 'Microsoft.Dynamics.CRM.RelationshipMetadataBase'."
+            )));
+        }
+    }
+    let base = format!("{}/$metadata#RelationshipDefinitions", ctx.api_base());
+    let context = match cast {
+        Some(c) => format!("{base}/Microsoft.Dynamics.CRM.{c}"),
+        None => base,
+    };
+    if let Some(key) = key {
+        let found = items.into_iter().find(|(_, item)| match &key {
+            RawKey::Bare(id) => item["MetadataId"]
+                .as_str()
+                .is_some_and(|m| m.eq_ignore_ascii_case(id.trim_matches('\''))),
+            RawKey::Named(pairs) => match pairs.as_slice() {
+                [(name, v)] if name == "SchemaName" || name == "MetadataId" => {
+                    item.get(name.as_str()) == Some(v)
+                }
+                _ => false,
+            },
+        });
+        let (_, item) = found.ok_or_else(|| {
+            // NOTE: worded like the entity and attribute answers; Microsoft does not document it.
+            ApiError::new(
+                404,
+                "0x80040217",
+                "Could not find a relationship with the specified key.",
+            )
+        })?;
+        let mut body = project(item, select.as_deref(), type_name)?;
+        body.insert("@odata.context".into(), json!(format!("{context}/$entity")));
+        return Ok(ApiResponse::json(200, &Value::Object(body)));
+    }
+    let filter = req.query_param("$filter");
+    let mut value = Vec::new();
+    for (_, item) in items {
+        if matches_filter(&item, filter.as_deref())? {
+            value.push(project(item, select.as_deref(), type_name)?);
+        }
+    }
+    Ok(ApiResponse::json(
+        200,
+        &json!({"@odata.context": context, "value": value}),
+    ))
+}
+
+/// Answers `GlobalOptionSetDefinitions…`: the global choices the schema's columns use, by
+/// MetadataId or `Name='…'`. Like Dataverse, the collection takes no `$filter`.
+pub fn global_option_set_definitions(
+    ctx: &Ctx,
+    req: &ApiRequest,
+    rest: &[String],
+) -> Result<ApiResponse, ApiError> {
+    if req.method == "GET" && req.query_param("$filter").is_some() {
+        // NOTE: Dataverse refuses a filter here (clients fetch all and filter themselves);
+        // Microsoft does not document the answer's text, so this one is the sandbox's own.
+        return Err(ApiError::bad_request(
+            "The query option '$filter' is not supported on GlobalOptionSetDefinitions; read the collection, or one global choice by Name or MetadataId.",
+        ));
+    }
+    read_only(req, "GlobalOptionSetDefinitions", &["$select"])?;
+    if rest.len() > 1 {
+        return Err(ApiError::no_route(&rest[1]));
+    }
+    let (_, key) = odata::split_key(&rest[0])?;
+    let select = req.query_param("$select");
+    let context = format!("{}/$metadata#GlobalOptionSetDefinitions", ctx.api_base());
+    let item = |g: &GlobalOptionSet| -> Map<String, Value> {
+        let kind = ColumnKind::Picklist.type_code();
+        let mut v = option_set_json(g, true, kind);
+        if let Some(m) = v.as_object_mut() {
+            m.insert(
+                "@odata.type".into(),
+                json!("#Microsoft.Dynamics.CRM.OptionSetMetadata"),
+            );
+        }
+        v.as_object().cloned().unwrap_or_default()
+    };
+    let sets = &ctx.svc.schema.global_option_sets;
+    let Some(key) = key else {
+        let value = sets
+            .iter()
+            .map(|g| project(item(g), select.as_deref(), "OptionSetMetadataBase"))
+            .collect::<Result<Vec<_>, _>>()?;
+        return Ok(ApiResponse::json(
+            200,
+            &json!({"@odata.context": context, "value": value}),
+        ));
+    };
+    let found = sets.iter().find(|g| match &key {
+        RawKey::Bare(id) => g.metadata_id.eq_ignore_ascii_case(id.trim_matches('\'')),
+        RawKey::Named(pairs) => match pairs.as_slice() {
+            [(name, v)] if name == "Name" => v.as_str() == Some(g.name.as_str()),
+            [(name, v)] if name == "MetadataId" => v.as_str() == Some(g.metadata_id.as_str()),
+            _ => false,
+        },
+    });
+    let g = found.ok_or_else(|| {
+        // NOTE: worded like the entity and attribute answers; Microsoft does not document it.
+        ApiError::new(
+            404,
+            "0x80040217",
+            "Could not find an option set with the specified key.",
+        )
+    })?;
+    let mut body = project(item(g), select.as_deref(), "OptionSetMetadataBase")?;
+    body.insert("@odata.context".into(), json!(format!("{context}/$entity")));
+    Ok(ApiResponse::json(200, &Value::Object(body)))
 }

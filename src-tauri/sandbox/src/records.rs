@@ -55,6 +55,9 @@ pub fn execute(
         .schema
         .table_by_set(set)
         .ok_or_else(|| ApiError::no_route(set))?;
+    if let Some(done) = crate::relate::route(ctx, tx, req, table, segs)? {
+        return Ok(done);
+    }
     let method = req.method.as_str();
     match (raw_key, segs.len(), method) {
         (None, 1, "GET") => Ok((list(ctx, tx, req, table, None)?, 0)),
@@ -113,6 +116,7 @@ pub fn execute(
                     if let (_, Some(etag)) = conditions(req)? {
                         check_etag(tx, table, &id, etag)?;
                     }
+                    crate::relate::forget(ctx, tx, table, &id)?;
                     tx.delete(&table.logical_name, &id)?;
                     Ok((ApiResponse::empty(204), 1))
                 }
@@ -136,7 +140,7 @@ pub fn execute(
     }
 }
 
-fn method_not_allowed(method: &str) -> ApiError {
+pub fn method_not_allowed(method: &str) -> ApiError {
     ApiError::new(
         405,
         "0x80060888",

@@ -319,6 +319,12 @@ pub fn execute_in_tx(
         f if f.starts_with("EntityDefinitions") => {
             Ok((metadata::entity_definitions(ctx, req, rest)?, 0))
         }
+        f if f.starts_with("RelationshipDefinitions") => {
+            Ok((metadata::relationship_definitions(ctx, req, rest)?, 0))
+        }
+        f if f.starts_with("GlobalOptionSetDefinitions") => {
+            Ok((metadata::global_option_set_definitions(ctx, req, rest)?, 0))
+        }
         _ => records::execute(ctx, tx, req, rest),
     }
 }
@@ -387,9 +393,13 @@ fn service_document(ctx: &Ctx) -> ApiResponse {
         .iter()
         .map(|t| json!({"name": t.entity_set, "kind": "EntitySet", "url": t.entity_set}))
         .collect();
-    value.push(
-        json!({"name": "EntityDefinitions", "kind": "EntitySet", "url": "EntityDefinitions"}),
-    );
+    for set in [
+        "EntityDefinitions",
+        "RelationshipDefinitions",
+        "GlobalOptionSetDefinitions",
+    ] {
+        value.push(json!({"name": set, "kind": "EntitySet", "url": set}));
+    }
     ApiResponse::json(
         200,
         &json!({"@odata.context": format!("{}/$metadata", ctx.api_base()), "value": value}),

@@ -48,6 +48,12 @@ CREATE TABLE IF NOT EXISTS record_keys (
     tbl TEXT NOT NULL, key_name TEXT NOT NULL, key_value TEXT NOT NULL, id TEXT NOT NULL,
     PRIMARY KEY (tbl, key_name, key_value)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS record_keys_by_id ON record_keys (tbl, id);
+-- Many-to-many links: one row per associated pair, by relationship schema name; id1 is the
+-- relationship's first table's row, id2 its second's. A rowid table, so lists keep link order.
+CREATE TABLE IF NOT EXISTS associations (
+    relationship TEXT NOT NULL, id1 TEXT NOT NULL, id2 TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS associations_by_pair ON associations (relationship, id1, id2);
+CREATE INDEX IF NOT EXISTS associations_by_id2 ON associations (relationship, id2);
 ";
 
 /// Limits the data file (and SQLite's `-wal`/`-shm` files beside it) to its owner, creating
@@ -159,8 +165,9 @@ impl Store {
 
     /// Deletes every record (settings such as the sign-in identity stay).
     pub fn reset(&self) -> rusqlite::Result<()> {
-        self.conn
-            .execute_batch("DELETE FROM records; DELETE FROM record_keys;")
+        self.conn.execute_batch(
+            "DELETE FROM records; DELETE FROM record_keys; DELETE FROM associations;",
+        )
     }
 }
 
@@ -293,7 +300,8 @@ impl Tx<'_> {
     }
 }
 
-/// Query reads used by `query`: SQL built there from the schema, values always bound.
+/// Query reads used by `query` (SQL built there from the schema, values always bound) and
+/// many-to-many links used by `relate`.
 impl Tx<'_> {
     /// Runs `sql` (selecting `rid, version, body` then `extra` sort values) with `params`.
     pub fn query_rows(
@@ -339,6 +347,66 @@ impl Tx<'_> {
             r.get::<_, i64>(0)
         })
         .map(|n| n as u64)
+    }
+
+    // Many-to-many associations (`relate`).
+
+    /// Links `id1` and `id2` through `relationship`; false if they already were.
+    pub fn associate(&self, relationship: &str, id1: &str, id2: &str) -> rusqlite::Result<bool> {
+        let n = self
+            .tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO associations (relationship, id1, id2) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![relationship, id1, id2])?;
+        Ok(n > 0)
+    }
+
+    /// Unlinks `id1` and `id2`; false if they were not linked.
+    pub fn disassociate(&self, relationship: &str, id1: &str, id2: &str) -> rusqlite::Result<bool> {
+        let n = self
+            .tx
+            .prepare_cached(
+                "DELETE FROM associations WHERE relationship = ?1 AND id1 = ?2 AND id2 = ?3",
+            )?
+            .execute(params![relationship, id1, id2])?;
+        Ok(n > 0)
+    }
+
+    /// The ids linked to `id` through `relationship`: second-side ids when `id` is on the
+    /// first side (`first`), else first-side ids; oldest link first.
+    pub fn associated(
+        &self,
+        relationship: &str,
+        id: &str,
+        first: bool,
+    ) -> rusqlite::Result<Vec<String>> {
+        let sql = if first {
+            "SELECT id2 FROM associations WHERE relationship = ?1 AND id1 = ?2 ORDER BY rowid"
+        } else {
+            "SELECT id1 FROM associations WHERE relationship = ?1 AND id2 = ?2 ORDER BY rowid"
+        };
+        let mut stmt = self.tx.prepare_cached(sql)?;
+        let rows = stmt.query_map(params![relationship, id], |r| r.get(0))?;
+        rows.collect()
+    }
+
+    /// Removes every link of `id` on one side of `relationship`.
+    pub fn forget_associations(
+        &self,
+        relationship: &str,
+        id: &str,
+        first: bool,
+    ) -> rusqlite::Result<()> {
+        let sql = if first {
+            "DELETE FROM associations WHERE relationship = ?1 AND id1 = ?2"
+        } else {
+            "DELETE FROM associations WHERE relationship = ?1 AND id2 = ?2"
+        };
+        self.tx
+            .prepare_cached(sql)?
+            .execute(params![relationship, id])?;
+        Ok(())
     }
 }
 

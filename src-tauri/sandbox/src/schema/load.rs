@@ -5,7 +5,9 @@
 //! files are compiled in, so the sandbox never reads outside its own crate. This module does not
 //! validate records; it only maps CDM data types onto Dataverse column types.
 
-use super::{stable_id, AltKey, Column, ColumnKind, Relationship, Schema, Table};
+use super::{
+    stable_id, AltKey, Column, ColumnKind, GlobalOptionSet, ManyToMany, Relationship, Schema, Table,
+};
 use crate::config::KeyConfig;
 use crate::error::SandboxError;
 use serde::Deserialize;
@@ -15,8 +17,25 @@ const CDM_SUMMARY: &str = include_str!("../../data/cdm/attributes-summary.derive
 const OVERLAY: &str = include_str!("../../data/sandbox-schema.json");
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct Overlay {
     tables: Vec<OverlayTable>,
+    #[serde(default)]
+    many_to_many: Vec<OverlayManyToMany>,
+}
+
+/// A many-to-many relationship as Dataverse's `ManyToManyRelationshipMetadata` names it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OverlayManyToMany {
+    schema_name: String,
+    intersect_entity: String,
+    entity1: String,
+    entity1_attribute: String,
+    entity1_nav: String,
+    entity2: String,
+    entity2_attribute: String,
+    entity2_nav: String,
 }
 
 #[derive(Deserialize)]
@@ -79,6 +98,9 @@ struct OverlayColumn {
     required: Option<String>,
     #[serde(default)]
     options: Vec<(i64, String)>,
+    /// The global choice the column uses; without one its choice is local to the column.
+    #[serde(default)]
+    global_option_set: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -113,6 +135,7 @@ pub fn load(keys: &[KeyConfig], extra: Option<&str>) -> Result<Schema, SandboxEr
         let more: Overlay = serde_json::from_str(extra)
             .map_err(|e| SandboxError::Schema(format!("extra schema: {e}")))?;
         overlay.tables.extend(more.tables);
+        overlay.many_to_many.extend(more.many_to_many);
     }
     let mut tables: Vec<Table> = overlay
         .tables
@@ -164,7 +187,81 @@ pub fn load(keys: &[KeyConfig], extra: Option<&str>) -> Result<Schema, SandboxEr
             columns: key.columns.clone(),
         });
     }
-    Ok(Schema::new(tables))
+    let many_to_many = many_to_many(overlay.many_to_many, &tables)?;
+    let global_option_sets = global_option_sets(&tables)?;
+    Ok(Schema::new(tables, many_to_many, global_option_sets))
+}
+
+/// Checks that both tables exist and that neither navigation property hides another one.
+fn many_to_many(
+    rels: Vec<OverlayManyToMany>,
+    tables: &[Table],
+) -> Result<Vec<ManyToMany>, SandboxError> {
+    let mut out: Vec<ManyToMany> = Vec::new();
+    for r in rels {
+        for (entity, nav) in [(&r.entity1, &r.entity1_nav), (&r.entity2, &r.entity2_nav)] {
+            let table = tables
+                .iter()
+                .find(|t| t.logical_name == *entity)
+                .ok_or_else(|| {
+                    SandboxError::Schema(format!("{} names unknown table {entity}", r.schema_name))
+                })?;
+            let taken = table.column(nav).is_some()
+                || table.many_to_one.iter().any(|m| m.nav_property == *nav)
+                || tables.iter().any(|t| {
+                    t.many_to_one
+                        .iter()
+                        .any(|m| m.referenced_entity == *entity && m.collection_nav == *nav)
+                })
+                || out.iter().any(|m| m.side_of(entity, nav).is_some());
+            if taken {
+                return Err(SandboxError::Schema(format!(
+                    "{}: {entity} already has a property called {nav}",
+                    r.schema_name
+                )));
+            }
+        }
+        out.push(ManyToMany {
+            metadata_id: stable_id(&format!("rel:{}", r.schema_name)),
+            schema_name: r.schema_name,
+            intersect_entity: r.intersect_entity,
+            entity1: r.entity1,
+            entity1_attribute: r.entity1_attribute,
+            entity1_nav: r.entity1_nav,
+            entity2: r.entity2,
+            entity2_attribute: r.entity2_attribute,
+            entity2_nav: r.entity2_nav,
+        });
+    }
+    Ok(out)
+}
+
+/// The global choices the columns name; columns sharing one must agree on its options.
+fn global_option_sets(tables: &[Table]) -> Result<Vec<GlobalOptionSet>, SandboxError> {
+    let mut out: Vec<GlobalOptionSet> = Vec::new();
+    for t in tables {
+        for c in &t.columns {
+            let Some(name) = &c.global_option_set else {
+                continue;
+            };
+            match out.iter().find(|g| g.name == *name) {
+                Some(g) if g.options != c.options => {
+                    return Err(SandboxError::Schema(format!(
+                        "{}.{} lists other options than global choice {name}",
+                        t.logical_name, c.logical_name
+                    )))
+                }
+                Some(_) => {}
+                None => out.push(GlobalOptionSet {
+                    metadata_id: stable_id(&format!("optionset:global:{name}")),
+                    name: name.clone(),
+                    display_name: c.display_name.clone(),
+                    options: c.options.clone(),
+                }),
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn build_table(t: OverlayTable, cdm: &Value) -> Result<Table, SandboxError> {
@@ -183,6 +280,13 @@ fn build_table(t: OverlayTable, cdm: &Value) -> Result<Table, SandboxError> {
         col.min = c.min;
         col.max = c.max;
         col.options = c.options;
+        if c.global_option_set.is_some() && kind != ColumnKind::Picklist {
+            return Err(SandboxError::Schema(format!(
+                "{}.{}: only a choice column can use a global choice",
+                t.logical_name, c.name
+            )));
+        }
+        col.global_option_set = c.global_option_set;
         if let Some(r) = c.required {
             col.required = required_level(&r);
         }
@@ -311,6 +415,7 @@ fn column(name: &str, kind: ColumnKind, display: &str) -> Column {
         valid_for_update: true,
         date_behavior: None,
         date_format: None,
+        global_option_set: None,
         metadata_id: String::new(),
     }
 }
@@ -415,6 +520,45 @@ mod tests {
             "lastname is business-required"
         );
         assert_eq!(contact.keys.len(), 1, "contact gets the default e-mail key");
+    }
+
+    #[test]
+    fn many_to_many_relationships_and_global_choices_load() {
+        let schema = load(&default_keys(), None).expect("built-in schema loads");
+        let (rel, side) = schema
+            .many_to_many_by_nav("list", "campaignlist_association")
+            .expect("the list reaches its campaigns");
+        assert_eq!(
+            (rel.intersect_entity.as_str(), rel.other(side)),
+            ("campaignitem", "campaign"),
+            "through campaignitem, to campaign"
+        );
+        let budget = schema
+            .global_option_sets
+            .iter()
+            .find(|g| g.name == "budgetstatus")
+            .expect("lead's budget is a global choice");
+        assert_eq!(budget.options.len(), 4, "four budget options");
+    }
+
+    #[test]
+    fn a_many_to_many_navigation_property_may_not_hide_another_property() {
+        let extra = r#"{"tables": [], "manyToMany": [{"schemaName": "x_association",
+            "intersectEntity": "x", "entity1": "contact", "entity1Attribute": "contactid",
+            "entity1Nav": "parentcustomerid_account", "entity2": "list",
+            "entity2Attribute": "listid", "entity2Nav": "x_association"}]}"#;
+        let err = load(&default_keys(), Some(extra)).expect_err("the clash is refused");
+        assert!(
+            err.to_string().contains("parentcustomerid_account"),
+            "the error names the property: {err}"
+        );
+        let unknown = extra.replace("\"entity2\": \"list\"", "\"entity2\": \"nope\"");
+        let unknown = unknown.replace("parentcustomerid_account", "x_association");
+        let err = load(&default_keys(), Some(&unknown)).expect_err("an unknown table is refused");
+        assert!(
+            err.to_string().contains("nope"),
+            "the error names it: {err}"
+        );
     }
 
     #[test]

@@ -139,6 +139,8 @@ pub struct Column {
     pub date_behavior: Option<String>,
     /// For date-and-time columns, how they are shown (`Format`): `DateOnly` or `DateAndTime`.
     pub date_format: Option<String>,
+    /// For choices that use a global choice (option set), its name; local choices have none.
+    pub global_option_set: Option<String>,
     /// Stable id for metadata responses.
     pub metadata_id: String,
 }
@@ -181,6 +183,81 @@ pub struct Relationship {
     pub nav_property: String,
     /// Collection-valued navigation property on the target table.
     pub collection_nav: String,
+    /// Stable id for metadata responses.
+    pub metadata_id: String,
+}
+
+/// A many-to-many relationship: rows of two tables linked through an intersect table.
+///
+/// Both sides see it as a collection-valued navigation property (Dataverse names both after
+/// the relationship). The sandbox keeps the links in its own association table, not as rows of
+/// the intersect table.
+#[derive(Debug, Clone)]
+pub struct ManyToMany {
+    /// Relationship schema name, e.g. `campaignlist_association`.
+    pub schema_name: String,
+    /// The intersect table's logical name, e.g. `campaignitem`.
+    pub intersect_entity: String,
+    /// The first table, e.g. `campaign`.
+    pub entity1: String,
+    /// The intersect table's column that holds the first table's id.
+    pub entity1_attribute: String,
+    /// Navigation property on the first table.
+    pub entity1_nav: String,
+    /// The second table, e.g. `list`.
+    pub entity2: String,
+    /// The intersect table's column that holds the second table's id.
+    pub entity2_attribute: String,
+    /// Navigation property on the second table.
+    pub entity2_nav: String,
+    /// Stable id for metadata responses.
+    pub metadata_id: String,
+}
+
+/// Which side of a [`ManyToMany`] a table stands on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// `entity1`.
+    One,
+    /// `entity2`.
+    Two,
+}
+
+impl ManyToMany {
+    /// The side `table` stands on when it reaches the relationship through `nav`.
+    pub fn side_of(&self, table: &str, nav: &str) -> Option<Side> {
+        if self.entity1 == table && self.entity1_nav == nav {
+            Some(Side::One)
+        } else if self.entity2 == table && self.entity2_nav == nav {
+            Some(Side::Two)
+        } else {
+            None
+        }
+    }
+
+    /// The table on the other side of `side`.
+    pub fn other(&self, side: Side) -> &str {
+        match side {
+            Side::One => &self.entity2,
+            Side::Two => &self.entity1,
+        }
+    }
+
+    /// Whether `table` takes part, on either side.
+    pub fn involves(&self, table: &str) -> bool {
+        self.entity1 == table || self.entity2 == table
+    }
+}
+
+/// A global choice (option set) and the columns' shared options.
+#[derive(Debug, Clone)]
+pub struct GlobalOptionSet {
+    /// Name, e.g. `budgetstatus`.
+    pub name: String,
+    /// Display label (that of the first column using it).
+    pub display_name: String,
+    /// Values and labels.
+    pub options: Vec<(i64, String)>,
     /// Stable id for metadata responses.
     pub metadata_id: String,
 }
@@ -262,12 +339,20 @@ impl Table {
 pub struct Schema {
     /// Tables in schema order.
     pub tables: Vec<Table>,
+    /// Many-to-many relationships.
+    pub many_to_many: Vec<ManyToMany>,
+    /// Global choices the columns use.
+    pub global_option_sets: Vec<GlobalOptionSet>,
     by_logical: HashMap<String, usize>,
     by_set: HashMap<String, usize>,
 }
 
 impl Schema {
-    fn new(tables: Vec<Table>) -> Self {
+    fn new(
+        tables: Vec<Table>,
+        many_to_many: Vec<ManyToMany>,
+        global_option_sets: Vec<GlobalOptionSet>,
+    ) -> Self {
         let by_logical = tables
             .iter()
             .enumerate()
@@ -280,9 +365,29 @@ impl Schema {
             .collect();
         Self {
             tables,
+            many_to_many,
+            global_option_sets,
             by_logical,
             by_set,
         }
+    }
+
+    /// The many-to-many relationship `table` reaches through navigation property `nav`.
+    pub fn many_to_many_by_nav(&self, table: &str, nav: &str) -> Option<(&ManyToMany, Side)> {
+        self.many_to_many
+            .iter()
+            .find_map(|r| r.side_of(table, nav).map(|s| (r, s)))
+    }
+
+    /// The one-to-many relationship whose collection-valued navigation property on `table`
+    /// is `nav`, with the table that holds the lookup.
+    pub fn one_to_many_by_nav(&self, table: &str, nav: &str) -> Option<(&Table, &Relationship)> {
+        self.tables.iter().find_map(|t| {
+            t.many_to_one
+                .iter()
+                .find(|r| r.referenced_entity == table && r.collection_nav == nav)
+                .map(|r| (t, r))
+        })
     }
 
     /// The table with logical name `name`.

@@ -16,4 +16,5 @@ mod metadata;
 mod protection;
 mod query;
 mod records;
+mod relate;
 mod wire;

@@ -1,6 +1,7 @@
 //! EntityDefinitions: tables, attributes with casts and option sets, keys and relationships.
 
 use crate::common::Env;
+use serde_json::json;
 
 #[tokio::test]
 async fn entity_definitions_filter_by_logical_name_with_select() {
@@ -125,5 +126,322 @@ async fn date_columns_carry_their_behaviour_and_lookups_their_targets() {
         customer["Targets"],
         serde_json::json!(["account", "contact"]),
         "both related tables"
+    );
+}
+
+/// The `value` items' `prop` strings.
+fn names(v: &serde_json::Value, prop: &str) -> Vec<String> {
+    v["value"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x[prop].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn relationship_definitions_by_schema_name_metadata_id_and_cast() {
+    let env = Env::fast().await;
+    let r = env
+        .send(
+            "GET",
+            "RelationshipDefinitions(SchemaName='campaignlist_association')",
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "by schema name: {}", r.text);
+    let n2n = r.json();
+    assert_eq!(
+        n2n["@odata.type"], "#Microsoft.Dynamics.CRM.ManyToManyRelationshipMetadata",
+        "the derived type is named: {n2n}"
+    );
+    assert_eq!(
+        (
+            &n2n["IntersectEntityName"],
+            &n2n["Entity1LogicalName"],
+            &n2n["Entity2IntersectAttribute"],
+            &n2n["Entity2NavigationPropertyName"]
+        ),
+        (
+            &json!("campaignitem"),
+            &json!("campaign"),
+            &json!("entityid"),
+            &json!("campaignlist_association")
+        ),
+        "Dataverse's names for the campaign-list relationship"
+    );
+    let id = n2n["MetadataId"]
+        .as_str()
+        .expect("a MetadataId")
+        .to_string();
+    let by_id = env
+        .send(
+            "GET",
+            &format!("RelationshipDefinitions({id})?$select=SchemaName"),
+            None,
+            &[],
+        )
+        .await
+        .json();
+    assert_eq!(
+        by_id["SchemaName"], "campaignlist_association",
+        "by MetadataId: {by_id}"
+    );
+    let one_to_many = env.send("GET", "RelationshipDefinitions/Microsoft.Dynamics.CRM.OneToManyRelationshipMetadata?$select=SchemaName,ReferencingEntity&$filter=ReferencedEntity eq 'account'", None, &[]).await;
+    assert_eq!(
+        one_to_many.status, 200,
+        "the cast works: {}",
+        one_to_many.text
+    );
+    let found = names(&one_to_many.json(), "SchemaName");
+    assert!(
+        found.contains(&"contact_customer_accounts".to_string())
+            && found.iter().all(|n| !n.ends_with("_association")),
+        "the account's 1:N relationships only: {found:?}"
+    );
+    let n2n_all = env
+        .send(
+            "GET",
+            "RelationshipDefinitions/Microsoft.Dynamics.CRM.ManyToManyRelationshipMetadata?$select=SchemaName,IntersectEntityName",
+            None,
+            &[],
+        )
+        .await
+        .json();
+    assert_eq!(
+        names(&n2n_all, "SchemaName"),
+        vec![
+            "campaignlist_association",
+            "campaignactivitylist_association"
+        ],
+        "every N:N relationship: {n2n_all}"
+    );
+    let all = env
+        .send(
+            "GET",
+            "RelationshipDefinitions?$select=SchemaName,RelationshipType",
+            None,
+            &[],
+        )
+        .await
+        .json();
+    let kinds = names(&all, "RelationshipType");
+    assert!(
+        kinds.contains(&"OneToManyRelationship".to_string())
+            && kinds.contains(&"ManyToManyRelationship".to_string()),
+        "the uncast collection holds both kinds: {kinds:?}"
+    );
+    let refused = [
+        (
+            "RelationshipDefinitions?$select=ReferencedEntity",
+            400,
+            "a derived property without a cast",
+        ),
+        (
+            "RelationshipDefinitions(SchemaName='nope')",
+            404,
+            "a missing relationship",
+        ),
+        (
+            "RelationshipDefinitions/Microsoft.Dynamics.CRM.Nope",
+            404,
+            "an unknown cast",
+        ),
+        (
+            "RelationshipDefinitions?$orderby=SchemaName",
+            400,
+            "an option not emulated",
+        ),
+    ];
+    for (path, status, what) in refused {
+        let r = env.send("GET", path, None, &[]).await;
+        assert_eq!(r.status, status, "{what}: {}", r.text);
+    }
+    let post = env
+        .send("POST", "RelationshipDefinitions", Some(&json!({})), &[])
+        .await;
+    assert_eq!(post.status, 405, "metadata is read-only: {}", post.text);
+}
+
+#[tokio::test]
+async fn entity_definitions_expand_and_navigate_all_relationship_kinds() {
+    let env = Env::fast().await;
+    let list = env.send("GET", "EntityDefinitions(LogicalName='list')?$select=LogicalName&$expand=ManyToManyRelationships($select=SchemaName,Entity1LogicalName)", None, &[]).await;
+    assert_eq!(list.status, 200, "the expansion works: {}", list.text);
+    let rels: Vec<String> = list.json()["ManyToManyRelationships"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|r| r["SchemaName"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        rels,
+        vec![
+            "campaignlist_association",
+            "campaignactivitylist_association"
+        ],
+        "the list takes part in both"
+    );
+    let one_to_many = env
+        .send(
+            "GET",
+            "EntityDefinitions(LogicalName='account')/OneToManyRelationships?$select=SchemaName,ReferencingEntity",
+            None,
+            &[],
+        )
+        .await
+        .json();
+    let found = names(&one_to_many, "SchemaName");
+    assert!(
+        found.contains(&"contact_customer_accounts".to_string())
+            && found.contains(&"Account_Tasks".to_string())
+            && !found.contains(&"contact_customer_contacts".to_string()),
+        "the relationships whose parent is account: {found:?}"
+    );
+    let campaign = env
+        .send(
+            "GET",
+            "EntityDefinitions(LogicalName='campaign')/ManyToManyRelationships?$select=SchemaName",
+            None,
+            &[],
+        )
+        .await
+        .json();
+    assert_eq!(
+        names(&campaign, "SchemaName"),
+        vec!["campaignlist_association"],
+        "the campaign's N:N: {campaign}"
+    );
+}
+
+#[tokio::test]
+async fn global_option_set_definitions_list_the_global_choices_by_name_and_id() {
+    let env = Env::fast().await;
+    let all = env
+        .send(
+            "GET",
+            "GlobalOptionSetDefinitions?$select=Name,IsGlobal",
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(all.status, 200, "the collection reads: {}", all.text);
+    let found = names(&all.json(), "Name");
+    for name in [
+        "budgetstatus",
+        "need",
+        "purchaseprocess",
+        "purchasetimeframe",
+    ] {
+        assert!(
+            found.contains(&name.to_string()),
+            "{name} is global: {found:?}"
+        );
+    }
+    assert!(
+        !found.contains(&"account_accountcategorycode".to_string()),
+        "local choices stay on their column: {found:?}"
+    );
+    let one = env
+        .send(
+            "GET",
+            "GlobalOptionSetDefinitions(Name='budgetstatus')",
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(one.status, 200, "by name: {}", one.text);
+    let set = one.json();
+    assert_eq!(
+        set["@odata.type"], "#Microsoft.Dynamics.CRM.OptionSetMetadata",
+        "an option set: {set}"
+    );
+    assert_eq!(set["IsGlobal"], true, "global");
+    assert_eq!(
+        (
+            &set["Options"][0]["Value"],
+            &set["Options"][0]["Label"]["UserLocalizedLabel"]["Label"]
+        ),
+        (&json!(0), &json!("No Committed Budget")),
+        "the lead reference's first option"
+    );
+    let id = set["MetadataId"]
+        .as_str()
+        .expect("a MetadataId")
+        .to_string();
+    let by_id = env
+        .send(
+            "GET",
+            &format!("GlobalOptionSetDefinitions({id})?$select=Name"),
+            None,
+            &[],
+        )
+        .await
+        .json();
+    assert_eq!(by_id["Name"], "budgetstatus", "by MetadataId: {by_id}");
+    let attr = env.send("GET", "EntityDefinitions(LogicalName='lead')/Attributes(LogicalName='budgetstatus')/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$select=LogicalName&$expand=OptionSet,GlobalOptionSet", None, &[]).await.json();
+    assert_eq!(
+        (
+            &attr["OptionSet"]["IsGlobal"],
+            &attr["GlobalOptionSet"]["MetadataId"]
+        ),
+        (&json!(true), &json!(id)),
+        "the column's choice is the global one: {attr}"
+    );
+    let local = env.send("GET", "EntityDefinitions(LogicalName='account')/Attributes(LogicalName='accountcategorycode')/Microsoft.Dynamics.CRM.PicklistAttributeMetadata?$select=LogicalName&$expand=OptionSet,GlobalOptionSet", None, &[]).await.json();
+    assert_eq!(
+        (&local["OptionSet"]["IsGlobal"], &local["GlobalOptionSet"]),
+        (&json!(false), &serde_json::Value::Null),
+        "a local choice has no global one: {local}"
+    );
+    let refused = [
+        (
+            "GlobalOptionSetDefinitions?$filter=Name eq 'need'",
+            400,
+            "Dataverse takes no $filter here",
+        ),
+        (
+            "GlobalOptionSetDefinitions(Name='nope')",
+            404,
+            "a missing choice",
+        ),
+        (
+            "GlobalOptionSetDefinitions?$select=Nope",
+            400,
+            "an unknown property",
+        ),
+    ];
+    for (path, status, what) in refused {
+        let r = env.send("GET", path, None, &[]).await;
+        assert_eq!(r.status, status, "{what}: {}", r.text);
+    }
+    let bad_value = env
+        .send(
+            "POST",
+            "leads",
+            Some(&json!({"lastname": "L", "budgetstatus": 9})),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        bad_value.status, 400,
+        "a global choice's values are checked on write: {}",
+        bad_value.text
+    );
+}
+
+#[tokio::test]
+async fn the_csdl_declares_many_to_many_navigation_properties() {
+    let env = Env::fast().await;
+    let r = env.send("GET", "$metadata", None, &[]).await;
+    assert_eq!(r.status, 200, "$metadata reads");
+    assert!(
+        r.text.contains(r#"<NavigationProperty Name="campaignactivitylist_association" Type="Collection(mscrm.list)" Partner="campaignactivitylist_association"/>"#),
+        "the campaign activity's N:N navigation property is declared"
     );
 }
