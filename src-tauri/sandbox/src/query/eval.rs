@@ -59,6 +59,7 @@ pub fn matches(expr: &Expr, item: &Map<String, Value>) -> Result<bool, ApiError>
                 .any(|v| compare(have, v) == Some(Ordering::Equal));
             found == (name == "In")
         }
+        Expr::Like { .. } => return Err(not_emulated("LIKE patterns on metadata")),
         Expr::Func { name, .. } => {
             return Err(not_emulated(&format!(
                 "the query function Microsoft.Dynamics.CRM.{name} on metadata"

@@ -97,6 +97,16 @@ pub enum Expr {
         /// The text looked for.
         value: String,
     },
+    /// A SQL-style `LIKE` pattern (`%` and `_` wildcards), as FetchXML's `like` and
+    /// `not-like` operators give it; `$filter` has no syntax for it.
+    Like {
+        /// Property name.
+        field: String,
+        /// The pattern as written.
+        pattern: String,
+        /// `not-like`.
+        negate: bool,
+    },
     /// A `Microsoft.Dynamics.CRM.*` query function.
     Func {
         /// Its name without the namespace, e.g. `In`.

@@ -164,6 +164,23 @@ fn walk(
             p.push(Sql::Text(pattern));
             format!("({x} LIKE ?)")
         }
+        Expr::Like {
+            field,
+            pattern,
+            negate,
+        } => {
+            let col = column(table, field)?;
+            if class(col) != Class::Text {
+                return Err(incompatible(table, col, "Edm.String", "like"));
+            }
+            if pattern.contains('[') {
+                return Err(not_emulated("'[' character ranges in LIKE patterns"));
+            }
+            let x = value_expr(alias, col, p);
+            p.push(Sql::Text(pattern.clone()));
+            let not = if *negate { "NOT " } else { "" };
+            format!("({x} {not}LIKE ?)")
+        }
         Expr::Func {
             name,
             field,

@@ -7,6 +7,7 @@ mod auth;
 mod batch;
 mod bulk;
 mod common;
+mod fetch;
 mod files;
 mod fixtures;
 mod hardening;
