@@ -56,6 +56,8 @@ pub struct Service {
     pub config: SandboxConfig,
     /// The bytes all request bodies in flight may hold together.
     pub body_budget: BodyBudget,
+    /// Ordered query results kept between pages.
+    pub query_cache: crate::query::Cache,
     gate: Gate,
     store: Mutex<Store>,
 }
@@ -115,6 +117,7 @@ impl Service {
             guard,
             config,
             body_budget,
+            query_cache: crate::query::Cache::default(),
             gate,
             store: Mutex::new(store),
         }

@@ -319,18 +319,57 @@ impl Tx<'_> {
             let body: String = r.get(2)?;
             let mut keys = Vec::with_capacity(extra);
             for i in 0..extra {
-                keys.push(match r.get_ref(3 + i)? {
-                    rusqlite::types::ValueRef::Null => Value::Null,
-                    rusqlite::types::ValueRef::Integer(n) => Value::from(n),
-                    rusqlite::types::ValueRef::Real(f) => Value::from(f),
-                    rusqlite::types::ValueRef::Text(t) => {
-                        Value::String(String::from_utf8_lossy(t).into_owned())
-                    }
-                    rusqlite::types::ValueRef::Blob(_) => Value::Null,
-                });
+                keys.push(json_of(r.get_ref(3 + i)?));
             }
             if let Ok(Value::Object(m)) = serde_json::from_str(&body) {
                 out.push((rid, version, m, keys));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Rows changed on this connection since it opened: any write moves it, so an unchanged
+    /// value means the data is as it was.
+    pub fn generation(&self) -> u64 {
+        self.tx.total_changes()
+    }
+
+    /// Runs `sql` (selecting `rid` then `extra` sort values) with `params`.
+    pub fn query_keys(
+        &self,
+        sql: &str,
+        params: &[rusqlite::types::Value],
+        extra: usize,
+    ) -> rusqlite::Result<Vec<(i64, Vec<Value>)>> {
+        let mut stmt = self.tx.prepare_cached(sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let mut keys = Vec::with_capacity(extra);
+            for i in 0..extra {
+                keys.push(json_of(r.get_ref(1 + i)?));
+            }
+            out.push((r.get(0)?, keys));
+        }
+        Ok(out)
+    }
+
+    /// Versions and bodies of the records with row numbers `rids`.
+    pub fn rows_by_rid(
+        &self,
+        rids: &[i64],
+    ) -> rusqlite::Result<std::collections::HashMap<i64, (u64, Map<String, Value>)>> {
+        let mut out = std::collections::HashMap::with_capacity(rids.len());
+        for chunk in rids.chunks(1000) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let sql = format!("SELECT rid, version, body FROM records WHERE rid IN ({marks})");
+            let mut stmt = self.tx.prepare_cached(&sql)?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(chunk.iter()))?;
+            while let Some(r) = rows.next()? {
+                let body: String = r.get(2)?;
+                if let Ok(Value::Object(m)) = serde_json::from_str(&body) {
+                    out.insert(r.get(0)?, (r.get::<_, i64>(1)? as u64, m));
+                }
             }
         }
         Ok(out)
@@ -407,6 +446,17 @@ impl Tx<'_> {
             .prepare_cached(sql)?
             .execute(params![relationship, id])?;
         Ok(())
+    }
+}
+
+/// A SQLite value as JSON (sort values travel in skip tokens).
+fn json_of(v: rusqlite::types::ValueRef<'_>) -> Value {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Null | ValueRef::Blob(_) => Value::Null,
+        ValueRef::Integer(n) => Value::from(n),
+        ValueRef::Real(f) => Value::from(f),
+        ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
     }
 }
 

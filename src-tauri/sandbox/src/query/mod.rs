@@ -265,6 +265,9 @@ struct Token {
     r: i64,
     /// Rows still to return under `$top`, if it was given.
     t: Option<usize>,
+    /// The cached result this page came from and where the next page starts in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    c: Option<(u64, usize)>,
 }
 
 fn encode_token(t: &Token) -> String {
@@ -426,22 +429,9 @@ pub fn page(
     // NOTE: the select-list sort expressions bind their path parameters first.
     let mut all = plan.sort_params.clone();
     all.extend(params);
-    let mut order: Vec<String> = plan
-        .sort
-        .iter()
-        .enumerate()
-        .map(|(i, (_, desc))| {
-            if *desc {
-                format!("s{i} DESC")
-            } else {
-                format!("s{i} ASC")
-            }
-        })
-        .collect();
-    order.push("r.rid ASC".into());
     let sql = format!(
         "SELECT r.rid, r.version, r.body{cols} FROM records r WHERE {cond} ORDER BY {} LIMIT {}",
-        order.join(", "),
+        order_by(plan),
         limit + 1
     );
     let n = plan.sort.len();
@@ -488,12 +478,7 @@ pub fn list(
     if let Some(r) = remaining {
         size = size.min(r);
     }
-    let rows = page(
-        tx,
-        &plan,
-        token.as_ref().map(|t| (t.k.as_slice(), t.r)),
-        size,
-    )?;
+    let (rows, cursor) = ctx.svc.query_cache.page(tx, &plan, token.as_ref(), size)?;
     let expansions = resolve_expansions(ctx, table, &o.expand)?;
     let ann = Annotations::of(req);
     let mut names = format::Names::default();
@@ -558,6 +543,7 @@ pub fn list(
             k: keys.clone(),
             r: rid,
             t: left,
+            c: cursor,
         });
         body.insert("@odata.nextLink".into(), json!(next_link(ctx, req, &token)));
     }
@@ -573,6 +559,135 @@ pub fn list(
         resp = resp.with_header("Preference-Applied", applied.join(","));
     }
     Ok(resp)
+}
+
+/// Ordered results kept between the pages of a query, so a client paging through a large
+/// result pays for one scan and sort instead of one per page.
+///
+/// An entry is only used while the store is unchanged since it was built (SQLite's count of
+/// changed rows on the one writing connection is the same); after any write, paging falls
+/// back to the keyset query, which gives the same rows a fresh query would. So the cache can
+/// make paging faster but never makes it answer differently.
+#[derive(Default)]
+pub struct Cache(std::sync::Mutex<CacheState>);
+
+#[derive(Default)]
+struct CacheState {
+    next_id: u64,
+    entries: Vec<Entry>,
+}
+
+struct Entry {
+    id: u64,
+    generation: u64,
+    key: String,
+    rows: std::sync::Arc<Vec<(i64, Vec<Value>)>>,
+}
+
+/// Results kept at once, and the largest result kept (larger ones page by keyset only).
+const CACHE_ENTRIES: usize = 4;
+const CACHE_ROWS: usize = 1_000_000;
+
+impl Cache {
+    /// One page of `plan` after `token`: from a cached result when there is a valid one,
+    /// else by keyset. Also returns where the next page starts in the cache, if it is cached.
+    fn page(
+        &self,
+        tx: &Tx,
+        plan: &Plan,
+        token: Option<&Token>,
+        size: usize,
+    ) -> Result<(PageRows, Option<(u64, usize)>), ApiError> {
+        let generation = tx.generation();
+        let key = format!(
+            "{}|{:?}|{:?}|{:?}",
+            plan.cond, plan.params, plan.sort, plan.sort_params
+        );
+        let cached = |id: u64| {
+            let state = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            state
+                .entries
+                .iter()
+                .find(|e| e.id == id && e.generation == generation && e.key == key)
+                .map(|e| std::sync::Arc::clone(&e.rows))
+        };
+        let (id, rows, at) = match token {
+            Some(t) => match t.c.and_then(|(id, at)| cached(id).map(|r| (id, r, at))) {
+                Some(hit) => hit,
+                None => {
+                    let rows = page(tx, plan, Some((t.k.as_slice(), t.r)), size)?;
+                    return Ok((rows, None));
+                }
+            },
+            None => {
+                let all = ordered_keys(tx, plan, CACHE_ROWS + 1)?;
+                if all.len() > CACHE_ROWS {
+                    return Ok((page(tx, plan, None, size)?, None));
+                }
+                let rows = std::sync::Arc::new(all);
+                let mut state = self.0.lock().unwrap_or_else(|p| p.into_inner());
+                state.next_id += 1;
+                let id = state.next_id;
+                if rows.len() > size {
+                    if state.entries.len() >= CACHE_ENTRIES {
+                        state.entries.remove(0);
+                    }
+                    state.entries.push(Entry {
+                        id,
+                        generation,
+                        key,
+                        rows: std::sync::Arc::clone(&rows),
+                    });
+                }
+                (id, rows, 0)
+            }
+        };
+        let end = (at + size).min(rows.len());
+        let slice = &rows[at.min(end)..end];
+        let mut bodies = tx.rows_by_rid(&slice.iter().map(|(rid, _)| *rid).collect::<Vec<_>>())?;
+        let mut out = Vec::with_capacity(slice.len());
+        for (rid, keys) in slice {
+            // NOTE: the cache is only used while nothing changed, so every row is still there.
+            if let Some((version, body)) = bodies.remove(rid) {
+                out.push((*rid, version, body, keys.clone()));
+            }
+        }
+        let more = end < rows.len();
+        Ok((PageRows { rows: out, more }, more.then_some((id, end))))
+    }
+}
+
+/// Row numbers and sort values of every row `plan` matches, in order (at most `cap`).
+fn ordered_keys(tx: &Tx, plan: &Plan, cap: usize) -> Result<Vec<(i64, Vec<Value>)>, ApiError> {
+    let mut cols = String::new();
+    for (i, (expr, _)) in plan.sort.iter().enumerate() {
+        cols.push_str(&format!(", {expr} AS s{i}"));
+    }
+    let mut all = plan.sort_params.clone();
+    all.extend(plan.params.iter().cloned());
+    let sql = format!(
+        "SELECT r.rid{cols} FROM records r WHERE {} ORDER BY {} LIMIT {cap}",
+        plan.cond,
+        order_by(plan)
+    );
+    Ok(tx.query_keys(&sql, &all, plan.sort.len())?)
+}
+
+fn order_by(plan: &Plan) -> String {
+    let mut order: Vec<String> = plan
+        .sort
+        .iter()
+        .enumerate()
+        .map(|(i, (_, desc))| {
+            if *desc {
+                format!("s{i} DESC")
+            } else {
+                format!("s{i} ASC")
+            }
+        })
+        .collect();
+    order.push("r.rid ASC".into());
+    order.join(", ")
 }
 
 /// Answers `GET {set}/$count`: the number of matching rows as plain text, capped as
