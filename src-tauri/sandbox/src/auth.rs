@@ -200,8 +200,9 @@ impl Authority {
         ApiResponse::raw(200, "application/json; charset=utf-8", body.to_string())
     }
 
-    /// Checks `Authorization: Bearer …`; `None` means answer 401.
-    pub fn check(&self, req: &ApiRequest) -> Option<Caller> {
+    /// Checks `Authorization: Bearer …` for this sandbox at `base_url`: signature, expiry,
+    /// tenant and audience. `None` means answer 401.
+    pub fn check(&self, req: &ApiRequest, base_url: &str) -> Option<Caller> {
         let header = req.header("authorization")?;
         let token = header
             .strip_prefix("Bearer ")
@@ -213,6 +214,13 @@ impl Authority {
         let payload = signed.split('.').nth(1)?;
         let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
         if claims["exp"].as_u64()? <= now_secs() || claims["tid"] != self.identity.tenant.as_str() {
+            return None;
+        }
+        // NOTE: Entra issues `aud` as the organisation URL the token was asked for (scope
+        // `{org}/.default` or resource `{org}`), with or without the trailing slash; Dataverse
+        // refuses a token for another organisation even when the same tenant signed it.
+        let aud = claims["aud"].as_str()?;
+        if aud.strip_suffix('/').unwrap_or(aud) != base_url.trim_end_matches('/') {
             return None;
         }
         Some(Caller {

@@ -1,11 +1,16 @@
 //! `$batch`: OData 4.0 multipart/mixed batches with change sets, as Dataverse runs them.
 //!
-//! Parts run in order through the same handlers as top-level requests. A change set is one
+//! The whole batch is read and checked before any part runs: a boundary that is missing or
+//! absent from the body, a body or change set without its closing delimiter, a part without a
+//! request line, or an absolute URL naming another host is a 400 and nothing executes. Parts
+//! then run in order through the same handlers as top-level requests. A change set is one
 //! transaction (any failure rolls it back); `Content-ID` references (`$1`) work in URLs and in
 //! `@odata.bind` values; without `Prefer: odata.continue-on-error` the batch stops at the first
-//! failure and answers 400 with only that part. The parser is deliberately tolerant (quoted or
-//! bare boundaries, a preamble, CRLF or LF, absolute or relative inner URLs, any Content-ID
-//! values); it is not a general MIME library.
+//! failure and answers 400 with the responses of the items that ran before it (so a change set
+//! already committed is reported) followed by the failing part. The parser accepts what
+//! clients send (quoted or bare boundaries, a preamble, CRLF or LF, absolute or relative inner
+//! URLs, unescaped spaces in a request line's query, any Content-ID values); it is not a
+//! general MIME library.
 
 use crate::http::{reason, ApiError, ApiRequest, ApiResponse};
 use crate::service::{execute_in_tx, Ctx, VERSIONS};
@@ -44,6 +49,7 @@ pub fn execute(ctx: &Ctx, req: &ApiRequest) -> Result<(ApiResponse, usize), ApiE
         req.header("content-type").unwrap_or(""),
         &req.body,
         ctx.version,
+        &ctx.svc.base_url,
     )?;
     let total: usize = items
         .iter()
@@ -69,13 +75,11 @@ pub fn execute(ctx: &Ctx, req: &ApiRequest) -> Result<(ApiResponse, usize), ApiE
                 let r = store.with_tx(|tx| run_part(ctx, tx, &part, &mut refs));
                 let (resp, n) = r.unwrap_or_else(|e| (e.to_response(), 0));
                 written += n;
-                let bad = resp.status >= 400;
-                if bad && !keep_going {
-                    out = vec![render_part(&resp, None)];
+                out.push(render_part(&resp, None));
+                if resp.status >= 400 && !keep_going {
                     failed = true;
                     break;
                 }
-                out.push(render_part(&resp, None));
             }
             Item::ChangeSet(parts) => {
                 let mut local = refs.clone();
@@ -97,13 +101,11 @@ pub fn execute(ctx: &Ctx, req: &ApiRequest) -> Result<(ApiResponse, usize), ApiE
                         out.push(render_changeset(&done));
                     }
                     Err(PartFailure(id, e)) => {
-                        let resp = e.to_response();
+                        out.push(render_part(&e.to_response(), id.as_deref()));
                         if !keep_going {
-                            out = vec![render_part(&resp, id.as_deref())];
                             failed = true;
                             break;
                         }
-                        out.push(render_part(&resp, id.as_deref()));
                     }
                 }
             }
@@ -141,7 +143,9 @@ fn run_part(
         req.path = format!("{target}{tail}");
     }
     if req.body.contains(&b'$') {
-        if let Ok(mut json) = serde_json::from_slice::<Value>(&req.body) {
+        // NOTE: a body that does not parse is left as sent, for its handler to refuse.
+        if let Ok(json) = req.json() {
+            let mut json = json.clone();
             replace_refs(&mut json, refs)?;
             req.set_body(Bytes::from(json.to_string()));
         }
@@ -193,17 +197,28 @@ fn replace_refs(v: &mut Value, refs: &HashMap<String, String>) -> Result<(), Api
     Ok(())
 }
 
-/// Parses a batch body sent with `content_type` into its items, in order.
-fn parse(content_type: &str, body: &[u8], version: &str) -> Result<Vec<Item>, ApiError> {
+/// Parses a batch body sent with `content_type` into its items, in order, refusing anything
+/// malformed; `base_url` is this sandbox's, which absolute part URLs must name.
+// NOTE: Microsoft does not document the texts of these 400s; they are worded in its style.
+fn parse(
+    content_type: &str,
+    body: &[u8],
+    version: &str,
+    base_url: &str,
+) -> Result<Vec<Item>, ApiError> {
     let boundary = boundary(content_type).ok_or_else(|| {
         ApiError::bad_request(
             "The batch request must have a multipart/mixed Content-Type with a boundary.",
         )
     })?;
     let text = String::from_utf8_lossy(body);
-    split(&text, &boundary)
+    let port = base_url
+        .rsplit_once(':')
+        .and_then(|(_, p)| p.parse().ok())
+        .unwrap_or(0);
+    split(&text, &boundary)?
         .into_iter()
-        .map(|t| parse_item(t, version))
+        .map(|t| parse_item(t, version, port))
         .collect()
 }
 
@@ -218,35 +233,55 @@ fn boundary(content_type: &str) -> Option<String> {
         k.trim()
             .eq_ignore_ascii_case("boundary")
             .then(|| v.trim().trim_matches('"').to_string())
+            .filter(|b| !b.is_empty())
     })
 }
 
-/// The bodies of the parts between `--boundary` lines (preamble and epilogue dropped).
-fn split<'a>(text: &'a str, boundary: &str) -> Vec<&'a str> {
+/// The bodies of the parts between `--boundary` lines (preamble and epilogue dropped). A
+/// delimiter is a whole line (trailing whitespace allowed), so `--batch_1` is not a delimiter
+/// of boundary `batch`; the body must contain the boundary and end with `--boundary--`.
+fn split<'a>(text: &'a str, boundary: &str) -> Result<Vec<&'a str>, ApiError> {
     let delim = format!("--{boundary}");
-    let mut starts = Vec::new();
+    // (where the delimiter line starts, where the content after it starts, whether it closes)
+    let mut lines: Vec<(usize, usize, bool)> = Vec::new();
     let mut from = 0;
     while let Some(i) = text[from..].find(&delim) {
         let at = from + i;
-        if at == 0 || text[..at].ends_with('\n') {
-            starts.push(at);
-        }
         from = at + delim.len();
-    }
-    let mut parts = Vec::new();
-    for (n, &at) in starts.iter().enumerate() {
-        let after = &text[at + delim.len()..];
-        if after.starts_with("--") {
+        if at != 0 && !text[..at].ends_with('\n') {
+            continue;
+        }
+        let after = &text[from..];
+        let line_end = after.find('\n').map_or(after.len(), |i| i + 1);
+        let rest_of_line = after[..line_end].trim_end();
+        let closes = match rest_of_line {
+            "" => false,
+            "--" => true,
+            _ => continue,
+        };
+        lines.push((at, from + line_end, closes));
+        if closes {
             break;
         }
-        let content_start =
-            at + delim.len() + after.find('\n').map(|i| i + 1).unwrap_or(after.len());
-        let end = starts.get(n + 1).copied().unwrap_or(text.len());
-        let content = &text[content_start.min(end)..end];
-        let content = content.strip_suffix('\n').unwrap_or(content);
-        parts.push(content.strip_suffix('\r').unwrap_or(content));
     }
-    parts
+    if lines.is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "The batch does not contain the boundary '{boundary}' that its Content-Type names."
+        )));
+    }
+    if !lines.last().is_some_and(|l| l.2) {
+        return Err(ApiError::bad_request(format!(
+            "The batch ends without the closing delimiter '--{boundary}--'."
+        )));
+    }
+    Ok(lines
+        .windows(2)
+        .map(|w| {
+            let content = &text[w[0].1.min(w[1].0)..w[1].0];
+            let content = content.strip_suffix('\n').unwrap_or(content);
+            content.strip_suffix('\r').unwrap_or(content)
+        })
+        .collect())
 }
 
 /// Splits `headers CRLF CRLF rest` (LF tolerated) into header pairs and the rest.
@@ -266,17 +301,24 @@ fn head_and_rest(text: &str) -> (Vec<(String, String)>, &str) {
     (headers, rest)
 }
 
-fn parse_item(text: &str, version: &str) -> Result<Item, ApiError> {
+fn parse_item(text: &str, version: &str, port: u16) -> Result<Item, ApiError> {
     let (headers, rest) = head_and_rest(text);
     let content_type = headers
         .iter()
         .find(|(k, _)| k == "content-type")
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
-    if let Some(b) = boundary(content_type) {
-        let parts = split(rest, &b)
+    if content_type
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("multipart/mixed")
+    {
+        let b = boundary(content_type).ok_or_else(|| {
+            ApiError::bad_request("A change set's Content-Type must name its boundary.")
+        })?;
+        let parts = split(rest, &b)?
             .into_iter()
-            .map(|t| parse_part(t, version))
+            .map(|t| parse_part(t, version, port))
             .collect::<Result<Vec<_>, _>>()?;
         if let Some(get) = parts.iter().find(|p| p.request.method == "GET") {
             return Err(ApiError::bad_request(format!(
@@ -286,11 +328,73 @@ fn parse_item(text: &str, version: &str) -> Result<Item, ApiError> {
         }
         return Ok(Item::ChangeSet(parts));
     }
-    parse_part(text, version).map(Item::Single)
+    parse_part(text, version, port).map(Item::Single)
+}
+
+/// Splits a request line into method and URL. The URL is everything between the method and
+/// a trailing ` HTTP/x.y`, so a query with unescaped spaces (as some clients write
+/// `$filter=firstname eq 'A'`) stays whole.
+fn request_line(line: &str) -> Option<(&str, &str)> {
+    let line = line.trim();
+    let (method, rest) = line.split_once(char::is_whitespace)?;
+    let rest = rest.trim_start();
+    let url = match rest.rsplit_once(char::is_whitespace) {
+        Some((url, version)) if version.to_ascii_uppercase().starts_with("HTTP/") => url.trim_end(),
+        _ => rest,
+    };
+    (!url.is_empty()).then_some((method, url))
+}
+
+/// Whether `authority` (`host[:port]` of an absolute URL with `scheme`) names this sandbox.
+fn is_own_authority(scheme: &str, authority: &str, port: u16) -> bool {
+    let authority = authority.to_ascii_lowercase();
+    let (name, given) = match authority.rsplit_once(':') {
+        Some((name, p)) if !p.contains(']') => (name, p.parse::<u16>().ok()),
+        _ => (authority.as_str(), None),
+    };
+    let default = if scheme == "https" { 443 } else { 80 };
+    given.unwrap_or(default) == port && matches!(name, "127.0.0.1" | "localhost" | "[::1]")
+}
+
+/// The path and query of a part's URL: absolute URLs must name this sandbox, and URLs
+/// relative to the service root get `version`'s root.
+fn part_url(url: &str, version: &str, port: u16) -> Result<String, ApiError> {
+    let absolute = url
+        .split_once("://")
+        .filter(|(scheme, _)| {
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '+')
+        })
+        .map(|(scheme, rest)| (scheme.to_ascii_lowercase(), rest))
+        .or_else(|| url.strip_prefix("//").map(|rest| (String::new(), rest)));
+    if let Some((scheme, rest)) = absolute {
+        let end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(end);
+        let known = matches!(scheme.as_str(), "http" | "https" | "");
+        if !known || !is_own_authority(&scheme, authority, port) {
+            return Err(ApiError::bad_request(format!(
+                "The batch part URL '{url}' is addressed to another host; every request in a \
+                 batch must address the service the batch was sent to."
+            )));
+        }
+        let path = if path.starts_with('/') {
+            path.to_string()
+        } else {
+            format!("/{path}")
+        };
+        return Ok(path);
+    }
+    Ok(match url.find("/api/data/") {
+        Some(i) => url[i..].to_string(),
+        None if url.starts_with(['$', '/']) => url.to_string(),
+        None => format!("/api/data/{version}/{url}"),
+    })
 }
 
 /// Parses one `application/http` part; URLs relative to the service root get `version`'s root.
-fn parse_part(text: &str, version: &str) -> Result<Part, ApiError> {
+fn parse_part(text: &str, version: &str, port: u16) -> Result<Part, ApiError> {
     let (mime, http) = head_and_rest(text);
     let content_id = mime
         .iter()
@@ -298,8 +402,7 @@ fn parse_part(text: &str, version: &str) -> Result<Part, ApiError> {
         .map(|(_, v)| v.clone());
     let http = http.trim_start_matches(['\r', '\n']);
     let (line, after) = http.split_once('\n').unwrap_or((http, ""));
-    let mut words = line.split_whitespace();
-    let (Some(method), Some(url)) = (words.next(), words.next()) else {
+    let Some((method, url)) = request_line(line) else {
         return Err(ApiError::bad_request(format!(
             "A batch part has no request line: '{}'.",
             line.trim()
@@ -310,11 +413,7 @@ fn parse_part(text: &str, version: &str) -> Result<Part, ApiError> {
     } else {
         head_and_rest(after)
     };
-    let url = match url.find("/api/data/") {
-        Some(i) => url[i..].to_string(),
-        None if url.starts_with(['$', '/']) => url.to_string(),
-        None => format!("/api/data/{version}/{url}"),
-    };
+    let url = part_url(url, version, port)?;
     let (path, query) = url.split_once('?').unwrap_or((&url, ""));
     Ok(Part {
         content_id,

@@ -60,6 +60,23 @@ pub struct Permit<'a> {
     /// Requests left in the window after this one (`None` without limits), for the
     /// `x-ms-ratelimit-burst-remaining-xrm-requests` debug header.
     pub remaining: Option<u64>,
+    /// Combined execution time left in the window when this request was admitted (`None`
+    /// without limits), for the `x-ms-ratelimit-time-remaining-xrm-requests` debug header.
+    pub time_remaining: Option<Duration>,
+}
+
+impl Permit<'_> {
+    /// [`Permit::time_remaining`] as Dataverse writes it: seconds with a thousands separator
+    /// and two decimals (`1,200.00`, `1,199.46`), rounded down so any use shows.
+    pub fn time_remaining_header(&self) -> Option<String> {
+        let left = self.time_remaining?;
+        let hundredths = left.as_millis() / 10;
+        Some(format!(
+            "{}.{:02}",
+            thousands((hundredths / 100) as u64),
+            hundredths % 100
+        ))
+    }
 }
 
 impl Drop for Permit<'_> {
@@ -88,7 +105,7 @@ impl Guard {
     /// Admits a request for `user` or refuses it with the documented 429.
     pub fn admit(&self, user: &str) -> Result<Permit<'_>, ApiError> {
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
-        let mut remaining = None;
+        let (mut remaining, mut time_remaining) = (None, None);
         if let Some(limits) = &self.limits {
             let mut users = self.users();
             let w = users.entry(user.to_string()).or_default();
@@ -132,6 +149,11 @@ impl Guard {
             }
             w.requests.push_back(now);
             remaining = Some(u64::from(limits.requests_per_window) - w.requests.len() as u64);
+            time_remaining = Some(
+                limits
+                    .execution_time_per_window
+                    .saturating_sub(w.execution_total),
+            );
         }
         let mut users = self.users();
         users.entry(user.to_string()).or_default().in_flight += 1;
@@ -139,6 +161,7 @@ impl Guard {
             guard: self,
             user: user.to_string(),
             remaining,
+            time_remaining,
         })
     }
 
@@ -266,6 +289,28 @@ mod tests {
             thousands(1_200_000),
             "1,200,000",
             "the docs group digits by three"
+        );
+    }
+
+    #[test]
+    fn time_remaining_is_written_as_dataverse_writes_it() {
+        let guard = Guard::new(&SandboxConfig {
+            limits: Some(Limits::dataverse_defaults()),
+            ..SandboxConfig::default()
+        });
+        let permit = guard.admit("u").expect("admitted");
+        assert_eq!(
+            permit.time_remaining_header().as_deref(),
+            Some("1,200.00"),
+            "a fresh window has the whole 20 minutes"
+        );
+        drop(permit);
+        guard.record("u", Duration::from_millis(540), 204, 1);
+        let permit = guard.admit("u").expect("admitted");
+        assert_eq!(
+            permit.time_remaining_header().as_deref(),
+            Some("1,199.46"),
+            "the recorded execution time is taken off"
         );
     }
 

@@ -50,16 +50,13 @@ impl ApiRequest {
         self.parsed = OnceLock::new();
     }
 
-    /// The body as JSON, parsed once; malformed JSON is Dataverse's 400.
+    /// The body as JSON, parsed once; malformed JSON, or an object that names a property
+    /// twice, is Dataverse's 400.
     pub fn json(&self) -> Result<&Value, ApiError> {
         self.parsed
-            .get_or_init(|| serde_json::from_slice(&self.body).map_err(|e| e.to_string()))
+            .get_or_init(|| strict_json(&self.body))
             .as_ref()
-            .map_err(|e| {
-                ApiError::bad_request(format!(
-                    "An error occurred while validating input parameters: Microsoft.OData.ODataException: Invalid JSON. {e}"
-                ))
-            })
+            .map_err(|e| ApiError::bad_request(e.clone()))
     }
 
     /// The first value of header `name` (lower-case).
@@ -90,6 +87,122 @@ impl ApiRequest {
         self.headers.iter().any(|(k, v)| {
             k == "prefer" && v.split(',').any(|p| p.trim().eq_ignore_ascii_case(value))
         })
+    }
+}
+
+/// Parses `body` as JSON like `serde_json::from_slice`, but refuses an object that names a
+/// property twice (serde_json would keep the last value), with the message Dataverse's OData
+/// reader gives. The check is the map insert serde_json does anyway, so it costs nothing extra.
+fn strict_json(body: &[u8]) -> Result<Value, String> {
+    use serde::de::DeserializeSeed;
+    let duplicate = std::cell::RefCell::new(None);
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let parsed = StrictSeed(&duplicate)
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v));
+    parsed.map_err(|e| match duplicate.into_inner() {
+        // NOTE: the text of Microsoft.OData's DuplicatePropertyNamesNotAllowed, wrapped the way
+        // Dataverse wraps its other body errors.
+        Some(name) => format!(
+            "An error occurred while validating input parameters: Microsoft.OData.ODataException: \
+             Multiple properties with the name '{name}' were detected in a resource or a complex \
+             value. In OData, duplicate property names are not allowed."
+        ),
+        None => format!(
+            "An error occurred while validating input parameters: Microsoft.OData.ODataException: Invalid JSON. {e}"
+        ),
+    })
+}
+
+/// Deserializes one JSON value, noting the first property name an object repeats.
+#[derive(Clone, Copy)]
+struct StrictSeed<'a>(&'a std::cell::RefCell<Option<String>>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for StrictSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for StrictSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(v) = seq.next_element_seed(self)? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(self)?;
+            if let Some(key) = insert_new(&mut out, key, value) {
+                *self.0.borrow_mut() = Some(key);
+                return Err(serde::de::Error::custom("duplicate property"));
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// Inserts `key` unless present; returns the key when it was a duplicate.
+fn insert_new(
+    map: &mut serde_json::Map<String, Value>,
+    key: String,
+    value: Value,
+) -> Option<String> {
+    use serde_json::map::Entry;
+    match map.entry(key) {
+        Entry::Vacant(e) => {
+            e.insert(value);
+            None
+        }
+        Entry::Occupied(e) => Some(e.key().clone()),
     }
 }
 
@@ -251,5 +364,40 @@ pub fn reason(status: u16) -> &'static str {
         501 => "Not Implemented",
         503 => "Service Unavailable",
         _ => "Unknown",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_json_reads_what_serde_json_reads() {
+        let text =
+            br#"{"a":[1,-2,3.25,1e3,true,null,"x\u00e9"],"b":{"c":{}},"d":18446744073709551615}"#;
+        let strict = strict_json(text).expect("valid JSON parses");
+        let plain: Value = serde_json::from_slice(text).expect("valid JSON parses");
+        assert_eq!(strict, plain, "the same value as serde_json's");
+    }
+
+    #[test]
+    fn a_repeated_property_is_refused_at_any_depth() {
+        for text in [
+            &br#"{"firstname":"a","firstname":"b"}"#[..],
+            br#"{"Targets":[{"x":1},{"firstname":1,"y":2,"firstname":3}]}"#,
+        ] {
+            let e = strict_json(text).expect_err("a duplicate is refused");
+            assert!(
+                e.contains("Multiple properties with the name 'firstname'"),
+                "the OData duplicate-property message: {e}"
+            );
+        }
+        let e = strict_json(b"{\"a\":1").expect_err("truncated JSON is refused");
+        assert!(
+            e.contains("Invalid JSON"),
+            "truncation is not a duplicate: {e}"
+        );
+        let e = strict_json(b"{\"a\":1} x").expect_err("trailing text is refused");
+        assert!(e.contains("Invalid JSON"), "trailing text: {e}");
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! Parses just the OData URL grammar Ferry and the peer clients send (keys by GUID, by named
 //! primary key or by alternate key with quoted or numeric values, `Microsoft.Dynamics.CRM.*`
-//! actions). It is not a general OData parser: no `$expand` on records, no functions.
+//! actions), refuses alternate-key values Dataverse cannot address in a URL, and knows which
+//! operations are functions (GET only) and which are actions (POST only). It is not a general
+//! OData parser: no `$expand` on records, no function parameters beyond `AccessType`.
 
 use crate::http::ApiError;
 use crate::schema::Table;
@@ -183,6 +185,12 @@ pub fn resolve_key(table: &Table, raw: &RawKey) -> Result<Addr, ApiError> {
                 .iter()
                 .filter_map(|c| pairs.iter().find(|(n, _)| n == c).map(|(_, v)| v))
                 .collect();
+            if ordered
+                .iter()
+                .any(|v| v.as_str().is_some_and(has_forbidden_key_char))
+            {
+                return Err(forbidden_key_value());
+            }
             let canonical = canonical(&ordered).ok_or_else(invalid)?;
             Ok(Addr::Key {
                 name: key.logical_name.clone(),
@@ -191,6 +199,76 @@ pub fn resolve_key(table: &Table, raw: &RawKey) -> Result<Addr, ApiError> {
             })
         }
     }
+}
+
+/// Characters Dataverse documents as breaking an alternate-key value in a URL: GET, PATCH,
+/// upsert and `@odata.bind` by such a key fail, even percent-encoded (`%2F` is decoded to `/`
+/// before the key is read). The 2018 list had `/ < > * % & : \ ? +`; the current one adds `#`.
+const FORBIDDEN_IN_KEY: &[char] = &['/', '<', '>', '*', '%', '&', ':', '\\', '?', '+', '#'];
+
+/// Whether a decoded alternate-key value contains a character Dataverse cannot address.
+fn has_forbidden_key_char(value: &str) -> bool {
+    value.contains(FORBIDDEN_IN_KEY)
+}
+
+/// The 400 Dataverse answers a key value with a forbidden character. The documentation only
+/// says such requests do not work; code and text are what users report the service returns
+/// (the OData URL parser's error).
+fn forbidden_key_value() -> ApiError {
+    ApiError::new(400, "0x8006088a", "Bad Request - Error in query syntax.")
+}
+
+/// Refuses a function called with a method other than GET, or an action called with one
+/// other than POST, as Dataverse's OData routing does (405); `rest` is the path after
+/// `/api/data/vX.Y/`. Everything else is left to the handlers.
+pub fn check_operation_method(method: &str, rest: &[String]) -> Result<(), ApiError> {
+    let Some(first) = rest.first() else {
+        return Ok(());
+    };
+    let name = first.split('(').next().unwrap_or(first);
+    let allowed = match (name, rest.get(1).map(String::as_str)) {
+        ("$metadata" | "WhoAmI" | "RetrieveCurrentOrganization", _) => "GET",
+        ("EntityDefinitions", _) => {
+            return match method {
+                "GET" => Ok(()),
+                // NOTE: Dataverse changes metadata with POST/PUT/DELETE and refuses PATCH
+                // ("Operation not supported on EntityMetadata"); the sandbox emulates no
+                // metadata changes at all, and says so.
+                _ => Err(method_refused(
+                    "GET",
+                    format!(
+                        "Operation not supported on EntityMetadata: the Ferry sandbox does not \
+                         emulate metadata changes ({method})."
+                    ),
+                )),
+            };
+        }
+        ("$batch" | "AddListMembersList", _) => "POST",
+        (_, Some(action))
+            if matches!(
+                action.strip_prefix("Microsoft.Dynamics.CRM."),
+                Some("CreateMultiple" | "UpdateMultiple" | "UpsertMultiple" | "AddMemberList")
+            ) =>
+        {
+            "POST"
+        }
+        _ => return Ok(()),
+    };
+    if method == allowed {
+        return Ok(());
+    }
+    Err(method_refused(
+        allowed,
+        format!("The requested HTTP method {method} is not supported on this resource."),
+    ))
+}
+
+/// A 405 with the OData error code Dataverse uses for unsupported operations and the `Allow`
+/// header HTTP asks for. Microsoft does not document the message for this case.
+fn method_refused(allow: &str, message: String) -> ApiError {
+    let mut e = ApiError::new(405, "0x80060888", message);
+    e.headers.push(("Allow".into(), allow.into()));
+    e
 }
 
 /// The columns named by `$select`, checked against the table.

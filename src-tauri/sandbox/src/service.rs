@@ -204,7 +204,7 @@ impl Service {
         else {
             return Err(ApiError::no_route(&req.path).to_response());
         };
-        let Some(caller) = self.auth.check(req) else {
+        let Some(caller) = self.auth.check(req, &self.base_url) else {
             self.guard.count_unauthorized();
             return Err(self.auth.challenge(&self.base_url));
         };
@@ -271,6 +271,9 @@ impl Service {
                 left.to_string(),
             );
         }
+        if let Some(left) = permit.time_remaining_header() {
+            response = response.with_header("x-ms-ratelimit-time-remaining-xrm-requests", left);
+        }
         drop(permit);
         Outcome::Respond(response)
     }
@@ -308,6 +311,7 @@ pub fn execute_in_tx(
     req: &ApiRequest,
     rest: &[String],
 ) -> Result<(ApiResponse, usize), ApiError> {
+    odata::check_operation_method(&req.method, rest)?;
     let Some(first) = rest.first() else {
         return Ok((service_document(ctx), 0));
     };

@@ -79,7 +79,7 @@ pub async fn send_batch(
     reply(rb.body(body).send().await.expect("the batch is answered")).await
 }
 
-fn part(
+pub fn part(
     method: &str,
     url: &str,
     body: Option<serde_json::Value>,
@@ -100,7 +100,7 @@ fn part(
     s
 }
 
-fn changeset(cs: &str, parts: &[String]) -> String {
+pub fn changeset(cs: &str, parts: &[String]) -> String {
     let mut s = format!("Content-Type: multipart/mixed; boundary={cs}\r\n\r\n");
     for p in parts {
         s.push_str(&format!("--{cs}\r\n{p}"));
@@ -109,7 +109,7 @@ fn changeset(cs: &str, parts: &[String]) -> String {
     s
 }
 
-fn batch(b: &str, items: &[String]) -> String {
+pub fn batch(b: &str, items: &[String]) -> String {
     let mut s = String::new();
     for i in items {
         s.push_str(&format!("--{b}\r\n{i}"));

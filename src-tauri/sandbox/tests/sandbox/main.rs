@@ -18,4 +18,5 @@ mod protection;
 mod query;
 mod records;
 mod relate;
+mod strict;
 mod wire;
