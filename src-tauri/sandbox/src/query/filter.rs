@@ -122,6 +122,8 @@ pub enum Expr {
 enum Tok {
     Ident(String),
     Lit(Lit),
+    /// A double-quoted JSON string: only valid as an item of `PropertyValues`.
+    JsonText(String),
     Open,
     Close,
     Comma,
@@ -227,9 +229,25 @@ fn tokenize(text: &str) -> Result<Vec<Tok>, ApiError> {
                 }
                 out.push(Tok::Lit(Lit::Text(s)));
             }
+            '"' => {
+                // NOTE: documented: PropertyValues is a JSON array, and values holding an
+                // apostrophe must be written in double quotes (`["O'Brian"]`).
+                let mut end = i + 1;
+                while end < chars.len() && chars[end] != '"' {
+                    end += if chars[end] == '\\' { 2 } else { 1 };
+                }
+                if end >= chars.len() {
+                    return Err(syntax(text, "a double-quoted text is not closed"));
+                }
+                let raw: String = chars[i..=end].iter().collect();
+                let s: String = serde_json::from_str(&raw)
+                    .map_err(|_| syntax(text, &format!("{raw} is not a valid JSON string")))?;
+                out.push(Tok::JsonText(s));
+                i = end + 1;
+            }
             _ => {
                 let start = i;
-                while i < chars.len() && !" \t\r\n(),=[]'/".contains(chars[i]) {
+                while i < chars.len() && !" \t\r\n(),=[]'\"/".contains(chars[i]) {
                     // NOTE: a time's colons belong to a date-time literal; elsewhere a colon
                     // separates a lambda variable, which the parser refuses.
                     if chars[i] == ':' && !chars[start].is_ascii_digit() {
@@ -477,6 +495,7 @@ impl Parser<'_> {
                         loop {
                             match self.next() {
                                 Some(Tok::Lit(v)) => values.push(v),
+                                Some(Tok::JsonText(v)) => values.push(Lit::Text(v)),
                                 Some(Tok::RBracket) if values.is_empty() => break,
                                 _ => {
                                     return Err(syntax(
@@ -595,6 +614,26 @@ mod tests {
             },
             "name, property and values"
         );
+        let e = parse(
+            r#"Microsoft.Dynamics.CRM.In(PropertyName='lastname',PropertyValues=["O'Brian","a\"b"])"#,
+        )
+        .expect("parses");
+        assert_eq!(
+            e,
+            Expr::Func {
+                name: "In".into(),
+                field: "lastname".into(),
+                values: vec![Lit::Text("O'Brian".into()), Lit::Text("a\"b".into())],
+            },
+            "double-quoted values are JSON strings"
+        );
+        for text in [
+            r#"lastname eq "x""#,
+            r#"Microsoft.Dynamics.CRM.In(PropertyName='a',PropertyValues=["x)"#,
+        ] {
+            let e = parse(text).expect_err(text);
+            assert_eq!(e.status, 400, "{text} is a syntax error: {e:?}");
+        }
         let e = parse("Microsoft.Dynamics.CRM.LastXDays(PropertyName=@p1,PropertyValue=3)");
         assert!(e.is_err(), "parameter aliases are refused, not misread");
     }

@@ -110,6 +110,9 @@ pub fn options(req: &ApiRequest) -> Result<Options, ApiError> {
             "$apply" => return Err(not_emulated("aggregation with $apply")),
             "$search" => return Err(not_emulated("$search (Dataverse search)")),
             "savedQuery" | "userQuery" => return Err(not_emulated("saved and user views")),
+            // NOTE: Dataverse's SQL over the Web API (`?sql=SELECT …`, used by Microsoft's
+            // Python SDK) would otherwise read as a plain list of every row.
+            "sql" => return Err(not_emulated("SQL queries (the sql query parameter)")),
             "fetchXml" => {}
             k if k.starts_with('@') => {
                 return Err(not_emulated("parameter aliases (@name) in query options"))

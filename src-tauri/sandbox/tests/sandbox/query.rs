@@ -234,6 +234,7 @@ async fn filters_combine_and_or_not_text_functions_nulls_numbers_and_lookups() {
         ("lastname eq 'O''Hara'", vec!["Di"]),
         (&by_parent, vec!["Ann"]),
         ("Microsoft.Dynamics.CRM.In(PropertyName='firstname',PropertyValues=['Cy','Di'])", vec!["Cy", "Di"]),
+        (r#"Microsoft.Dynamics.CRM.In(PropertyName='lastname',PropertyValues=["O'Hara","Stone"])"#, vec!["Bob", "Di"]),
         ("Microsoft.Dynamics.CRM.Between(PropertyName='numberofchildren',PropertyValues=['1','5'])", vec!["Ann", "Di"]),
         ("Microsoft.Dynamics.CRM.LastXDays(PropertyName='createdon',PropertyValue=1)", vec!["Ann", "Bob", "Cy", "Di"]),
         ("Microsoft.Dynamics.CRM.OlderThanXDays(PropertyName='createdon',PropertyValue=1)", vec![]),
@@ -259,6 +260,7 @@ fn enc(s: &str) -> String {
         .replace('\'', "%27")
         .replace('+', "%2B")
         .replace('&', "%26")
+        .replace('"', "%22")
 }
 
 #[tokio::test]
@@ -297,6 +299,11 @@ async fn what_is_not_supported_or_not_emulated_is_refused_never_ignored() {
         ("contacts?$orderby=nosuch", 400, "nosuch"),
         ("contacts?$expand=nosuch", 400, "nosuch"),
         ("contacts?$skiptoken=garbage", 400, "skiptoken"),
+        (
+            "contacts?sql=SELECT%20firstname%20FROM%20contact",
+            501,
+            "does not emulate",
+        ),
     ];
     for (path, status, text) in cases {
         let r = env.send("GET", path, None, &[]).await;
