@@ -139,6 +139,12 @@ fn entity(t: &Table) -> Map<String, Value> {
         "PrimaryIdAttribute": t.primary_id, "PrimaryNameAttribute": t.primary_name,
         "ObjectTypeCode": t.object_type_code, "OwnershipType": t.ownership,
         "IsActivity": t.primary_id == "activityid", "IsCustomEntity": false, "IsManaged": true,
+        // NOTE: the flags table pickers filter on; none of the sandbox's tables is private,
+        // elastic or virtual, and listmember is the list-to-member intersect table.
+        "IsPrivate": false, "IsIntersect": t.logical_name == "listmember",
+        "IsLogicalEntity": false, "IsBPFEntity": false, "IsValidForAdvancedFind": true,
+        "TableType": "Standard",
+        "IsCustomizable": {"Value": true, "CanBeChanged": true, "ManagedPropertyLogicalName": "iscustomizable"},
         "DisplayName": label(&t.display_name, &t.logical_name),
         "DisplayCollectionName": label(&t.display_collection_name, &format!("{}s", t.logical_name)),
         "HasChanged": null,
@@ -441,7 +447,22 @@ fn matches_filter(item: &Map<String, Value>, filter: Option<&str>) -> Result<boo
     let Some(filter) = filter else {
         return Ok(true);
     };
-    crate::query::eval::matches(&crate::query::filter::parse(filter)?, item)
+    let expr = crate::query::filter::parse(filter)?;
+    // NOTE: a property the item does not have is Dataverse's 400, not an empty answer.
+    if let Some(missing) = crate::query::eval::fields(&expr)
+        .into_iter()
+        .find(|f| !item.contains_key(f.split('/').next().unwrap_or_default()))
+    {
+        let kind = item
+            .get("@odata.type")
+            .and_then(Value::as_str)
+            .map(|t| t.trim_start_matches('#').to_string())
+            .unwrap_or_else(|| "Microsoft.Dynamics.CRM.MetadataBase".into());
+        return Err(ApiError::bad_request(format!(
+            "Could not find a property named '{missing}' on type '{kind}'."
+        )));
+    }
+    crate::query::eval::matches(&expr, item)
 }
 
 /// The properties every relationship has (`RelationshipMetadataBase`); a `$select` of any other

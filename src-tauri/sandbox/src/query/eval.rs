@@ -68,6 +68,22 @@ pub fn matches(expr: &Expr, item: &Map<String, Value>) -> Result<bool, ApiError>
     })
 }
 
+/// Every property path the filter names.
+pub fn fields(e: &Expr) -> Vec<&str> {
+    match e {
+        Expr::And(a, b) | Expr::Or(a, b) => {
+            let mut v = fields(a);
+            v.extend(fields(b));
+            v
+        }
+        Expr::Not(a) => fields(a),
+        Expr::Cmp { field, .. }
+        | Expr::Text { field, .. }
+        | Expr::Func { field, .. }
+        | Expr::Like { field, .. } => vec![field.as_str()],
+    }
+}
+
 fn lookup<'a>(item: &'a Map<String, Value>, path: &str) -> &'a Value {
     let mut parts = path.split('/');
     let first = parts.next().unwrap_or_default();

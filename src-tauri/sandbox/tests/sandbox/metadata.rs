@@ -445,3 +445,56 @@ async fn the_csdl_declares_many_to_many_navigation_properties() {
         "the campaign activity's N:N navigation property is declared"
     );
 }
+
+#[tokio::test]
+async fn entity_definitions_filter_with_the_record_grammar_and_refuse_unknown_properties() {
+    let env = crate::common::Env::fast().await;
+    let r = env
+        .send(
+            "GET",
+            "EntityDefinitions?$select=LogicalName&$filter=IsPrivate%20eq%20false%20and%20(LogicalName%20eq%20'contact'%20or%20startswith(LogicalName,'acc'))",
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let mut names: Vec<String> = r.json()["value"]
+        .as_array()
+        .expect("tables")
+        .iter()
+        .filter_map(|t| t["LogicalName"].as_str().map(str::to_string))
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec!["account", "contact"],
+        "or, parentheses and functions apply"
+    );
+    let r = env
+        .send(
+            "GET",
+            "EntityDefinitions?$filter=IsPrivate%20eq%20false",
+            None,
+            &[],
+        )
+        .await;
+    let all = r.json()["value"].as_array().map(Vec::len).unwrap_or(0);
+    assert!(
+        all >= 10,
+        "no table is private, so every table is listed: {all}"
+    );
+    let r = env
+        .send(
+            "GET",
+            "EntityDefinitions?$filter=NoSuchFlag%20eq%20false",
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(
+        r.status, 400,
+        "an unknown property is an error, not an empty list: {}",
+        r.text
+    );
+    assert!(r.text.contains("NoSuchFlag"), "{}", r.text);
+}
