@@ -358,7 +358,7 @@ impl Tx<'_> {
     pub fn rows_by_rid(
         &self,
         rids: &[i64],
-    ) -> rusqlite::Result<std::collections::HashMap<i64, (u64, Map<String, Value>)>> {
+    ) -> rusqlite::Result<std::collections::HashMap<i64, Row>> {
         let mut out = std::collections::HashMap::with_capacity(rids.len());
         for chunk in rids.chunks(1000) {
             let marks = vec!["?"; chunk.len()].join(",");
