@@ -22,11 +22,11 @@ pub fn representation(
     single: bool,
 ) -> Map<String, Value> {
     let mut out = Map::new();
-    let cols = match select {
-        Some(s) => format!("({})", s.join(",")),
-        None => String::new(),
-    };
     if single {
+        let cols = match select {
+            Some(s) => format!("({})", s.join(",")),
+            None => String::new(),
+        };
         out.insert(
             "@odata.context".into(),
             json!(format!(
@@ -37,17 +37,28 @@ pub fn representation(
         );
     }
     out.insert("@odata.etag".into(), json!(format!("W/\"{version}\"")));
-    for col in &table.columns {
-        let prop = col.property_name();
-        let wanted = match select {
-            Some(s) => {
-                s.iter().any(|n| *n == prop || *n == col.logical_name)
-                    || col.logical_name == table.primary_id
+    let mut put = |prop: String| {
+        let v = row.get(&prop).cloned().unwrap_or(Value::Null);
+        out.insert(prop, v);
+    };
+    match select {
+        // NOTE: walk the selected names, not every column: a CDM table has hundreds of
+        // columns, and a page has thousands of rows.
+        Some(s) => {
+            put(table.primary_id.clone());
+            for name in s {
+                let col = table
+                    .column(name)
+                    .or_else(|| table.columns.iter().find(|c| c.property_name() == *name));
+                if let Some(col) = col {
+                    put(col.property_name());
+                }
             }
-            None => true,
-        };
-        if wanted {
-            out.insert(prop.clone(), row.get(&prop).cloned().unwrap_or(Value::Null));
+        }
+        None => {
+            for col in &table.columns {
+                put(col.property_name());
+            }
         }
     }
     out
