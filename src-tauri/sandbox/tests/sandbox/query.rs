@@ -300,6 +300,16 @@ async fn what_is_not_supported_or_not_emulated_is_refused_never_ignored() {
         ("contacts?$expand=nosuch", 400, "nosuch"),
         ("contacts?$skiptoken=garbage", 400, "skiptoken"),
         (
+            "contacts?$expand=parentcustomerid_account($expand=primarycontactid)",
+            501,
+            "does not emulate",
+        ),
+        (
+            "contacts?$expand=parentcustomerid_account($filter=name%20eq%20'a')",
+            400,
+            "Only $select",
+        ),
+        (
             "contacts?sql=SELECT%20firstname%20FROM%20contact",
             501,
             "does not emulate",
