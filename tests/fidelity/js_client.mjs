@@ -290,6 +290,24 @@ await check("includeAnnotations returns formatted values and lookup annotations"
   assert(all._parentcustomerid_value_NavigationProperty === "parentcustomerid_account", `associatednavigationproperty: ${JSON.stringify(all)}`);
 });
 
+await check("fetchAll pages a FetchXML query by paging cookie, every row exactly once", async () => {
+  const fetchXml = `<fetch count="4000"><entity name="contact"><attribute name="emailaddress1" />` +
+    `<filter><condition attribute="jobtitle" operator="eq" value="${QTAG}" /></filter>` +
+    `<order attribute="lastname" descending="true" /></entity></fetch>`;
+  const all = await api.fetchAll({ collection: "contacts", fetchXml });
+  exactlyOnce(all.value.map((r) => r.emailaddress1), ROWS_WRITTEN.map((r) => r.emailaddress1), "fetchAll");
+});
+
+await check("fetch with a link-entity returns the parent's columns under its alias", async () => {
+  const fetchXml = `<fetch top="3"><entity name="contact"><attribute name="firstname" />` +
+    `<filter><condition attribute="parentcustomerid" operator="eq" value="${accountId}" /></filter>` +
+    `<link-entity name="account" from="accountid" to="parentcustomerid" alias="parent"><attribute name="name" /></link-entity>` +
+    `</entity></fetch>`;
+  const page = await api.fetch({ collection: "contacts", fetchXml });
+  assert(page.value.length === 3, `three rows: ${page.value.length}`);
+  assert(page.value.every((r) => r["parent.name"] === accountName), `parent.name on every row: ${JSON.stringify(page.value[0])}`);
+});
+
 const passed = results.filter(Boolean).length;
 console.log(`javascript: ${passed} passed, ${results.length - passed} failed`);
 process.exit(passed === results.length ? 0 : 1);
