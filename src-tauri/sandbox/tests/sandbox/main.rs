@@ -15,4 +15,5 @@ mod lists;
 mod metadata;
 mod protection;
 mod records;
+mod server_time;
 mod wire;
