@@ -13,6 +13,7 @@
 //! general MIME library.
 
 use crate::http::{reason, ApiError, ApiRequest, ApiResponse};
+use crate::records::Work;
 use crate::service::{execute_in_tx, Ctx, VERSIONS};
 use crate::{odata, store::Tx};
 use bytes::Bytes;
@@ -43,8 +44,8 @@ struct Part {
     request: ApiRequest,
 }
 
-/// Answers `POST $batch`; returns the multipart response and the records written.
-pub fn execute(ctx: &Ctx, req: &ApiRequest) -> Result<(ApiResponse, usize), ApiError> {
+/// Answers `POST $batch`; returns the multipart response and what its committed parts wrote.
+pub fn execute(ctx: &Ctx, req: &ApiRequest) -> Result<(ApiResponse, Work), ApiError> {
     let items = parse(
         req.header("content-type").unwrap_or(""),
         &req.body,
@@ -66,14 +67,14 @@ pub fn execute(ctx: &Ctx, req: &ApiRequest) -> Result<(ApiResponse, usize), ApiE
     let keep_going = req.prefers("odata.continue-on-error");
     let mut refs: HashMap<String, String> = HashMap::new();
     let mut out = Vec::new();
-    let mut written = 0;
+    let mut written = Work::NONE;
     let mut failed = false;
     let mut store = ctx.svc.store();
     for item in items {
         match item {
             Item::Single(part) => {
                 let r = store.with_tx(|tx| run_part(ctx, tx, &part, &mut refs));
-                let (resp, n) = r.unwrap_or_else(|e| (e.to_response(), 0));
+                let (resp, n) = r.unwrap_or_else(|e| (e.to_response(), Work::NONE));
                 written += n;
                 out.push(render_part(&resp, None));
                 if resp.status >= 400 && !keep_going {
@@ -83,12 +84,16 @@ pub fn execute(ctx: &Ctx, req: &ApiRequest) -> Result<(ApiResponse, usize), ApiE
             }
             Item::ChangeSet(parts) => {
                 let mut local = refs.clone();
+                let mut set_work = Work::NONE;
                 let result: Result<Vec<(Option<String>, ApiResponse)>, PartFailure> = store
                     .with_tx(|tx| {
                         let mut done = Vec::new();
                         for part in &parts {
                             match run_part(ctx, tx, part, &mut local) {
-                                Ok((resp, _)) => done.push((part.content_id.clone(), resp)),
+                                Ok((resp, n)) => {
+                                    set_work += n;
+                                    done.push((part.content_id.clone(), resp))
+                                }
                                 Err(e) => return Err(PartFailure(part.content_id.clone(), e)),
                             }
                         }
@@ -97,7 +102,7 @@ pub fn execute(ctx: &Ctx, req: &ApiRequest) -> Result<(ApiResponse, usize), ApiE
                 match result {
                     Ok(done) => {
                         refs = local;
-                        written += done.len();
+                        written += set_work;
                         out.push(render_changeset(&done));
                     }
                     Err(PartFailure(id, e)) => {
@@ -132,7 +137,7 @@ fn run_part(
     tx: &mut Tx,
     part: &Part,
     refs: &mut HashMap<String, String>,
-) -> Result<(ApiResponse, usize), ApiError> {
+) -> Result<(ApiResponse, Work), ApiError> {
     let mut req = part.request.clone();
     if let Some(rest) = req.path.strip_prefix('$') {
         let (id, tail) = rest

@@ -7,20 +7,21 @@
 
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::odata::{self, Addr};
-use crate::records::{self, Mode};
+use crate::records::{self, Mode, Work};
 use crate::schema::Table;
 use crate::service::Ctx;
 use crate::store::Tx;
 use serde_json::{json, Value};
 
-/// Answers `POST {set}/Microsoft.Dynamics.CRM.{action}`; returns the response and item count.
+/// Answers `POST {set}/Microsoft.Dynamics.CRM.{action}`; returns the response and the rows it
+/// created and updated.
 pub fn execute(
     ctx: &Ctx,
     tx: &mut Tx,
     req: &ApiRequest,
     table: &Table,
     segment: &str,
-) -> Result<(ApiResponse, usize), ApiError> {
+) -> Result<(ApiResponse, Work), ApiError> {
     let action = segment
         .strip_prefix("Microsoft.Dynamics.CRM.")
         .or_else(|| segment.strip_prefix("mscrm."))
@@ -49,6 +50,7 @@ pub fn execute(
     })?;
     let expected_type = format!("Microsoft.Dynamics.CRM.{}", table.logical_name);
     let mut ids = Vec::with_capacity(targets.len());
+    let mut work = Work::NONE;
     for (index, item) in targets.iter().enumerate() {
         let odata_type = item.get("@odata.type").and_then(Value::as_str);
         if odata_type != Some(expected_type.as_str()) {
@@ -92,17 +94,21 @@ pub fn execute(
                 }
             }
         };
+        if written.created {
+            work.bulk_created += 1;
+        } else {
+            work.bulk_updated += 1;
+        }
         ids.push(written.id);
     }
-    let count = ids.len();
     if action == "CreateMultiple" {
         let body = json!({
             "@odata.context": format!("{}/$metadata#Microsoft.Dynamics.CRM.CreateMultipleResponse", ctx.api_base()),
             "Ids": ids,
         });
-        return Ok((ApiResponse::json(200, &body), count));
+        return Ok((ApiResponse::json(200, &body), work));
     }
-    Ok((ApiResponse::empty(204), count))
+    Ok((ApiResponse::empty(204), work))
 }
 
 fn item_id(table: &Table, item: &Value) -> Option<String> {

@@ -7,6 +7,7 @@
 
 use crate::config::{Faults, Limits, SandboxConfig};
 use crate::http::ApiError;
+use crate::records::Work;
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -43,6 +44,13 @@ struct Counters {
     unauthorized: AtomicU64,
     errors: AtomicU64,
     records_written: AtomicU64,
+    single_operations: AtomicU64,
+    bulk_rows_created: AtomicU64,
+    bulk_rows_updated: AtomicU64,
+    /// Microseconds of server time the latency model charged.
+    server_time_charged_us: AtomicU64,
+    /// Microseconds of execution time counted against the limits (charged time included).
+    execution_time_us: AtomicU64,
 }
 
 /// The guard in front of the Web API.
@@ -165,13 +173,23 @@ impl Guard {
         })
     }
 
-    /// Records a finished request's execution time and outcome.
-    pub fn record(&self, user: &str, took: Duration, status: u16, written: usize) {
-        self.counters
-            .records_written
-            .fetch_add(written as u64, Ordering::Relaxed);
+    /// Records a finished request: its execution time `took` (which includes the `charged`
+    /// server time of the latency model), its status and what it wrote.
+    pub fn record(&self, user: &str, took: Duration, charged: Duration, status: u16, work: &Work) {
+        let c = &self.counters;
+        c.records_written.fetch_add(work.rows(), Ordering::Relaxed);
+        c.single_operations
+            .fetch_add(u64::from(work.single_ops), Ordering::Relaxed);
+        c.bulk_rows_created
+            .fetch_add(u64::from(work.bulk_created), Ordering::Relaxed);
+        c.bulk_rows_updated
+            .fetch_add(u64::from(work.bulk_updated), Ordering::Relaxed);
+        c.server_time_charged_us
+            .fetch_add(micros(charged), Ordering::Relaxed);
+        c.execution_time_us
+            .fetch_add(micros(took), Ordering::Relaxed);
         if status >= 400 {
-            self.counters.errors.fetch_add(1, Ordering::Relaxed);
+            c.errors.fetch_add(1, Ordering::Relaxed);
         }
         if self.limits.is_some() {
             if let Some(w) = self.users().get_mut(user) {
@@ -225,22 +243,39 @@ impl Guard {
             &self.counters.unauthorized,
             &self.counters.errors,
             &self.counters.records_written,
+            &self.counters.single_operations,
+            &self.counters.bulk_rows_created,
+            &self.counters.bulk_rows_updated,
+            &self.counters.server_time_charged_us,
+            &self.counters.execution_time_us,
         ] {
             c.store(0, Ordering::Relaxed);
         }
     }
 
-    /// The counters as JSON.
+    /// The counters as JSON. Times are milliseconds: `serverTimeChargedMs` is what the
+    /// latency model charged (deterministic), `executionTimeMs` what was counted against the
+    /// execution-time limit (measured, the charged time included).
     pub fn stats(&self) -> Value {
         let c = &self.counters;
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let ms = |a: &AtomicU64| get(a) as f64 / 1000.0;
         json!({
             "requests": get(&c.requests), "throttled": get(&c.throttled),
             "unavailable": get(&c.unavailable), "resets": get(&c.resets),
             "unauthorized": get(&c.unauthorized), "errors": get(&c.errors),
             "recordsWritten": get(&c.records_written),
+            "singleOperations": get(&c.single_operations),
+            "bulkRowsCreated": get(&c.bulk_rows_created),
+            "bulkRowsUpdated": get(&c.bulk_rows_updated),
+            "serverTimeChargedMs": ms(&c.server_time_charged_us),
+            "executionTimeMs": ms(&c.execution_time_us),
         })
     }
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
 
 fn prune(w: &mut UserWindow, now: Instant, window: Duration) {
@@ -305,7 +340,13 @@ mod tests {
             "a fresh window has the whole 20 minutes"
         );
         drop(permit);
-        guard.record("u", Duration::from_millis(540), 204, 1);
+        guard.record(
+            "u",
+            Duration::from_millis(540),
+            Duration::ZERO,
+            204,
+            &crate::records::Work::ops(1),
+        );
         let permit = guard.admit("u").expect("admitted");
         assert_eq!(
             permit.time_remaining_header().as_deref(),

@@ -8,6 +8,7 @@
 use crate::clock;
 use crate::http::{ApiError, ApiRequest, ApiResponse};
 use crate::odata;
+use crate::records::Work;
 use crate::service::Ctx;
 use crate::store::Tx;
 use serde_json::{json, Map, Value};
@@ -21,7 +22,7 @@ pub fn add_member_list(
     tx: &mut Tx,
     req: &ApiRequest,
     list_id: &str,
-) -> Result<(ApiResponse, usize), ApiError> {
+) -> Result<(ApiResponse, Work), ApiError> {
     let body = req.json()?;
     let member = guid_param(body.get("EntityId"), "EntityId")?;
     let id = add(tx, list_id, &member, None)?;
@@ -29,7 +30,7 @@ pub fn add_member_list(
         "@odata.context": format!("{}/$metadata#Microsoft.Dynamics.CRM.AddMemberListResponse", ctx.api_base()),
         "Id": id,
     });
-    Ok((ApiResponse::json(200, &out), 1))
+    Ok((ApiResponse::json(200, &out), Work::ops(1)))
 }
 
 /// `POST AddListMembersList` with `{"List": {...listid}, "Members": [{@odata.type, <pk>}, ...]}`.
@@ -37,7 +38,7 @@ pub fn add_list_members_list(
     ctx: &Ctx,
     tx: &mut Tx,
     req: &ApiRequest,
-) -> Result<(ApiResponse, usize), ApiError> {
+) -> Result<(ApiResponse, Work), ApiError> {
     let body = req.json()?;
     let list_id = guid_param(body["List"].get("listid"), "List.listid")?;
     let members = body["Members"].as_array().ok_or_else(|| {
@@ -59,7 +60,7 @@ pub fn add_list_members_list(
         let member = guid_param(m.get(&table.primary_id), &table.primary_id)?;
         add(tx, &list_id, &member, Some(table_name))?;
     }
-    Ok((ApiResponse::empty(204), members.len()))
+    Ok((ApiResponse::empty(204), Work::ops(members.len())))
 }
 
 fn guid_param(v: Option<&Value>, name: &str) -> Result<String, ApiError> {

@@ -42,27 +42,73 @@ pub struct Written {
     pub version: u64,
 }
 
-/// Answers a request addressed to an entity set; returns the response and records written.
+/// What a request wrote, sorted by how the server-time model (`config::Latency`) charges it.
+///
+/// Dataverse runs single requests and every `$batch` part one after another at the same cost
+/// each, while the bulk messages write many rows for less per row; keeping the kinds apart is
+/// what lets the sandbox charge a `$batch` of creates more than one `CreateMultiple`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Work {
+    /// Writes run one at a time: a single-record request or one `$batch` part (a change set's
+    /// parts too), whatever it created, updated or deleted.
+    pub single_ops: u32,
+    /// Rows a bulk message created (`CreateMultiple`, `UpsertMultiple` of a new row).
+    pub bulk_created: u32,
+    /// Rows a bulk message updated (`UpdateMultiple`, `UpsertMultiple` of an existing row).
+    pub bulk_updated: u32,
+}
+
+impl Work {
+    /// Nothing written.
+    pub const NONE: Work = Work {
+        single_ops: 0,
+        bulk_created: 0,
+        bulk_updated: 0,
+    };
+
+    /// `n` writes run one at a time.
+    pub fn ops(n: usize) -> Self {
+        Self {
+            single_ops: u32::try_from(n).unwrap_or(u32::MAX),
+            ..Self::NONE
+        }
+    }
+
+    /// Records written, whatever the kind.
+    pub fn rows(&self) -> u64 {
+        u64::from(self.single_ops) + u64::from(self.bulk_created) + u64::from(self.bulk_updated)
+    }
+}
+
+impl std::ops::AddAssign for Work {
+    fn add_assign(&mut self, other: Self) {
+        self.single_ops = self.single_ops.saturating_add(other.single_ops);
+        self.bulk_created = self.bulk_created.saturating_add(other.bulk_created);
+        self.bulk_updated = self.bulk_updated.saturating_add(other.bulk_updated);
+    }
+}
+
+/// Answers a request addressed to an entity set; returns the response and what it wrote.
 pub fn execute(
     ctx: &Ctx,
     tx: &mut Tx,
     req: &ApiRequest,
     segs: &[String],
-) -> Result<(ApiResponse, usize), ApiError> {
+) -> Result<(ApiResponse, Work), ApiError> {
     let (set, raw_key) = odata::split_key(&segs[0])?;
     let table = ctx
         .svc
         .schema
         .table_by_set(set)
         .ok_or_else(|| ApiError::no_route(set))?;
-    if let Some(done) = crate::relate::route(ctx, tx, req, table, segs)? {
-        return Ok(done);
+    if let Some((resp, written)) = crate::relate::route(ctx, tx, req, table, segs)? {
+        return Ok((resp, Work::ops(written)));
     }
     let method = req.method.as_str();
     match (raw_key, segs.len(), method) {
-        (None, 1, "GET") => Ok((list(ctx, tx, req, table, None)?, 0)),
+        (None, 1, "GET") => Ok((list(ctx, tx, req, table, None)?, Work::NONE)),
         (None, 2, "GET") if segs[1] == "$count" => {
-            Ok((crate::query::count_only(tx, req, table)?, 0))
+            Ok((crate::query::count_only(tx, req, table)?, Work::NONE))
         }
         (Some(raw), 2, "GET") => {
             // NOTE: a collection-valued navigation property lists the rows whose lookup points here.
@@ -83,12 +129,12 @@ pub fn execute(
             let addr = odata::resolve_key(table, &raw)?;
             let id = existing_id(tx, table, &addr)?.ok_or_else(|| not_found(table, &addr))?;
             let parent = (format!("_{}_value", rel.referencing_attribute), id);
-            Ok((list(ctx, tx, req, child, Some(parent))?, 0))
+            Ok((list(ctx, tx, req, child, Some(parent))?, Work::NONE))
         }
         (None, 1, "POST") => {
             let body = req.json()?;
             let w = write(ctx, tx, table, None, body, Mode::Create, None)?;
-            Ok((written_response(ctx, req, table, &w, None)?, 1))
+            Ok((written_response(ctx, req, table, &w, None)?, Work::ops(1)))
         }
         (None, 2, "POST") => bulk::execute(ctx, tx, req, table, &segs[1]),
         (Some(raw), 2, "POST")
@@ -103,12 +149,15 @@ pub fn execute(
             let addr = odata::resolve_key(table, &raw)?;
             let key_segment = &segs[0];
             match method {
-                "GET" => Ok((read(ctx, tx, req, table, &addr)?, 0)),
+                "GET" => Ok((read(ctx, tx, req, table, &addr)?, Work::NONE)),
                 "PATCH" => {
                     let body = req.json()?;
                     let (mode, etag) = conditions(req)?;
                     let w = write(ctx, tx, table, Some(&addr), body, mode, etag)?;
-                    Ok((written_response(ctx, req, table, &w, Some(key_segment))?, 1))
+                    Ok((
+                        written_response(ctx, req, table, &w, Some(key_segment))?,
+                        Work::ops(1),
+                    ))
                 }
                 "DELETE" => {
                     let id =
@@ -118,7 +167,7 @@ pub fn execute(
                     }
                     crate::relate::forget(ctx, tx, table, &id)?;
                     tx.delete(&table.logical_name, &id)?;
-                    Ok((ApiResponse::empty(204), 1))
+                    Ok((ApiResponse::empty(204), Work::ops(1)))
                 }
                 _ => Err(method_not_allowed(method)),
             }
@@ -133,7 +182,7 @@ pub fn execute(
             };
             let body = json!({ segs[1].clone(): value });
             write(ctx, tx, table, Some(&addr), &body, Mode::UpdateOnly, None)?;
-            Ok((ApiResponse::empty(204), 1))
+            Ok((ApiResponse::empty(204), Work::ops(1)))
         }
         (None, 1, m) => Err(method_not_allowed(m)),
         _ => Err(ApiError::no_route(&segs.join("/"))),
@@ -234,7 +283,7 @@ pub fn write(
     if let (Some(id), Some(v)) = (&existing, etag) {
         check_etag(tx, table, id, v)?;
     }
-    let now = clock::iso8601(clock::now_secs());
+    let now = clock::now_iso8601();
     let (id, mut row) = match existing {
         Some(id) => {
             let (_, row) = tx.get(&table.logical_name, &id)?.unwrap_or_default();
@@ -328,7 +377,7 @@ pub fn write(
 
 /// Picks the id of a new row: from the URL, the body's primary key, or a fresh GUID.
 fn new_row_id(
-    tx: &Tx,
+    tx: &mut Tx,
     table: &Table,
     addr: Option<&Addr>,
     changes: &mut Changes,
@@ -361,7 +410,7 @@ fn new_row_id(
             }
             Ok(id.to_string())
         }
-        None => Ok(uuid::Uuid::new_v4().to_string()),
+        None => Ok(tx.new_id()),
     }
 }
 

@@ -13,6 +13,7 @@ use crate::config::SandboxConfig;
 use crate::gate::Gate;
 use crate::guard::{Fault, Guard};
 use crate::http::{ApiError, ApiRequest, ApiResponse};
+use crate::records::Work;
 use crate::schema::Schema;
 use crate::store::Store;
 use crate::wire_body::BodyBudget;
@@ -235,7 +236,7 @@ impl Service {
             Fault::Reset => return Outcome::Reset,
             Fault::Slow(d) => tokio::time::sleep(d).await,
         }
-        let latency = self.config.latency.clone();
+        let latency = self.config.latency;
         if !latency.per_request.is_zero() {
             tokio::time::sleep(latency.per_request).await;
         }
@@ -250,19 +251,27 @@ impl Service {
             dispatch(&ctx, &req, &rest)
         })
         .await;
-        let (response, written) = match joined {
+        let (response, work) = match joined {
             Ok(Ok(out)) => out,
-            Ok(Err(e)) => (e.to_response(), 0),
+            Ok(Err(e)) => (e.to_response(), Work::NONE),
             Err(_) => (
                 ApiError::new(500, "0x80040216", "An unexpected error occurred.").to_response(),
-                0,
+                Work::NONE,
             ),
         };
-        if written > 0 && !latency.per_record.is_zero() {
-            tokio::time::sleep(latency.per_record * written as u32).await;
+        // NOTE: the modelled server time is spent (so clients feel it) and then counted, as
+        // part of the elapsed time, against the execution-time limit like Dataverse's own.
+        let charged = latency.server_time(work.single_ops, work.bulk_created, work.bulk_updated);
+        if !charged.is_zero() {
+            tokio::time::sleep(charged).await;
         }
-        self.guard
-            .record(&caller.user_id, started.elapsed(), response.status, written);
+        self.guard.record(
+            &caller.user_id,
+            started.elapsed().max(charged),
+            charged,
+            response.status,
+            &work,
+        );
         let mut response = self.finish(response);
         if let Some(left) = permit.remaining {
             // NOTE: Dataverse sends this for debugging only; clients must not pace on it.
@@ -285,12 +294,12 @@ impl Service {
     }
 }
 
-/// Routes a Web API path (after `/api/data/vX.Y/`); returns the response and records written.
+/// Routes a Web API path (after `/api/data/vX.Y/`); returns the response and what it wrote.
 pub fn dispatch(
     ctx: &Ctx,
     req: &ApiRequest,
     rest: &[String],
-) -> Result<(ApiResponse, usize), ApiError> {
+) -> Result<(ApiResponse, Work), ApiError> {
     match rest.first().map(String::as_str) {
         Some("$batch") if req.method == "POST" => batch::execute(ctx, req),
         _ => {
@@ -310,28 +319,30 @@ pub fn execute_in_tx(
     tx: &mut crate::store::Tx,
     req: &ApiRequest,
     rest: &[String],
-) -> Result<(ApiResponse, usize), ApiError> {
+) -> Result<(ApiResponse, Work), ApiError> {
     odata::check_operation_method(&req.method, rest)?;
     let Some(first) = rest.first() else {
-        return Ok((service_document(ctx), 0));
+        return Ok((service_document(ctx), Work::NONE));
     };
     match first.as_str() {
-        "$metadata" => Ok((csdl::document(ctx), 0)),
-        "WhoAmI" | "WhoAmI()" => Ok((who_am_i(ctx), 0)),
+        "$metadata" => Ok((csdl::document(ctx), Work::NONE)),
+        "WhoAmI" | "WhoAmI()" => Ok((who_am_i(ctx), Work::NONE)),
         f if f.starts_with("RetrieveCurrentOrganization(") => {
-            Ok((current_organization(ctx, f)?, 0))
+            Ok((current_organization(ctx, f)?, Work::NONE))
         }
         "$batch" => Err(ApiError::bad_request("Batch requests cannot be nested.")),
         "AddListMembersList" if req.method == "POST" => lists::add_list_members_list(ctx, tx, req),
         f if f.starts_with("EntityDefinitions") => {
-            Ok((metadata::entity_definitions(ctx, req, rest)?, 0))
+            Ok((metadata::entity_definitions(ctx, req, rest)?, Work::NONE))
         }
-        f if f.starts_with("RelationshipDefinitions") => {
-            Ok((metadata::relationship_definitions(ctx, req, rest)?, 0))
-        }
-        f if f.starts_with("GlobalOptionSetDefinitions") => {
-            Ok((metadata::global_option_set_definitions(ctx, req, rest)?, 0))
-        }
+        f if f.starts_with("RelationshipDefinitions") => Ok((
+            metadata::relationship_definitions(ctx, req, rest)?,
+            Work::NONE,
+        )),
+        f if f.starts_with("GlobalOptionSetDefinitions") => Ok((
+            metadata::global_option_set_definitions(ctx, req, rest)?,
+            Work::NONE,
+        )),
         _ => records::execute(ctx, tx, req, rest),
     }
 }

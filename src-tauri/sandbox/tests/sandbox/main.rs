@@ -18,5 +18,6 @@ mod protection;
 mod query;
 mod records;
 mod relate;
+mod server_time;
 mod strict;
 mod wire;

@@ -181,7 +181,7 @@ async fn slow_faults_and_latency_delay_but_never_fail_requests() {
         ..SandboxConfig::for_profile(Profile::Fast)
     };
     config.latency.per_request = Duration::from_millis(5);
-    config.latency.per_record = Duration::from_millis(1);
+    config.latency.per_bulk_create = Duration::from_millis(1);
     let env = Env::with(config).await;
     let targets: Vec<_> = (0..3)
         .map(|i| serde_json::json!({"@odata.type": "Microsoft.Dynamics.CRM.contact", "lastname": format!("s{i}")}))

@@ -443,8 +443,8 @@ async fn responses_carry_the_time_remaining_header_beside_the_burst_one() {
     let config = SandboxConfig {
         limits: Some(Limits::dataverse_defaults()),
         latency: Latency {
-            per_request: Duration::ZERO,
-            per_record: Duration::from_millis(300),
+            per_operation: Duration::from_millis(300),
+            ..Latency::default()
         },
         ..SandboxConfig::for_profile(Profile::Fast)
     };
