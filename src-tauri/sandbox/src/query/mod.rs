@@ -762,6 +762,13 @@ enum Resolved<'a> {
         rel: &'a Relationship,
         child: &'a Table,
     },
+    /// Rows of `other` linked to this row through a many-to-many relationship.
+    Linked {
+        e: &'a Expand,
+        rel: &'a crate::schema::ManyToMany,
+        first: bool,
+        other: &'a Table,
+    },
 }
 
 fn resolve_expansions<'a>(
@@ -785,15 +792,16 @@ fn resolve_expansions<'a>(
                 })?;
                 return Ok(Resolved::Single { e, rel, target });
             }
+            if let Some((rel, side)) = schema.many_to_many_by_nav(&table.logical_name, &e.nav) {
+                let other = schema
+                    .table(rel.other(side))
+                    .ok_or_else(|| ApiError::no_route(&e.nav))?;
+                let first = side == crate::schema::Side::One;
+                return Ok(Resolved::Linked { e, rel, first, other });
+            }
             schema
-                .tables
-                .iter()
-                .find_map(|t| {
-                    t.many_to_one
-                        .iter()
-                        .find(|r| r.referenced_entity == table.logical_name && r.collection_nav == e.nav)
-                        .map(|rel| Resolved::Collection { e, rel, child: t })
-                })
+                .one_to_many_by_nav(&table.logical_name, &e.nav)
+                .map(|(child, rel)| Resolved::Collection { e, rel, child })
                 .ok_or_else(|| {
                     ApiError::new(
                         400,
@@ -839,6 +847,39 @@ fn expand_rows(
                         None => Value::Null,
                     };
                     o.insert(e.nav.clone(), v);
+                }
+            }
+            Resolved::Linked {
+                e,
+                rel,
+                first,
+                other,
+            } => {
+                let select = crate::odata::select(other, e.select.as_deref())?;
+                for ((_, _, body, _), o) in rows.iter().zip(out.iter_mut()) {
+                    let pk = ctx
+                        .svc
+                        .schema
+                        .table(if *first { &rel.entity1 } else { &rel.entity2 })
+                        .map(|t| t.primary_id.as_str())
+                        .unwrap_or_default();
+                    let id = body.get(pk).and_then(Value::as_str).unwrap_or_default();
+                    let ids = tx.associated(&rel.schema_name, id, *first)?;
+                    let mut list = Vec::new();
+                    if !ids.is_empty() {
+                        let mut p = plan(other, e.filter.as_ref(), None, &e.orderby, now)?;
+                        let marks = vec!["?"; ids.len()].join(", ");
+                        p.cond = format!("{} AND r.id IN ({marks})", p.cond);
+                        p.params.extend(ids.into_iter().map(Sql::Text));
+                        let limit = e.top.unwrap_or(usize::MAX >> 2);
+                        for (_, v, row, _) in page(tx, &p, None, limit)?.rows {
+                            let mut r =
+                                representation(ctx, other, v, &row, select.as_deref(), false);
+                            format::annotate(ctx, tx, other, &row, &mut r, ann, names)?;
+                            list.push(Value::Object(r));
+                        }
+                    }
+                    o.insert(e.nav.clone(), Value::Array(list));
                 }
             }
             Resolved::Collection { e, rel, child } => {

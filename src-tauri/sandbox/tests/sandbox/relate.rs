@@ -616,3 +616,47 @@ async fn an_admin_reset_forgets_many_to_many_links() {
         "the link went with the rows"
     );
 }
+
+#[tokio::test]
+async fn a_many_to_many_navigation_property_expands_with_nested_options() {
+    let env = Env::fast().await;
+    let campaign = create(&env, "campaigns", json!({"name": "Autumn"})).await;
+    for name in ["North", "South", "East"] {
+        let list = create(
+            &env,
+            "lists",
+            json!({"listname": name, "createdfromcode": 2, "type": false}),
+        )
+        .await;
+        let r = env
+            .send(
+                "POST",
+                &format!("campaigns({campaign})/campaignlist_association/$ref"),
+                Some(&odata_id(&env, &format!("lists({list})"))),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, 204, "associate {name}: {}", r.text);
+    }
+    let r = env
+        .send(
+            "GET",
+            &format!("campaigns({campaign})?$select=name&$expand=campaignlist_association($select=listname;$filter=listname%20ne%20'East';$orderby=listname%20desc)"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let body = r.json();
+    let names: Vec<&str> = body["campaignlist_association"]
+        .as_array()
+        .expect("the linked lists")
+        .iter()
+        .filter_map(|l| l["listname"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["South", "North"],
+        "linked rows, filtered and ordered"
+    );
+}
