@@ -955,7 +955,11 @@ fn read_cookie(text: &str, keys: usize) -> Result<(usize, Vec<Value>), ApiError>
         .attribute("page")
         .and_then(|p| p.parse::<usize>().ok())
         .ok_or_else(bad_cookie)?;
-    let Some(position) = root.attribute("position") else {
+    let Some(position) = root
+        .children()
+        .find(|n| n.has_tag_name("keyset"))
+        .and_then(|n| n.attribute("last"))
+    else {
         return Err(bad_cookie());
     };
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -975,7 +979,9 @@ fn write_cookie(page: usize, last: &[Value]) -> String {
     use base64::Engine;
     let position = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(serde_json::to_vec(&Position { k: last.to_vec() }).unwrap_or_default());
-    let inner = format!("<cookie page=\"{page}\" position=\"{position}\" />");
+    // NOTE: shaped like Dataverse's `<cookie page="1"><contactid last="…" /></cookie>`, which
+    // clients such as dynamics-web-api pick out of the annotation by pattern.
+    let inner = format!("<cookie page=\"{page}\"><keyset last=\"{position}\" /></cookie>");
     const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
         .remove(b'-')
         .remove(b'_')
@@ -1082,7 +1088,8 @@ pub fn execute(
     // NOTE: documented: a cookie from any page but the one before is ignored, and paging
     // falls back to simple paging.
     let position = match &fetch.cookie {
-        Some(text) if fetch.top.is_none() => {
+        // NOTE: an empty cookie is what clients send when they have none; it means simple paging.
+        Some(text) if fetch.top.is_none() && !text.trim().is_empty() => {
             let (p, keys) = read_cookie(text, c.keys.len())?;
             (p + 1 == page).then_some(keys)
         }
