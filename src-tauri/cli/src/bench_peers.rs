@@ -521,9 +521,10 @@ mod tests {
         assert_eq!(v.json["cpuPass"], Value::Null, "CPU not judged: {}", v.json);
         assert_eq!(v.json["setting"], "realistic", "{}", v.json);
         assert!(
-            v.lines
-                .iter()
-                .any(|l| l.contains("40 ms per request + 2 ms per row")),
+            v.lines.iter().any(
+                |l| l.contains("40 ms per request + 2 ms of server time per row")
+                    && l.contains("8 ms per $batch operation")
+            ),
             "the server time is named: {:?}",
             v.lines
         );
