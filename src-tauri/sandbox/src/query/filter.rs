@@ -271,7 +271,11 @@ fn tokenize(text: &str) -> Result<Vec<Tok>, ApiError> {
                     i += close + 2;
                     continue;
                 }
-                out.push(word_token(&word));
+                let tok = word_token(&word);
+                if matches!(tok, Tok::Ident(_)) && word.starts_with(|c: char| c.is_ascii_digit()) {
+                    return Err(syntax(text, &format!("'{word}' is not a valid literal")));
+                }
+                out.push(tok);
             }
         }
     }
@@ -298,7 +302,7 @@ fn word_token(word: &str) -> Tok {
         if is_date(word) {
             return Tok::Lit(Lit::Date(word.to_string()));
         }
-        if word.len() > 10 && is_date(&word[..10]) && word.as_bytes()[10] == b'T' {
+        if word.get(..10).is_some_and(is_date) && word.as_bytes().get(10) == Some(&b'T') {
             return Tok::Lit(Lit::DateTime(word.to_string()));
         }
         let trimmed = word.trim_end_matches(['m', 'M', 'd', 'D']);
@@ -654,7 +658,14 @@ mod tests {
                 e.message
             );
         }
-        for text in ["a eq", "a eq 'x", "(a eq 1", "a foo 1", "a eq 1 b"] {
+        for text in [
+            "a eq",
+            "a eq 'x",
+            "(a eq 1",
+            "a foo 1",
+            "a eq 1 b",
+            "a eq 2024-01-3é",
+        ] {
             let e = parse(text).expect_err(text);
             assert_eq!(e.status, 400, "{text} is a syntax error: {e:?}");
         }
