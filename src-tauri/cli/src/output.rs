@@ -215,6 +215,8 @@ fn flag_for(field: &str) -> String {
         "sandboxKey" => "--key",
         "sandboxData" => "--data",
         "caOut" => "--ca-out",
+        "serverTime" => "--server-time",
+        "windowScale" => "--window-scale",
         "table" => "--table",
         "mode" => "--mode",
         "delimiter" => "--delimiter",

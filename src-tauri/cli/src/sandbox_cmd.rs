@@ -8,7 +8,9 @@
 
 use clap::Args;
 use ferry_core::{Error, Result};
-use ferry_sandbox::{KeyConfig, Profile, Sandbox, SandboxConfig, SandboxError, ADMIN_KEY_HEADER};
+use ferry_sandbox::{
+    KeyConfig, Latency, Profile, Sandbox, SandboxConfig, SandboxError, ADMIN_KEY_HEADER,
+};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -37,6 +39,43 @@ pub struct SandboxArgs {
     /// (contact=emailaddress1, account=accountnumber).
     #[arg(long = "key", value_name = "TABLE=COLUMNS")]
     keys: Vec<String>,
+    /// Server time charged per write: off, full (Microsoft's sample timings: 40 ms per single or
+    /// $batch operation, 10 ms per row created in bulk, 30 ms per row updated in bulk) or 1/N
+    /// (the same ratios N times faster).
+    #[arg(long, default_value = "off", value_name = "off|full|1/N")]
+    server_time: String,
+    /// Added to every Web API request, in milliseconds (network and front end).
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    request_latency_ms: u64,
+    /// Divide the service-protection window and its request and execution-time budgets by N
+    /// (10: 30 s windows with a tenth of the budgets), so a short bench spans many windows.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    window_scale: u32,
+}
+
+/// Reads `--server-time`: off, full or 1/N.
+fn server_time(text: &str) -> Result<Latency> {
+    let bad = || {
+        Error::field(
+            "serverTime",
+            format!(
+                "\"{text}\" is not a server-time model: give off, full (Microsoft's sample \
+                 timings) or 1/N with N a whole number of 1 or more, e.g. 1/5."
+            ),
+        )
+    };
+    match text.trim() {
+        "off" => Ok(Latency::default()),
+        "full" => Ok(Latency::DATAVERSE_SAMPLES),
+        other => {
+            let n: u32 = other
+                .strip_prefix("1/")
+                .and_then(|n| n.trim().parse().ok())
+                .filter(|n| *n >= 1)
+                .ok_or_else(bad)?;
+            Ok(Latency::DATAVERSE_SAMPLES.scaled_down(n))
+        }
+    }
 }
 
 /// Starts the sandbox, prints its details, and blocks until Ctrl-C.
@@ -73,7 +112,32 @@ pub fn run(args: SandboxArgs, data_dir: &Path, json: bool) -> Result<()> {
         });
     }
     let defaults = SandboxConfig::for_profile(args.profile);
+    let latency = Latency {
+        per_request: Duration::from_millis(args.request_latency_ms),
+        ..server_time(&args.server_time)?
+    };
+    if args.window_scale == 0 {
+        return Err(Error::field(
+            "windowScale",
+            "--window-scale must be a whole number of 1 or more (1 keeps Dataverse's 300 s \
+             windows)."
+                .to_string(),
+        ));
+    }
+    if args.window_scale > 1 && defaults.limits.is_none() {
+        return Err(Error::field(
+            "windowScale",
+            "The fast profile has no limits to scale: use --profile demo with --window-scale."
+                .to_string(),
+        ));
+    }
+    let limits = defaults
+        .limits
+        .as_ref()
+        .map(|l| l.scaled_down(args.window_scale));
     let config = SandboxConfig {
+        latency,
+        limits: limits.clone(),
         keys: if keys.is_empty() {
             defaults.keys.clone()
         } else {
@@ -100,6 +164,18 @@ pub fn run(args: SandboxArgs, data_dir: &Path, json: bool) -> Result<()> {
             "clientSecret": sb.client_secret, "tokenUrl": sb.token_url(), "scope": sb.scope(),
             "adminKey": sb.admin_key, "adminKeyHeader": ADMIN_KEY_HEADER,
             "dataFile": data, "caCertificate": args.ca_out,
+            "limits": limits.as_ref().map(|l| serde_json::json!({
+                "windowSeconds": l.window.as_secs_f64(),
+                "requestsPerWindow": l.requests_per_window,
+                "executionSecondsPerWindow": l.execution_time_per_window.as_secs_f64(),
+                "concurrentRequests": l.concurrent_requests,
+            })),
+            "serverTimeMs": {
+                "perRequest": latency.per_request.as_secs_f64() * 1000.0,
+                "perOperation": latency.per_operation.as_secs_f64() * 1000.0,
+                "perBulkCreate": latency.per_bulk_create.as_secs_f64() * 1000.0,
+                "perBulkUpdate": latency.per_bulk_update.as_secs_f64() * 1000.0,
+            },
         });
         println!("{v}");
     } else {
@@ -114,6 +190,25 @@ pub fn run(args: SandboxArgs, data_dir: &Path, json: bool) -> Result<()> {
             sb.admin_key
         );
         println!("  Data file:      {}", data.display());
+        match &limits {
+            Some(l) => println!(
+                "  Limits:         {} requests and {} s of execution time per {} s window, {} at once",
+                l.requests_per_window,
+                l.execution_time_per_window.as_secs_f64(),
+                l.window.as_secs_f64(),
+                l.concurrent_requests
+            ),
+            None => println!("  Limits:         none (fast profile)"),
+        }
+        if latency != Latency::default() {
+            println!(
+                "  Server time:    {} ms per request, {} ms per operation, {} ms per row created and {} ms per row updated in bulk",
+                latency.per_request.as_millis(),
+                latency.per_operation.as_secs_f64() * 1000.0,
+                latency.per_bulk_create.as_secs_f64() * 1000.0,
+                latency.per_bulk_update.as_secs_f64() * 1000.0
+            );
+        }
         if let Some(path) = &args.ca_out {
             println!(
                 "  CA certificate: {} (trusted for loopback only)",

@@ -186,3 +186,163 @@ fn the_human_output_shows_the_admin_key_next_to_the_sign_in_details() {
     );
     drop(running);
 }
+
+/// One HTTP/1.1 exchange over a fresh loopback connection: the status line, headers and body.
+fn exchange(authority: &str, request: &str) -> (String, String) {
+    let mut s = std::net::TcpStream::connect(authority).expect("the sandbox listens");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .expect("a read bound");
+    s.write_all(request.as_bytes()).expect("sent");
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).expect("answered");
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    (head.to_string(), body.to_string())
+}
+
+fn header_of(head: &str, name: &str) -> Option<String> {
+    head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_string())
+    })
+}
+
+#[test]
+fn scaled_windows_and_the_server_time_model_are_flags_any_client_meets() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut child = ferry(
+        &dir,
+        &[
+            "--json",
+            "sandbox",
+            "--port",
+            "0",
+            "--window-scale",
+            "10",
+            "--server-time",
+            "1/5",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .spawn()
+    .expect("ferry starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let running = Running(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the sandbox prints its details");
+    let info: Value = serde_json::from_str(&line).expect("one JSON line");
+    assert_eq!(info["limits"]["windowSeconds"], 30.0, "{info}");
+    assert_eq!(info["limits"]["requestsPerWindow"], 600, "{info}");
+    assert_eq!(info["limits"]["executionSecondsPerWindow"], 120.0, "{info}");
+    assert_eq!(info["serverTimeMs"]["perOperation"], 8.0, "{info}");
+    assert_eq!(info["serverTimeMs"]["perBulkCreate"], 2.0, "{info}");
+    let authority = info["baseUrl"]
+        .as_str()
+        .and_then(|u| u.strip_prefix("http://"))
+        .expect("a plain-HTTP base URL")
+        .to_string();
+    let form = format!(
+        "grant_type=client_credentials&client_id={}&client_secret={}&scope={}",
+        info["clientId"].as_str().unwrap_or_default(),
+        info["clientSecret"]
+            .as_str()
+            .unwrap_or_default()
+            .replace('~', "%7E"),
+        format!("{}/.default", info["baseUrl"].as_str().unwrap_or_default())
+            .replace(':', "%3A")
+            .replace('/', "%2F"),
+    );
+    let token_path = info["tokenUrl"]
+        .as_str()
+        .and_then(|u| u.split_once(&authority))
+        .map(|(_, p)| p.to_string())
+        .expect("a token URL on this sandbox");
+    let (_, body) = exchange(
+        &authority,
+        &format!(
+            "POST {token_path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
+            form.len()
+        ),
+    );
+    let token: Value = serde_json::from_str(&body).expect("a token answer");
+    let token = token["access_token"].as_str().expect("a token").to_string();
+    let call = |method: &str, path: &str, body: &str| {
+        exchange(
+            &authority,
+            &format!(
+                "{method} /api/data/v9.2/{path} HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        )
+    };
+    let (head, _) = call("GET", "WhoAmI", "");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert_eq!(
+        header_of(&head, "x-ms-ratelimit-time-remaining-xrm-requests").as_deref(),
+        Some("120.00"),
+        "a tenth of the 1,200 s execution budget: {head}"
+    );
+    assert_eq!(
+        header_of(&head, "x-ms-ratelimit-burst-remaining-xrm-requests").as_deref(),
+        Some("599"),
+        "a tenth of the 6,000 requests, one spent: {head}"
+    );
+    let (created, _) = call("POST", "contacts", r#"{"lastname":"Scaled"}"#);
+    assert!(created.starts_with("HTTP/1.1 204"), "{created}");
+    let stats = exchange(
+        &authority,
+        &format!(
+            "GET /_sandbox/stats HTTP/1.1\r\nHost: {authority}\r\n{}: {}\r\nConnection: close\r\n\r\n",
+            info["adminKeyHeader"].as_str().unwrap_or_default(),
+            info["adminKey"].as_str().unwrap_or_default()
+        ),
+    );
+    let stats: Value = serde_json::from_str(&stats.1).expect("stats answer JSON");
+    assert_eq!(
+        stats["serverTimeChargedMs"].as_f64(),
+        Some(8.0),
+        "one write is charged one operation at 1/5 scale: {stats}"
+    );
+    drop(running);
+}
+
+#[test]
+fn a_bad_server_time_or_window_scale_names_the_flag() {
+    for (args, flag) in [
+        (
+            vec!["sandbox", "--port", "0", "--server-time", "2/5"],
+            "--server-time",
+        ),
+        (
+            vec!["sandbox", "--port", "0", "--server-time", "1/0"],
+            "--server-time",
+        ),
+        (
+            vec!["sandbox", "--port", "0", "--window-scale", "0"],
+            "--window-scale",
+        ),
+        (
+            vec![
+                "sandbox",
+                "--port",
+                "0",
+                "--profile",
+                "fast",
+                "--window-scale",
+                "10",
+            ],
+            "--window-scale",
+        ),
+    ] {
+        let out = failing_start(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?} is bad input: {err}");
+        assert!(
+            err.contains(&format!("{flag}:")),
+            "{args:?} names {flag}: {err}"
+        );
+    }
+}

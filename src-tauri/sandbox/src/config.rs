@@ -50,6 +50,19 @@ impl Limits {
             window: Duration::from_secs(300),
         }
     }
+
+    /// The same limits over a window `divisor` times shorter, with the request and
+    /// execution-time budgets divided alike (concurrency is per moment, so it stays), so a
+    /// bench of a few minutes spans many windows at the same sustained ceiling.
+    pub fn scaled_down(&self, divisor: u32) -> Self {
+        let d = divisor.max(1);
+        Self {
+            requests_per_window: (self.requests_per_window / d).max(1),
+            execution_time_per_window: self.execution_time_per_window / d,
+            concurrent_requests: self.concurrent_requests,
+            window: self.window / d,
+        }
+    }
 }
 
 /// Artificial latency and modelled server time, so clients can be measured against something
@@ -260,6 +273,27 @@ pub fn default_keys() -> Vec<KeyConfig> {
             columns: vec!["accountnumber".into()],
         },
     ]
+}
+
+#[cfg(test)]
+mod scale_tests {
+    use super::*;
+
+    #[test]
+    fn scaled_limits_keep_the_sustained_ceiling() {
+        let full = Limits::dataverse_defaults();
+        let tenth = full.scaled_down(10);
+        assert_eq!(tenth.window, Duration::from_secs(30), "30 s windows");
+        assert_eq!(tenth.requests_per_window, 600, "a tenth of the requests");
+        assert_eq!(
+            tenth.execution_time_per_window,
+            Duration::from_secs(120),
+            "a tenth of the execution time"
+        );
+        assert_eq!(tenth.concurrent_requests, 52, "concurrency is not a budget");
+        let per_second = |l: &Limits| f64::from(l.requests_per_window) / l.window.as_secs_f64();
+        assert_eq!(per_second(&full), per_second(&tenth), "the same rate");
+    }
 }
 
 #[cfg(test)]
