@@ -6,6 +6,8 @@
 //! `$count`, and checks as it goes that every matching row came exactly once, so a fast but
 //! wrong answer cannot pass for a fast one. Speed is reported, never tested.
 
+mod common;
+
 use ferry_sandbox::{Profile, Sandbox, SandboxConfig};
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -25,20 +27,8 @@ async fn main() {
         ..SandboxConfig::for_profile(Profile::Fast)
     };
     let sb = Sandbox::start(config).expect("the sandbox starts");
-    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("TLS versions are available")
-    .with_root_certificates(rustls::RootCertStore::empty())
-    .with_no_client_auth();
-    // NOTE: a bare client, so the figures are the sandbox's and not Ferry's client's.
-    #[allow(clippy::disallowed_methods)]
-    let http = reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .build()
-        .expect("the client builds");
-    let token = sign_in(&http, &sb).await;
+    let http = common::client();
+    let token = common::sign_in(&http, &sb).await;
     let api = format!("{}/api/data/v9.2", sb.base_url);
     for start in (0..rows).step_by(1000) {
         let targets: Vec<Value> = (start..(start + 1000).min(rows))
@@ -123,40 +113,9 @@ async fn main() {
         "/$count: {counted} (capped at 5000 as documented) in {:.1} ms",
         started.elapsed().as_secs_f64() * 1000.0
     );
-    println!("peak RSS (client + server): {} MiB", rss_mib("VmHWM"));
+    println!(
+        "peak RSS (client + server): {} MiB",
+        common::rss_mib("VmHWM")
+    );
     sb.shutdown();
-}
-
-async fn sign_in(http: &reqwest::Client, sb: &ferry_sandbox::SandboxHandle) -> String {
-    let form = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([
-            ("grant_type", "client_credentials"),
-            ("client_id", sb.client_id.as_str()),
-            ("client_secret", sb.client_secret.as_str()),
-            ("scope", sb.scope().as_str()),
-        ])
-        .finish();
-    let r: Value = http
-        .post(sb.token_url())
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(form)
-        .send()
-        .await
-        .expect("sign-in answers")
-        .json()
-        .await
-        .expect("a token body");
-    r["access_token"].as_str().expect("a token").to_string()
-}
-
-/// A `/proc/self/status` memory field in MiB (0 where /proc is missing).
-fn rss_mib(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<u64>().ok())
-        .map(|kb| kb / 1024)
-        .unwrap_or(0)
 }

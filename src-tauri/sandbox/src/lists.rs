@@ -109,8 +109,8 @@ fn add(
     if let Some(existing) = tx.find_key("listmember", MEMBERSHIP, &canonical)? {
         return Ok(existing);
     }
-    let id = uuid::Uuid::new_v4().to_string();
-    let now = clock::iso8601(clock::now_secs());
+    let id = tx.new_id();
+    let now = clock::now_iso8601();
     let version = tx.bump_version();
     let mut row = Map::new();
     for (k, v) in [

@@ -47,9 +47,14 @@ pub fn representation(
         Some(s) => {
             put(table.primary_id.clone());
             for name in s {
-                let col = table
-                    .column(name)
-                    .or_else(|| table.columns.iter().find(|c| c.property_name() == *name));
+                // NOTE: a lookup may be selected as `_name_value`; read the name out of it
+                // rather than build every column's property name for every row.
+                let col = table.column(name).or_else(|| {
+                    name.strip_prefix('_')
+                        .and_then(|n| n.strip_suffix("_value"))
+                        .and_then(|n| table.column(n))
+                        .filter(|c| c.kind.is_lookup())
+                });
                 if let Some(col) = col {
                     put(col.property_name());
                 }

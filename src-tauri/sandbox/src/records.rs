@@ -115,16 +115,7 @@ pub fn execute(
             let (child, rel) = ctx
                 .svc
                 .schema
-                .tables
-                .iter()
-                .find_map(|t| {
-                    t.many_to_one
-                        .iter()
-                        .find(|r| {
-                            r.referenced_entity == table.logical_name && r.collection_nav == segs[1]
-                        })
-                        .map(|r| (t, r))
-                })
+                .one_to_many_by_nav(&table.logical_name, &segs[1])
                 .ok_or_else(|| ApiError::no_route(&segs[1]))?;
             let addr = odata::resolve_key(table, &raw)?;
             let id = existing_id(tx, table, &addr)?.ok_or_else(|| not_found(table, &addr))?;

@@ -856,13 +856,13 @@ fn expand_rows(
                 other,
             } => {
                 let select = crate::odata::select(other, e.select.as_deref())?;
+                let pk = ctx
+                    .svc
+                    .schema
+                    .table(if *first { &rel.entity1 } else { &rel.entity2 })
+                    .map(|t| t.primary_id.as_str())
+                    .unwrap_or_default();
                 for ((_, _, body, _), o) in rows.iter().zip(out.iter_mut()) {
-                    let pk = ctx
-                        .svc
-                        .schema
-                        .table(if *first { &rel.entity1 } else { &rel.entity2 })
-                        .map(|t| t.primary_id.as_str())
-                        .unwrap_or_default();
                     let id = body.get(pk).and_then(Value::as_str).unwrap_or_default();
                     let ids = tx.associated(&rel.schema_name, id, *first)?;
                     let mut list = Vec::new();

@@ -2,7 +2,7 @@
 
 use ferry_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 use reqwest::header::HeaderMap;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// A running sandbox with a signed-in HTTP client.
 pub struct Env {
@@ -276,4 +276,41 @@ pub fn status_of(response: &str) -> u16 {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0)
+}
+
+/// Writes `rows` contacts through CreateMultiple, 1,000 per request.
+pub async fn seed_contacts(env: &Env, rows: Vec<Value>) {
+    for chunk in rows.chunks(1000) {
+        let targets: Vec<Value> = chunk
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                r["@odata.type"] = json!("Microsoft.Dynamics.CRM.contact");
+                r
+            })
+            .collect();
+        let r = env
+            .send(
+                "POST",
+                "contacts/Microsoft.Dynamics.CRM.CreateMultiple",
+                Some(&json!({ "Targets": targets })),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, 200, "seeding works: {}", r.text);
+    }
+}
+
+/// `n` contacts with predictable names, e-mails and child counts.
+pub fn numbered_contacts(n: usize) -> Vec<Value> {
+    (0..n)
+        .map(|i| {
+            json!({
+                "firstname": format!("F{}", i % 7),
+                "lastname": format!("L{:05}", i),
+                "emailaddress1": format!("c{i}@example.com"),
+                "numberofchildren": (i % 5) as i64,
+            })
+        })
+        .collect()
 }

@@ -1,45 +1,9 @@
 //! FetchXML through `?fetchXml=`: conditions, filters, order, top, link-entities, paging
 //! cookies while rows are written, total counts, and what is refused.
 
-use crate::common::{id_from_entity_url, Env, Reply};
+use crate::common::{id_from_entity_url, numbered_contacts, seed_contacts, Env, Reply};
 use serde_json::{json, Value};
 use std::collections::HashSet;
-
-/// Writes `rows` contacts through CreateMultiple, 1,000 per request.
-async fn seed(env: &Env, rows: Vec<Value>) {
-    for chunk in rows.chunks(1000) {
-        let targets: Vec<Value> = chunk
-            .iter()
-            .map(|r| {
-                let mut r = r.clone();
-                r["@odata.type"] = json!("Microsoft.Dynamics.CRM.contact");
-                r
-            })
-            .collect();
-        let r = env
-            .send(
-                "POST",
-                "contacts/Microsoft.Dynamics.CRM.CreateMultiple",
-                Some(&json!({ "Targets": targets })),
-                &[],
-            )
-            .await;
-        assert_eq!(r.status, 200, "seeding works: {}", r.text);
-    }
-}
-
-fn numbered(n: usize) -> Vec<Value> {
-    (0..n)
-        .map(|i| {
-            json!({
-                "firstname": format!("F{}", i % 7),
-                "lastname": format!("L{:05}", i),
-                "emailaddress1": format!("c{i}@example.com"),
-                "numberofchildren": (i % 5) as i64,
-            })
-        })
-        .collect()
-}
 
 /// `GET {set}?fetchXml=…` with `xml` URL-encoded.
 async fn fetch(env: &Env, set: &str, xml: &str, headers: &[(&str, &str)]) -> Reply {
@@ -78,7 +42,7 @@ async fn account(env: &Env, name: &str) -> String {
 async fn conditions_of_each_operator_group_and_nested_filters_select_the_right_rows() {
     let env = Env::fast().await;
     let acc = account(&env, "Contoso").await;
-    seed(
+    seed_contacts(
         &env,
         vec![
             json!({"firstname": "Ann", "lastname": "Lee", "emailaddress1": "ann@x.com", "numberofchildren": 2,
@@ -239,7 +203,7 @@ async fn conditions_of_each_operator_group_and_nested_filters_select_the_right_r
 #[tokio::test]
 async fn order_top_and_columns_shape_the_rows() {
     let env = Env::fast().await;
-    seed(&env, numbered(40)).await;
+    seed_contacts(&env, numbered_contacts(40)).await;
     let xml = "<fetch top='5'><entity name='contact'><attribute name='firstname' /><attribute name='lastname' />\
                <order attribute='firstname' descending='true' /><order attribute='lastname' /></entity></fetch>";
     let r = fetch(
@@ -309,7 +273,7 @@ async fn link_entities_join_inner_and_outer_with_alias_columns_and_their_own_fil
     let env = Env::fast().await;
     let acc = account(&env, "Contoso").await;
     let bind = format!("/accounts({acc})");
-    seed(
+    seed_contacts(
         &env,
         vec![
             json!({"firstname": "Ann", "lastname": "A", "parentcustomerid_account@odata.bind": bind}),
@@ -438,7 +402,7 @@ fn inner_cookie(annotation: &str) -> String {
 #[tokio::test]
 async fn paging_cookies_read_every_row_once_while_rows_are_inserted_and_deleted() {
     let env = Env::fast().await;
-    seed(&env, numbered(30)).await;
+    seed_contacts(&env, numbered_contacts(30)).await;
     let template = "<fetch count='7' PAGING><entity name='contact'><attribute name='lastname' />\
                     <order attribute='lastname' /></entity></fetch>";
     let prefer = [(
@@ -466,7 +430,7 @@ async fn paging_cookies_read_every_row_once_while_rows_are_inserted_and_deleted(
         match page {
             // Between pages: one row before the cursor, one after, and a deletion ahead.
             1 => {
-                seed(
+                seed_contacts(
                     &env,
                     vec![
                         json!({"lastname": "L00000a", "emailaddress1": "before@example.com"}),
@@ -494,7 +458,7 @@ async fn paging_cookies_read_every_row_once_while_rows_are_inserted_and_deleted(
                     )
                     .await;
                 assert_eq!(gone.status, 204, "{}", gone.text);
-                seed(
+                seed_contacts(
                     &env,
                     vec![json!({"lastname": "L00025a", "emailaddress1": "mid@example.com"})],
                 )
@@ -584,7 +548,7 @@ async fn paging_cookies_read_every_row_once_while_rows_are_inserted_and_deleted(
 #[tokio::test]
 async fn total_record_counts_are_exact_below_the_limit_and_capped_above_it() {
     let env = Env::fast().await;
-    seed(&env, numbered(5003)).await;
+    seed_contacts(&env, numbered_contacts(5003)).await;
     let prefer = [(
         "Prefer",
         "odata.include-annotations=\"Microsoft.Dynamics.CRM.totalrecordcount,Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded\"",

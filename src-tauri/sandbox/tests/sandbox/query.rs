@@ -1,32 +1,9 @@
 //! Queries on entity sets: filters, ordering, counting, paging, expansion and annotations,
 //! checked against what the rows written first make true.
 
-use crate::common::{id_from_entity_url, Env};
+use crate::common::{id_from_entity_url, numbered_contacts, seed_contacts, Env};
 use serde_json::{json, Value};
 use std::collections::HashSet;
-
-/// Writes `rows` contacts through CreateMultiple, 1,000 per request.
-async fn seed(env: &Env, rows: Vec<Value>) {
-    for chunk in rows.chunks(1000) {
-        let targets: Vec<Value> = chunk
-            .iter()
-            .map(|r| {
-                let mut r = r.clone();
-                r["@odata.type"] = json!("Microsoft.Dynamics.CRM.contact");
-                r
-            })
-            .collect();
-        let r = env
-            .send(
-                "POST",
-                "contacts/Microsoft.Dynamics.CRM.CreateMultiple",
-                Some(&json!({ "Targets": targets })),
-                &[],
-            )
-            .await;
-        assert_eq!(r.status, 200, "seeding works: {}", r.text);
-    }
-}
 
 /// Follows `@odata.nextLink` from `path` to the end; returns every row and the page count.
 async fn read_all(env: &Env, path: &str, headers: &[(&str, &str)]) -> (Vec<Value>, usize) {
@@ -53,23 +30,10 @@ async fn read_all(env: &Env, path: &str, headers: &[(&str, &str)]) -> (Vec<Value
     (rows, pages)
 }
 
-fn numbered(n: usize) -> Vec<Value> {
-    (0..n)
-        .map(|i| {
-            json!({
-                "firstname": format!("F{}", i % 7),
-                "lastname": format!("L{:05}", i),
-                "emailaddress1": format!("c{i}@example.com"),
-                "numberofchildren": (i % 5) as i64,
-            })
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn a_large_table_reads_completely_through_next_links_and_counts_up_to_the_limit() {
     let env = Env::fast().await;
-    seed(&env, numbered(12_001)).await;
+    seed_contacts(&env, numbered_contacts(12_001)).await;
     let (rows, pages) = read_all(&env, "contacts?$select=lastname", &[]).await;
     assert_eq!(rows.len(), 12_001, "every row is read, not the first 5,000");
     assert_eq!(pages, 3, "5,000 rows a page by default");
@@ -128,7 +92,7 @@ async fn a_large_table_reads_completely_through_next_links_and_counts_up_to_the_
 #[tokio::test]
 async fn pages_stay_correct_while_other_writes_happen() {
     let env = Env::fast().await;
-    seed(&env, numbered(50)).await;
+    seed_contacts(&env, numbered_contacts(50)).await;
     let prefer = [("Prefer", "odata.maxpagesize=7")];
     let first = env
         .send(
@@ -146,7 +110,7 @@ async fn pages_stay_correct_while_other_writes_happen() {
         .map(|r| r["lastname"].as_str().unwrap_or_default().to_string())
         .collect();
     // Between pages: a row that sorts before the cursor, one after it, and a deletion.
-    seed(
+    seed_contacts(
         &env,
         vec![
             json!({"lastname": "L99999", "emailaddress1": "before@example.com"}),
@@ -203,7 +167,7 @@ async fn filters_combine_and_or_not_text_functions_nulls_numbers_and_lookups() {
         )
         .await;
     let acc_id = id_from_entity_url(&acc.header("odata-entityid").expect("account id"));
-    seed(
+    seed_contacts(
         &env,
         vec![
             json!({"firstname": "Ann", "lastname": "Lee", "emailaddress1": "ann@x.com", "numberofchildren": 2,
@@ -333,7 +297,7 @@ async fn what_is_not_supported_or_not_emulated_is_refused_never_ignored() {
 #[tokio::test]
 async fn orderby_sorts_by_several_columns_and_top_limits_across_pages() {
     let env = Env::fast().await;
-    seed(&env, numbered(40)).await;
+    seed_contacts(&env, numbered_contacts(40)).await;
     let prefer = [("Prefer", "odata.maxpagesize=6")];
     let (rows, pages) = read_all(
         &env,
@@ -376,7 +340,7 @@ async fn expand_returns_related_rows_with_nested_options_and_annotations_format_
         .await;
     let acc_id = id_from_entity_url(&acc.header("odata-entityid").expect("account id"));
     let bind = format!("/accounts({acc_id})");
-    seed(
+    seed_contacts(
         &env,
         vec![
             json!({"firstname": "Ann", "lastname": "A", "emailaddress1": "a@f.com", "parentcustomerid_account@odata.bind": bind, "creditlimit": 1234.5}),
