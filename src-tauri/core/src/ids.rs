@@ -14,6 +14,8 @@ pub const SEGMENT: &str = "seg";
 pub const TEMPLATE: &str = "tpl";
 /// Prefix for user ids.
 pub const USER: &str = "usr";
+/// Prefix for send job ids.
+pub const JOB: &str = "job";
 
 /// A new random id with the given prefix, e.g. `dst_3k9x0q2m7c1v8b4n`.
 pub fn new_id(prefix: &str) -> String {

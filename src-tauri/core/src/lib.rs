@@ -11,6 +11,7 @@ pub mod date;
 pub mod error;
 pub mod expiry;
 pub mod ids;
+pub mod jobs;
 pub mod mapping;
 pub mod ops;
 pub mod plugins;

@@ -206,11 +206,14 @@ pub enum Action {
     UseTemplates,
     /// Create, edit, duplicate and delete data templates.
     ManageTemplates,
+    /// Send a template's rows to Dynamics, and see the history of one's sends (operators and
+    /// administrators see everyone's). Which templates is decided by template access.
+    SendData,
 }
 
 impl Action {
     /// Every action, for tests and for listing what a policy grants.
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 23] = [
         Action::ViewStatus,
         Action::ChangePreferences,
         Action::ReadCredentials,
@@ -233,6 +236,7 @@ impl Action {
         Action::RestoreSettings,
         Action::UseTemplates,
         Action::ManageTemplates,
+        Action::SendData,
     ];
 
     /// What the action is, to finish "… may not" in a refusal.
@@ -263,6 +267,7 @@ impl Action {
             }
             Action::UseTemplates => "see data templates",
             Action::ManageTemplates => "add, change or delete data templates",
+            Action::SendData => "send data to Dynamics",
         }
     }
 }
@@ -289,7 +294,8 @@ pub fn allowed(policy: Policy, action: Action) -> bool {
         | Action::ReadDestinations
         | Action::TestConnection
         | Action::ReadData
-        | Action::UseTemplates => true,
+        | Action::UseTemplates
+        | Action::SendData => true,
         Action::ReadCredentials
         | Action::ManageCredentials
         | Action::ManageDestinations

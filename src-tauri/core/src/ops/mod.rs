@@ -17,6 +17,7 @@
 //! - [`queries`]: saved SQL and query runs the grid pages through.
 //! - [`segments`]: saved audiences and their live counts.
 //! - [`rows`]: the one reader later work draws rows from, given a query or a segment.
+//! - [`jobs`]: send jobs, their ledger and history.
 
 pub mod activity;
 mod common;
@@ -24,6 +25,7 @@ pub mod connection;
 pub mod credentials;
 pub mod data;
 pub mod destinations;
+pub mod jobs;
 pub mod online_check;
 pub mod preview;
 pub mod queries;

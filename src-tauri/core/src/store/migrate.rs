@@ -43,6 +43,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_templates",
         include_str!("migrations/0007_templates.sql"),
     ),
+    ("0008_jobs", include_str!("migrations/0008_jobs.sql")),
 ];
 
 /// Where a database stands against the migrations this build knows, read without writing.

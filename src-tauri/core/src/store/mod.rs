@@ -19,6 +19,8 @@ pub mod destination_checks;
 pub mod destinations;
 pub mod error;
 pub mod folder;
+pub mod job_rows;
+pub mod jobs;
 pub mod metadata_cache;
 mod migrate;
 pub mod queries;
