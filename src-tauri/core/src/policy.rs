@@ -411,6 +411,7 @@ mod tests {
             Action::RestoreSettings => 19,
             Action::UseTemplates => 20,
             Action::ManageTemplates => 21,
+            Action::SendData => 22,
         }
     }
 
@@ -437,6 +438,7 @@ mod tests {
             TestConnection,
             ReadData,
             UseTemplates,
+            SendData,
         ];
         let expect = |p: Policy| -> Vec<Action> {
             let mut v = everyone.to_vec();
