@@ -6,12 +6,7 @@ use ferry_core::secrets::Secret;
 use ferry_core::App;
 use ferry_sandbox::{Profile, Sandbox, SandboxConfig, SandboxHandle};
 
-/// File the sandbox keeps its records in, inside Ferry's data folder.
-pub const SANDBOX_FILE: &str = "sandbox.sqlite3";
-
-/// The port the sandbox tries first, so the demo destination's URL (and the metadata cached
-/// for it) stays the same from one start to the next. Any free port is used if it is taken.
-pub const PREFERRED_PORT: u16 = 47_365;
+pub use ferry_core::ops::start::{SANDBOX_FILE, SANDBOX_PORT as PREFERRED_PORT};
 
 /// Keeps the running sandbox alive (dropping it stops the server) and remembers how to reach
 /// it, so the user can add its destination back after deleting it.

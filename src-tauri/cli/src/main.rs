@@ -21,6 +21,7 @@ mod rows_out;
 mod sandbox_cmd;
 mod segment_cmd;
 mod segment_words;
+mod send_cmd;
 mod templates_cmd;
 mod users_cmd;
 
@@ -114,6 +115,13 @@ enum Command {
     /// What a template would send, row by row, with each row's verdict and request (exit
     /// status 15 when a row has an error).
     Preview(templates_cmd::PreviewArgs),
+    /// Send a template's rows to Dynamics as a job with per-row receipts; resume an unfinished
+    /// job or send a job's failed rows again (exit status 15 when a row was not delivered,
+    /// 130 when stopped with Ctrl-C).
+    Send(send_cmd::SendArgs),
+    /// Send jobs: their history, per-row receipts, and rejected rows as CSV.
+    #[command(alias = "job")]
+    Jobs(send_cmd::JobsArgs),
     /// Who you act as, with your policy and what it allows.
     Whoami,
     /// The activity log (administrators): who did what, when; `verify` checks its hash chain.
@@ -413,6 +421,8 @@ fn run(cli: Cli, rt: &Runtime) -> Result<u8> {
         Command::Users(cmd) => users_cmd::run(cmd, &app, &me, cli.json)?,
         Command::Templates(cmd) => templates_cmd::run(cmd, &app, &me, rt, cli.json)?,
         Command::Preview(args) => return templates_cmd::preview(args, &app, &me, rt, cli.json),
+        Command::Send(args) => return send_cmd::send(args, &app, &me, rt, cli.json),
+        Command::Jobs(args) => return send_cmd::jobs_cmd(args, &app, &me, cli.json),
         Command::Whoami => users_cmd::whoami(&app, &me, chosen_by, cli.json)?,
         Command::Activity(args) => return activity_cmd::run(args, &app, &me, cli.json),
         Command::DataFolder(_) => unreachable!("handled before the app is opened"),

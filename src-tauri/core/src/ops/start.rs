@@ -58,6 +58,15 @@ pub const DEMO_CREDENTIAL_ID: &str = "cred_localsandbox";
 /// Fixed id of the sandbox's destination.
 pub const DEMO_DESTINATION_ID: &str = "dst_localsandbox";
 
+/// File the local sandbox keeps its records in, inside Ferry's data folder (the app and the
+/// CLI's sends both use it, so they see the same records).
+pub const SANDBOX_FILE: &str = "sandbox.sqlite3";
+
+/// The port the local sandbox tries first, so the demo destination's URL (and the metadata
+/// cached for it) stays the same from one start to the next. Any free port is used if it is
+/// taken.
+pub const SANDBOX_PORT: u16 = 47_365;
+
 /// Where the running sandbox listens and how to sign in to it.
 #[derive(Debug, Clone)]
 pub struct DemoTarget {
