@@ -154,7 +154,10 @@ pub fn send(args: SendArgs, app: &App, me: &Actor, rt: &Runtime, json: bool) -> 
                 job.id,
                 state_word(job.state),
                 if job.counts.rejected + job.counts.failed + job.counts.invalid > 0 {
-                    format!(" To send its failed rows again: ferry send --retry-failed {}", job.id)
+                    format!(
+                        " To send its failed rows again: ferry send --retry-failed {}",
+                        job.id
+                    )
                 } else {
                     String::new()
                 }
@@ -226,10 +229,17 @@ fn dry_run(app: &App, me: &Actor, rt: &Runtime, template: &str, json: bool) -> R
             p.error
         );
         if p.error > 0 {
-            println!("See them with: ferry preview \"{}\" --errors-only", p.template.name);
+            println!(
+                "See them with: ferry preview \"{}\" --errors-only",
+                p.template.name
+            );
         }
     }
-    Ok(if p.error > 0 { EXIT_ROWS_WITH_ERRORS } else { 0 })
+    Ok(if p.error > 0 {
+        EXIT_ROWS_WITH_ERRORS
+    } else {
+        0
+    })
 }
 
 /// Says, on stderr, which jobs a stopped process left unfinished.
@@ -347,8 +357,16 @@ pub fn jobs_cmd(args: JobsArgs, app: &App, me: &Actor, json: bool) -> Result<u8>
             } else {
                 table(
                     &[
-                        "Job", "Template", "Destination", "Ran by", "State", "Rows", "Delivered",
-                        "Rejected", "Failed", "Not sent",
+                        "Job",
+                        "Template",
+                        "Destination",
+                        "Ran by",
+                        "State",
+                        "Rows",
+                        "Delivered",
+                        "Rejected",
+                        "Failed",
+                        "Not sent",
                     ],
                     list.iter()
                         .map(|j| {

@@ -127,6 +127,14 @@ async fn a_send_delivers_every_row_once_with_receipts_in_the_history() {
             .count() as u64,
         good
     );
+    for x in r.rows.iter().filter(|x| x.state == RowState::Delivered) {
+        assert!(
+            x.record_id.is_some(),
+            "a delivered row names its record: {x:?}"
+        );
+        assert_eq!(x.created, Some(true), "the first send creates: {x:?}");
+    }
+    assert_eq!(job.counts.created, good);
     assert!(
         r.rows[0]
             .key
@@ -149,6 +157,21 @@ async fn a_send_delivers_every_row_once_with_receipts_in_the_history() {
     .await
     .unwrap();
     assert_eq!(again.counts.delivered, good);
+    assert_eq!(
+        again.counts.updated, good,
+        "the second send updates the same records: {:?}",
+        again.counts
+    );
+    let first_ids: Vec<Option<String>> = r.rows.iter().map(|x| x.record_id.clone()).collect();
+    let second_ids: Vec<Option<String>> = all_receipts(&f, &again.id)
+        .rows
+        .iter()
+        .map(|x| x.record_id.clone())
+        .collect();
+    assert_eq!(
+        first_ids, second_ids,
+        "each row names the same record both times"
+    );
     assert_eq!(count(&f, "contacts").await, good);
     let history = jobs::list(&f.app, &f.admin, 50).unwrap();
     assert_eq!(

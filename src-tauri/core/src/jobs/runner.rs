@@ -7,6 +7,7 @@ use super::{lookup, Cancel, Counters, JobProgress, Progress, SendOptions, Wait};
 use crate::app::App;
 use crate::dataverse::bulk::{self, BulkSupport};
 use crate::dataverse::client::{DataverseClient, MAX_PARALLELISM};
+use crate::dataverse::keys::RowRef;
 use crate::dataverse::metadata::TableDetails;
 use crate::dataverse::rows::{BulkOp, BulkOptions, BulkRow, RowStatus, TableRef};
 use crate::error::{Error, Result};
@@ -566,24 +567,53 @@ async fn send_items(s: &Shared, items: Vec<Item>) -> Result<()> {
             .collect();
         s.ledger.put_durable(flying).await?;
     }
+    // NOTE: which keys name a record before the write tells a receipt "updated" from
+    // "created"; unknown (`None`) when the lookup fails, which costs the receipt that detail
+    // and never the send.
+    let existed =
+        if s.op == BulkOp::Upsert && rows.iter().any(|r| matches!(r.row, Some(RowRef::Key(_)))) {
+            let keys: Vec<&RowRef> = rows
+                .iter()
+                .filter_map(|r| r.row.as_ref())
+                .filter(|k| matches!(k, RowRef::Key(_)))
+                .collect();
+            lookup::by_keys(&s.client, &s.table, &keys).await.ok()
+        } else {
+            None
+        };
     let outcomes = if rows.is_empty() {
         Vec::new()
     } else {
         bulk::send_rows(&s.client, &s.table, s.op, &rows, &s.bulk, &s.support).await?
     };
     let mut duplicates: Vec<(usize, String)> = Vec::new();
+    let mut unnamed: Vec<usize> = Vec::new();
     let mut pending: Vec<Option<Entry>> = Vec::with_capacity(rows.len());
     for (n, ((r, m), o)) in rows.iter().zip(&metas).zip(outcomes).enumerate() {
         let idx = r.index as i64;
         let chosen = chosen_id(r, pid);
         let e = match o.status {
             RowStatus::Delivered(id) => {
-                let created = match s.op {
-                    BulkOp::Create => Some(true),
-                    BulkOp::Update => Some(false),
+                let before = existed
+                    .as_ref()
+                    .map(|found| found.get(&m.key.as_deref().unwrap_or_default().to_lowercase()));
+                let created = match (s.op, before) {
+                    (BulkOp::Create, _) => Some(true),
+                    (BulkOp::Update, _) => Some(false),
+                    (BulkOp::Upsert, Some(was)) => Some(was.is_none()),
                     _ => None,
                 };
-                delivered(idx, m, id.or(chosen), created)
+                let id = id
+                    .or(chosen)
+                    .or_else(|| before.flatten().cloned())
+                    .or_else(|| match &r.row {
+                        Some(RowRef::Id(id)) => Some(id.to_ascii_lowercase()),
+                        _ => None,
+                    });
+                if id.is_none() && s.op != BulkOp::Delete && matches!(r.row, Some(RowRef::Key(_))) {
+                    unnamed.push(n);
+                }
+                delivered(idx, m, id, created)
             }
             RowStatus::Rejected(api) => {
                 if s.op == BulkOp::Create && api.code.eq_ignore_ascii_case(DUPLICATE_KEY) {
@@ -622,6 +652,23 @@ async fn send_items(s: &Shared, items: Vec<Item>) -> Result<()> {
             if found.contains(&id) {
                 let m = &metas[n];
                 pending[n] = Some(delivered(rows[n].index as i64, m, Some(id), Some(true)));
+            }
+        }
+    }
+    if !unnamed.is_empty() {
+        // NOTE: a receipt without its record id is still true, so a failed lookup costs
+        // only the ids, never the send.
+        let keys: Vec<&RowRef> = unnamed
+            .iter()
+            .filter_map(|&n| rows[n].row.as_ref())
+            .collect();
+        let found = lookup::by_keys(&s.client, &s.table, &keys)
+            .await
+            .unwrap_or_default();
+        for n in unnamed {
+            let label = metas[n].key.as_deref().unwrap_or_default().to_lowercase();
+            if let (Some(id), Some(Some(e))) = (found.get(&label), pending.get_mut(n)) {
+                e.record_id = Some(id.clone());
             }
         }
     }
