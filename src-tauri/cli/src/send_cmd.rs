@@ -113,8 +113,8 @@ impl From<StateArg> for RowState {
 pub fn send(args: SendArgs, app: &App, me: &Actor, rt: &Runtime, json: bool) -> Result<u8> {
     // NOTE: kept until the command ends, like every sandbox handle here.
     let _first = match &args.template {
-        Some(_) => first_start(app, me, rt)?,
-        None => None,
+        Some(t) if templates::get(app, me, t).is_err() => first_start(app, me, rt)?,
+        _ => None,
     };
     if args.dry_run {
         let name = args.template.as_deref().unwrap_or_default();
@@ -503,13 +503,14 @@ fn local_sandbox(app: &App, me: &Actor, template: &str) -> Result<Option<Sandbox
 }
 
 /// On a machine where Ferry never ran (no app start has made them), makes what the app's
-/// first start makes: the demo customers, the Local sandbox destination and the "Demo
-/// contacts" template, with the local sandbox running for them. `None` when they exist or the
-/// user deleted the destination.
+/// first start makes, for a template that is not found yet: the demo customers, the Local
+/// sandbox destination and the "Demo contacts" template, with the local sandbox running for
+/// them. `None` when the destination exists, the user deleted it, or `FERRY_DEMO=off`.
 fn first_start(app: &App, me: &Actor, rt: &Runtime) -> Result<Option<SandboxHandle>> {
     let startup = Actor::startup();
     let exists = destinations::get(app, me, start::DEMO_DESTINATION_ID).is_ok();
-    if exists || start::demo_destination_removed(app, me)? {
+    let off = std::env::var("FERRY_DEMO").is_ok_and(|v| v.eq_ignore_ascii_case("off"));
+    if off || exists || start::demo_destination_removed(app, me)? {
         return Ok(None);
     }
     ferry_core::ops::data::ensure_demo(app, &startup)?;

@@ -17,7 +17,7 @@ use crate::store::job_rows::{self, Entry, RowState};
 use ferry_data::query::RowReader;
 use rusqlite::Connection;
 use serde_json::{Map, Value};
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -43,6 +43,9 @@ pub(super) struct Item {
 pub(super) struct Selection {
     pub keys: HashSet<String>,
     pub positions: HashSet<i64>,
+    /// The ids the earlier job chose for creates that failed, by position: such a row may
+    /// have been written before its answer was lost, so the retry looks it up first.
+    pub chosen: HashMap<i64, String>,
 }
 
 /// What the feed found, once the source was read to its end.
@@ -171,7 +174,14 @@ impl Feed {
                 if self.op == BulkOp::Create {
                     // NOTE: an id recorded by an earlier run may have been written then; the
                     // worker looks it up before sending it again (see the module doc).
-                    let earlier = before.as_ref().and_then(|e| e.record_id.clone());
+                    let earlier = before
+                        .as_ref()
+                        .and_then(|e| e.record_id.clone())
+                        .or_else(|| {
+                            self.select
+                                .as_ref()
+                                .and_then(|sel| sel.chosen.get(&here).cloned())
+                        });
                     recheck = earlier.is_some();
                     let id = earlier.unwrap_or_else(new_record_id);
                     row.record

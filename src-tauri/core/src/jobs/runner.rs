@@ -404,6 +404,9 @@ fn selection(app: &App, old: &str) -> Result<Selection> {
             let Some(last) = page.last() else { break };
             after = last.idx;
             for e in page {
+                if let (RowState::Failed, Some(id)) = (e.state, &e.record_id) {
+                    sel.chosen.insert(e.idx, id.clone());
+                }
                 match e.row_key {
                     Some(k) => sel.keys.insert(k),
                     None => sel.positions.insert(e.idx),
