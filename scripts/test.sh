@@ -41,7 +41,8 @@ step "cargo test (real SQLite files, real keychain)"
 scripts/with-keyring.sh cargo test "${FEATURES[@]}" -- --skip reliability_ 2>&1 | tee "$logs/cargo.log"
 
 step "reliability: ferry send under SIGKILL, 429 storms, 503s, resets, slow answers, expiring tokens"
-scripts/with-keyring.sh cargo test -p ferry-cli --features bench --test reliability -- --nocapture 2>&1 | tee -a "$logs/cargo.log"
+# NOTE: the same features as above, so nothing is built again; the name filter picks the suite.
+scripts/with-keyring.sh cargo test "${FEATURES[@]}" -- reliability_ --nocapture 2>&1 | tee -a "$logs/cargo.log"
 
 step "fidelity: unmodified third-party Dataverse clients against the sandbox"
 tests/fidelity/setup.sh
