@@ -144,6 +144,7 @@ pub struct DataverseClient {
     dop_hint: AtomicU32,
     paused_until: Mutex<Option<Instant>>,
     inflight: tokio::sync::Semaphore,
+    pacer: super::pace::Pacer,
     /// Counters.
     pub stats: Stats,
 }
@@ -218,6 +219,7 @@ impl DataverseClient {
             dop_hint: AtomicU32::new(0),
             paused_until: Mutex::new(None),
             inflight: tokio::sync::Semaphore::new(MAX_PARALLELISM as usize),
+            pacer: super::pace::Pacer::default(),
             stats: Stats::default(),
         }
     }
@@ -262,6 +264,12 @@ impl DataverseClient {
         until
             .and_then(|t| t.checked_duration_since(Instant::now()))
             .filter(|d| !d.is_zero())
+    }
+
+    /// How long requests are held back to stay inside the service-protection budget the
+    /// server reports (see [`super::pace`]); `None` when they are not.
+    pub fn pacing_for(&self) -> Option<Duration> {
+        self.pacer.holding()
     }
 
     fn pause_for(&self, d: Duration) {
@@ -336,7 +344,20 @@ impl DataverseClient {
         let mut attempt = 0u32;
         loop {
             self.wait_if_paused().await;
+            let ticket = self.pacer.admit().await;
+            let started = Instant::now();
             let result = self.send_signed(req).await;
+            let (time_left, requests_left) = match &result {
+                Ok(r) => (
+                    r.header("x-ms-ratelimit-time-remaining-xrm-requests")
+                        .and_then(super::pace::parse_seconds),
+                    r.header("x-ms-ratelimit-burst-remaining-xrm-requests")
+                        .and_then(super::pace::parse_seconds),
+                ),
+                Err(_) => (None, None),
+            };
+            self.pacer
+                .settle(ticket, started.elapsed(), time_left, requests_left);
             let classified = match &result {
                 Ok(r) => Attempt::Answered {
                     status: r.status,

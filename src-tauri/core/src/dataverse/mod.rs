@@ -15,6 +15,7 @@ pub mod dns;
 pub mod error;
 pub mod keys;
 pub mod metadata;
+pub mod pace;
 pub mod records;
 pub mod retry;
 pub mod rows;

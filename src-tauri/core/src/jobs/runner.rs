@@ -479,12 +479,22 @@ fn live_progress(
             .throttled
             .load(Ordering::Relaxed)
             .saturating_sub(throttled_before),
-        waiting: client.paused_for().map(|d| Wait {
-            reason: "Dynamics asked Ferry to slow down (service protection limits); sending \
-                     goes on by itself"
-                .into(),
-            seconds: d.as_secs_f64(),
-        }),
+        waiting: match (client.paused_for(), client.pacing_for()) {
+            (Some(d), _) => Some(Wait {
+                reason: "Dynamics asked Ferry to slow down (service protection limits); \
+                         sending goes on by itself"
+                    .into(),
+                seconds: d.as_secs_f64(),
+            }),
+            // NOTE: short holds are the pacer's normal rhythm; only a long one is news.
+            (None, Some(d)) if d >= Duration::from_secs(1) => Some(Wait {
+                reason: "Pacing to the service-protection budget Dynamics reports, so it \
+                         never has to refuse a request"
+                    .into(),
+                seconds: d.as_secs_f64(),
+            }),
+            _ => None,
+        },
     }
 }
 

@@ -1,0 +1,268 @@
+//! Pacing one application user's requests by the service-protection budget the server
+//! reports, so a long send runs near the ceiling without being answered 429.
+//!
+//! Dataverse limits each user per sliding window: a number of requests and a combined
+//! execution time (documented as 6,000 requests and 1,200 s per 300 s), and reports what is
+//! left on every answer (`x-ms-ratelimit-burst-remaining-xrm-requests`,
+//! `x-ms-ratelimit-time-remaining-xrm-requests`). The pacer takes the latest report, subtracts
+//! what this client has spent since (each finished request's time, less the network time every
+//! request pays) and what its requests in flight are expected to spend, and lets a request
+//! start only while that leaves a margin. It needs no knowledge of the window's length or the
+//! budgets' sizes, so it follows whatever limits the server applies — scaled-down sandbox
+//! windows included — and counts what other clients of the same user spend, since the server
+//! does. A fresh window is spent at full speed; a spent one admits requests as fast as the
+//! server says room comes back.
+//!
+//! A server that reports no budget (the local sandbox without limits) is not paced: then only
+//! the client's 429 handling applies.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The share of the largest budget seen that is kept in reserve: it absorbs the error of the
+/// estimates in flight, so the server's own count never reaches zero.
+const MARGIN: f64 = 0.03;
+
+/// With nothing in flight to bring a fresh report, how long a held request waits before it
+/// goes anyway and asks (the budget refills as old requests leave the window).
+const PROBE_AFTER: Duration = Duration::from_millis(750);
+
+/// What one started request reserved; settle it with [`Pacer::settle`].
+#[derive(Debug, Clone, Copy)]
+pub struct Ticket {
+    cost: f64,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// The server's latest figures: execution seconds and requests left in the window.
+    time_left: Option<f64>,
+    requests_left: Option<f64>,
+    /// The largest of each seen: the budgets' sizes, for the margin.
+    time_budget: f64,
+    request_budget: f64,
+    /// Spent since the latest report: execution seconds, requests started.
+    spent: f64,
+    started: f64,
+    /// Requests in flight and their expected execution.
+    in_flight: u32,
+    reserved: f64,
+    /// Recent execution per request (moving average), the least time any request took (the
+    /// network's share of every request).
+    typical: f64,
+    floor: Option<f64>,
+    /// When the latest report came, and until when requests are held (for progress).
+    reported_at: Option<Instant>,
+    holding_since: Option<Instant>,
+}
+
+impl State {
+    /// Whether a request may start now.
+    fn room(&self, now: Instant) -> bool {
+        let time_ok = self.time_left.is_none_or(|left| {
+            left - self.spent - self.reserved - self.typical >= MARGIN * self.time_budget
+        });
+        let requests_ok = self.requests_left.is_none_or(|left| {
+            left - self.started - f64::from(self.in_flight)
+                >= (MARGIN * self.request_budget).max(1.0)
+        });
+        if time_ok && requests_ok {
+            return true;
+        }
+        // NOTE: with nothing in flight no fresh report will come; one request goes and asks.
+        self.in_flight == 0
+            && self
+                .reported_at
+                .is_none_or(|t| now.duration_since(t) >= PROBE_AFTER)
+    }
+}
+
+/// One user's pacer.
+#[derive(Debug, Default)]
+pub struct Pacer {
+    state: Mutex<State>,
+    settled: tokio::sync::Notify,
+}
+
+impl Pacer {
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits until the budget the server reported has room for one more request, and
+    /// reserves it.
+    pub async fn admit(&self) -> Ticket {
+        loop {
+            let notified = self.settled.notified();
+            {
+                let mut s = self.state();
+                let now = Instant::now();
+                if s.room(now) {
+                    s.holding_since = None;
+                    let cost = s.typical;
+                    s.reserved += cost;
+                    s.in_flight += 1;
+                    s.started += 1.0;
+                    return Ticket { cost };
+                }
+                s.holding_since.get_or_insert(now);
+            }
+            // NOTE: a finished request brings a fresh report; the timeout lets a held request
+            // probe when nothing is in flight.
+            let _ = tokio::time::timeout(PROBE_AFTER, notified).await;
+        }
+    }
+
+    /// Records a finished request: how long it took, and what the server reported left with
+    /// its answer (`time_left` in seconds, `requests_left`), when it did.
+    pub fn settle(
+        &self,
+        ticket: Ticket,
+        took: Duration,
+        time_left: Option<f64>,
+        requests_left: Option<f64>,
+    ) {
+        {
+            let mut s = self.state();
+            s.reserved = (s.reserved - ticket.cost).max(0.0);
+            s.in_flight = s.in_flight.saturating_sub(1);
+            let took = took.as_secs_f64();
+            let floor = s.floor.map_or(took, |f| f.min(took));
+            s.floor = Some(floor);
+            let cost = (took - floor).max(0.0);
+            s.typical = if s.reported_at.is_none() {
+                cost
+            } else {
+                0.8 * s.typical + 0.2 * cost
+            };
+            if time_left.is_some() || requests_left.is_some() {
+                // NOTE: the report was made when this request was admitted, before its own
+                // execution was counted: that is spent since.
+                s.time_left = time_left.or(s.time_left);
+                s.requests_left = requests_left.or(s.requests_left);
+                s.time_budget = s.time_budget.max(time_left.unwrap_or(0.0));
+                s.request_budget = s.request_budget.max(requests_left.unwrap_or(0.0) + 1.0);
+                s.spent = cost;
+                s.started = 0.0;
+                s.reported_at = Some(Instant::now());
+            } else {
+                s.spent += cost;
+            }
+        }
+        self.settled.notify_waiters();
+    }
+
+    /// How long requests have been held back, for progress reports; `None` when they are not.
+    pub fn holding(&self) -> Option<Duration> {
+        self.state().holding_since.map(|t| t.elapsed())
+    }
+}
+
+/// Reads `x-ms-ratelimit-time-remaining-xrm-requests` (seconds, written with thousands
+/// separators and two decimals: `1,199.46`) or `…-burst-remaining-…` (a count).
+pub fn parse_seconds(value: &str) -> Option<f64> {
+    value
+        .trim()
+        .replace(',', "")
+        .parse()
+        .ok()
+        .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_server_figure_reads_with_thousands_separators() {
+        assert_eq!(parse_seconds("1,199.46"), Some(1199.46));
+        assert_eq!(parse_seconds(" 12.00"), Some(12.0));
+        assert_eq!(parse_seconds("lots"), None);
+    }
+
+    #[tokio::test]
+    async fn without_a_reported_budget_nothing_waits() {
+        let p = Pacer::default();
+        let tickets: Vec<Ticket> = futures_lite(&p, 100).await;
+        assert_eq!(tickets.len(), 100, "a hundred requests in flight at once");
+        assert!(p.holding().is_none());
+    }
+
+    async fn futures_lite(p: &Pacer, n: usize) -> Vec<Ticket> {
+        let mut out = Vec::new();
+        for _ in 0..n {
+            out.push(p.admit().await);
+        }
+        out
+    }
+
+    #[test]
+    fn a_request_waits_when_the_reported_time_would_be_spent() {
+        let p = Pacer::default();
+        // The first answer: 100 s of 100 left, the request itself was quick (the floor).
+        p.settle(
+            Ticket { cost: 0.0 },
+            Duration::from_millis(10),
+            Some(100.0),
+            Some(50.0),
+        );
+        // The next: 4 s left, and this one ran 1 s.
+        let t = {
+            let mut s = p.state();
+            s.in_flight += 1;
+            Ticket { cost: 0.0 }
+        };
+        p.settle(t, Duration::from_millis(1010), Some(4.0), Some(49.0));
+        let mut s = p.state();
+        s.reported_at = Some(Instant::now());
+        s.in_flight = 1;
+        assert!(
+            !s.room(Instant::now()),
+            "4 s left, 1 s just spent, about 1 s typical, 3 s margin: no room"
+        );
+        s.time_left = Some(50.0);
+        assert!(s.room(Instant::now()), "with 50 s left there is room");
+    }
+
+    #[test]
+    fn the_request_count_binds_when_the_time_does_not() {
+        let p = Pacer::default();
+        p.settle(
+            Ticket { cost: 0.0 },
+            Duration::from_millis(5),
+            Some(1200.0),
+            Some(2.0),
+        );
+        let mut s = p.state();
+        s.in_flight = 1;
+        s.started = 1.0;
+        assert!(
+            !s.room(Instant::now()),
+            "2 requests left, 1 started, 1 in flight"
+        );
+    }
+
+    #[test]
+    fn with_nothing_in_flight_a_held_request_probes_once_the_report_is_old() {
+        let p = Pacer::default();
+        p.settle(
+            Ticket { cost: 0.0 },
+            Duration::from_millis(5),
+            Some(100.0),
+            None,
+        );
+        let mut s = p.state();
+        s.time_left = Some(0.0);
+        let now = Instant::now();
+        assert!(!s.room(now), "nothing left, and the report is fresh");
+        assert!(
+            s.room(now + PROBE_AFTER),
+            "a stale report: one request goes to ask"
+        );
+        s.in_flight = 1;
+        assert!(
+            !s.room(now + PROBE_AFTER),
+            "a request in flight will bring the fresh report"
+        );
+    }
+}
