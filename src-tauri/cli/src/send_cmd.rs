@@ -126,6 +126,7 @@ pub fn send(args: SendArgs, app: &App, me: &Actor, rt: &Runtime, json: bool) -> 
     let opts = SendOptions {
         chunk_size: args.chunk_size.map(usize::from),
         parallelism: args.parallelism.map(usize::from),
+        ..SendOptions::default()
     };
     // NOTE: the sandbox handle is kept until the send ends: the local sandbox stops when it
     // is dropped.

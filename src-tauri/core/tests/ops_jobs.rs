@@ -212,6 +212,7 @@ async fn a_cancelled_create_job_resumes_where_it_stopped_and_writes_no_row_twice
     let opts = SendOptions {
         chunk_size: Some(2),
         parallelism: Some(1),
+        ..SendOptions::default()
     };
     let job = jobs::send(
         &f.app,

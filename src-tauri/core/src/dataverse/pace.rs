@@ -16,6 +16,7 @@
 //! A server that reports no budget (the local sandbox without limits) is not paced: then only
 //! the client's 429 handling applies.
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -31,7 +32,11 @@ const PROBE_AFTER: Duration = Duration::from_millis(750);
 #[derive(Debug, Clone, Copy)]
 pub struct Ticket {
     cost: f64,
+    admitted: Instant,
 }
+
+/// How long finished requests are remembered, to work out what a late report has not seen.
+const MEMORY: Duration = Duration::from_secs(120);
 
 #[derive(Debug, Default)]
 struct State {
@@ -44,6 +49,9 @@ struct State {
     /// Spent since the latest report: execution seconds, requests started.
     spent: f64,
     started: f64,
+    /// Recent requests: when each finished and what it ran, and when each started.
+    finished: VecDeque<(Instant, f64)>,
+    admissions: VecDeque<Instant>,
     /// Requests in flight and their expected execution.
     in_flight: u32,
     reserved: f64,
@@ -103,7 +111,18 @@ impl Pacer {
                     s.reserved += cost;
                     s.in_flight += 1;
                     s.started += 1.0;
-                    return Ticket { cost };
+                    s.admissions.push_back(now);
+                    while s
+                        .admissions
+                        .front()
+                        .is_some_and(|t| now.duration_since(*t) > MEMORY)
+                    {
+                        s.admissions.pop_front();
+                    }
+                    return Ticket {
+                        cost,
+                        admitted: now,
+                    };
                 }
                 s.holding_since.get_or_insert(now);
             }
@@ -135,16 +154,31 @@ impl Pacer {
             } else {
                 0.8 * s.typical + 0.2 * cost
             };
+            let now = Instant::now();
+            s.finished.push_back((now, cost));
+            while s
+                .finished
+                .front()
+                .is_some_and(|(t, _)| now.duration_since(*t) > MEMORY)
+            {
+                s.finished.pop_front();
+            }
             if time_left.is_some() || requests_left.is_some() {
-                // NOTE: the report was made when this request was admitted, before its own
-                // execution was counted: that is spent since.
+                // NOTE: the report was made when this request was admitted, so it has not
+                // seen what finished or started since then (this request's own run included).
+                let since = ticket.admitted;
                 s.time_left = time_left.or(s.time_left);
                 s.requests_left = requests_left.or(s.requests_left);
                 s.time_budget = s.time_budget.max(time_left.unwrap_or(0.0));
                 s.request_budget = s.request_budget.max(requests_left.unwrap_or(0.0) + 1.0);
-                s.spent = cost;
-                s.started = 0.0;
-                s.reported_at = Some(Instant::now());
+                s.spent = s
+                    .finished
+                    .iter()
+                    .filter(|(t, _)| *t >= since)
+                    .map(|(_, c)| c)
+                    .sum();
+                s.started = s.admissions.iter().filter(|t| **t > since).count() as f64;
+                s.reported_at = Some(now);
             } else {
                 s.spent += cost;
             }
@@ -201,7 +235,10 @@ mod tests {
         let p = Pacer::default();
         // The first answer: 100 s of 100 left, the request itself was quick (the floor).
         p.settle(
-            Ticket { cost: 0.0 },
+            Ticket {
+                cost: 0.0,
+                admitted: Instant::now(),
+            },
             Duration::from_millis(10),
             Some(100.0),
             Some(50.0),
@@ -210,7 +247,10 @@ mod tests {
         let t = {
             let mut s = p.state();
             s.in_flight += 1;
-            Ticket { cost: 0.0 }
+            Ticket {
+                cost: 0.0,
+                admitted: Instant::now(),
+            }
         };
         p.settle(t, Duration::from_millis(1010), Some(4.0), Some(49.0));
         let mut s = p.state();
@@ -228,7 +268,10 @@ mod tests {
     fn the_request_count_binds_when_the_time_does_not() {
         let p = Pacer::default();
         p.settle(
-            Ticket { cost: 0.0 },
+            Ticket {
+                cost: 0.0,
+                admitted: Instant::now(),
+            },
             Duration::from_millis(5),
             Some(1200.0),
             Some(2.0),
@@ -246,7 +289,10 @@ mod tests {
     fn with_nothing_in_flight_a_held_request_probes_once_the_report_is_old() {
         let p = Pacer::default();
         p.settle(
-            Ticket { cost: 0.0 },
+            Ticket {
+                cost: 0.0,
+                admitted: Instant::now(),
+            },
             Duration::from_millis(5),
             Some(100.0),
             None,

@@ -39,6 +39,11 @@ pub struct SendOptions {
     /// Requests in flight at once; `None` follows the server's `x-ms-dop-hint`.
     #[serde(default)]
     pub parallelism: Option<usize>,
+    /// For measuring what the ledger costs (the send bench) and nothing else: outcomes are
+    /// counted but not recorded, so the job has no receipts and cannot be resumed.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub without_ledger: bool,
 }
 
 /// Why a send is waiting.

@@ -275,6 +275,7 @@ async fn drive(
         job.seq,
         owner.to_string(),
         op == BulkOp::Create,
+        opts.without_ledger,
     )?;
     let counters = Arc::new(Counters::default());
     let halt = Cancel::default();
