@@ -2,146 +2,20 @@
 //! with real SQLite files and the real keychain (run under scripts/with-keyring.sh).
 
 mod dataverse_support;
+mod templates_support;
 
-use ferry_core::mapping::plan::{
-    FieldMapping, LookupTarget, Mapping, Operation, ValueSource, Verdict,
-};
+use ferry_core::mapping::plan::{LookupTarget, Operation, ValueSource, Verdict};
 use ferry_core::ops::activity::{self, ActivityQuery};
-use ferry_core::ops::credentials::{self, NewCredential};
+use ferry_core::ops::connection;
 use ferry_core::ops::destinations::{self, DestinationInput};
 use ferry_core::ops::queries::{self, QueryInput};
 use ferry_core::ops::rows::RowSource;
-use ferry_core::ops::templates::{self, TemplateInput};
+use ferry_core::ops::templates;
 use ferry_core::ops::users::{self, UserInput};
-use ferry_core::ops::{connection, data};
 use ferry_core::policy::{Actor, Policy};
-use ferry_core::secrets::{Secret, SecretStore};
-use ferry_core::validate::ExpiryInput;
-use ferry_core::{App, ErrorCode};
-use ferry_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
-use std::collections::BTreeMap;
-
-struct Fixture {
-    _dir: tempfile::TempDir,
-    app: App,
-    _sb: SandboxHandle,
-    admin: Actor,
-    query_id: String,
-    key: String,
-}
-
-async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cfg = SandboxConfig::for_profile(ferry_sandbox::Profile::Fast);
-    cfg.data_path = Some(dir.path().join("sandbox.sqlite3"));
-    cfg.https = true;
-    let sb = Sandbox::start(cfg).expect("the sandbox starts");
-    let data_dir = dir.path().join("data");
-    let service = format!("ferry-core-test-{}", ferry_core::ids::new_id("t"));
-    let app = App::open(&data_dir, SecretStore::new(service)).unwrap();
-    std::fs::write(
-        data_dir.join(connection::TRUSTED_CA_FILE),
-        sb.ca_certificate_pem.as_deref().unwrap(),
-    )
-    .unwrap();
-    let admin = users::resolve(&app, None).unwrap();
-    let cred = credentials::create(
-        &app,
-        &admin,
-        NewCredential {
-            name: "Sandbox app".into(),
-            description: String::new(),
-            plugin: "microsoft-dynamics".into(),
-            client_id: sb.client_id.clone(),
-            client_secret: Secret::new(&sb.client_secret),
-            expiry: ExpiryInput::Years { years: 1 },
-        },
-    )
-    .unwrap();
-    destinations::create(
-        &app,
-        &admin,
-        DestinationInput {
-            name: "Sandbox".into(),
-            description: String::new(),
-            plugin: "microsoft-dynamics".into(),
-            credential_id: cred.id,
-            tenant_id: sb.tenant.clone(),
-            dynamics_url: sb.base_url.clone(),
-            api_version: String::new(),
-            business_users: true,
-            restricted_pii: false,
-        },
-    )
-    .unwrap();
-    data::make_demo(&app, &admin, 30, 5, &mut |_| {}).unwrap();
-    let query_id = queries::create(
-        &app,
-        &admin,
-        QueryInput {
-            name: "Customers".into(),
-            description: String::new(),
-            sql: "SELECT customer_id, email, first_name, last_name, loyalty_tier FROM customers"
-                .into(),
-            time_limit_secs: 30,
-        },
-    )
-    .unwrap()
-    .id;
-    let details = connection::table_columns(&app, &admin, "Sandbox", "contact", false)
-        .await
-        .unwrap()
-        .details;
-    let key = details
-        .keys
-        .iter()
-        .find(|k| k.columns == ["emailaddress1"])
-        .expect("the sandbox keys contacts by email")
-        .logical_name
-        .clone();
-    Fixture {
-        _dir: dir,
-        app,
-        _sb: sb,
-        admin,
-        query_id,
-        key,
-    }
-}
-
-fn field(column: &str, source: &str) -> FieldMapping {
-    FieldMapping {
-        column: column.into(),
-        source: ValueSource::Column {
-            name: source.into(),
-        },
-        choice_overrides: BTreeMap::new(),
-        lookup: None,
-    }
-}
-
-fn input(f: &Fixture, name: &str) -> TemplateInput {
-    TemplateInput {
-        name: name.into(),
-        description: String::new(),
-        destination: "Sandbox".into(),
-        source: RowSource::Query(f.query_id.clone()),
-        table: "contact".into(),
-        mapping: Mapping {
-            operation: Operation::UpsertByKey { key: f.key.clone() },
-            fields: vec![
-                field("emailaddress1", "email"),
-                field("firstname", "first_name"),
-                field("lastname", "last_name"),
-                field("new_loyaltytier", "loyalty_tier"),
-            ],
-            time_zone: "UTC".into(),
-        },
-        business_users: true,
-        restricted_pii: false,
-        campaigns: false,
-    }
-}
+use ferry_core::secrets::Secret;
+use ferry_core::ErrorCode;
+use templates_support::{field, fixture, input};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_template_is_checked_against_the_table_and_its_source_and_dropped_columns_are_said() {

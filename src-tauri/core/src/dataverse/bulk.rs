@@ -53,6 +53,7 @@ fn fits_bulk(op: BulkOp, row: &BulkRow) -> bool {
     match op {
         BulkOp::Create | BulkOp::Upsert => true,
         BulkOp::Update => matches!(row.row, Some(RowRef::Id(_))),
+        BulkOp::Delete => false,
     }
 }
 
@@ -350,6 +351,54 @@ async fn send_chunk(
     via_batch(client, table, op, rows).await
 }
 
+/// Whether a row is refused before sending: its key cannot be written as Dataverse reads it.
+fn invalid(op: BulkOp, r: &BulkRow) -> Option<String> {
+    if op == BulkOp::Create {
+        return None;
+    }
+    r.row.as_ref().and_then(|k| k.check().err())
+}
+
+/// Sends one chunk of at most [`batch::MAX_OPERATIONS`] rows as one request (bulk message or
+/// `$batch`, halved on failure as the module says) and returns one outcome per row, in the
+/// chunk's order. For callers that drive their own workers and keep a ledger of outcomes as
+/// they come; `support` is shared by every chunk of one send.
+pub async fn send_rows(
+    client: &DataverseClient,
+    table: &TableRef,
+    op: BulkOp,
+    rows: &[BulkRow],
+    opts: &BulkOptions,
+    support: &BulkSupport,
+) -> Result<Vec<RowOutcome>> {
+    if !rows.iter().any(|r| invalid(op, r).is_some()) {
+        return send_chunk(client, table, op, rows, opts, support).await;
+    }
+    // NOTE: rows Dataverse could not resolve are refused here, so they never fail a bulk
+    // request for the rows that share it.
+    let valid: Vec<BulkRow> = rows
+        .iter()
+        .filter(|r| invalid(op, r).is_none())
+        .cloned()
+        .collect();
+    let mut sent = send_chunk(client, table, op, &valid, opts, support)
+        .await?
+        .into_iter();
+    Ok(rows
+        .iter()
+        .map(|r| match invalid(op, r) {
+            Some(why) => RowOutcome {
+                index: r.index,
+                status: RowStatus::Invalid(why),
+            },
+            None => sent.next().unwrap_or(RowOutcome {
+                index: r.index,
+                status: RowStatus::FailedRetriable("not sent".into()),
+            }),
+        })
+        .collect())
+}
+
 /// Sends every row and returns one outcome per row, ordered by source index.
 ///
 /// Fails as a whole only for sign-in, permission or configuration errors. The rows are freed
@@ -381,21 +430,19 @@ pub async fn send_shared(
     let mut outcomes = Vec::with_capacity(rows.len());
     // NOTE: rows Dataverse could not resolve are refused here, so they never fail a bulk
     // request for the rows that share it.
-    let invalid =
-        |r: &BulkRow| op != BulkOp::Create && r.row.as_ref().is_some_and(|k| k.check().is_err());
-    let rows: Arc<[BulkRow]> = if rows.iter().any(invalid) {
-        for r in rows.iter().filter(|r| invalid(r)) {
-            let why = r
-                .row
-                .as_ref()
-                .and_then(|k| k.check().err())
-                .unwrap_or_default();
-            outcomes.push(RowOutcome {
-                index: r.index,
-                status: RowStatus::Invalid(why),
-            });
+    let rows: Arc<[BulkRow]> = if rows.iter().any(|r| invalid(op, r).is_some()) {
+        for r in rows.iter() {
+            if let Some(why) = invalid(op, r) {
+                outcomes.push(RowOutcome {
+                    index: r.index,
+                    status: RowStatus::Invalid(why),
+                });
+            }
         }
-        rows.iter().filter(|r| !invalid(r)).cloned().collect()
+        rows.iter()
+            .filter(|r| invalid(op, r).is_none())
+            .cloned()
+            .collect()
     } else {
         rows
     };

@@ -255,6 +255,15 @@ impl DataverseClient {
         }
     }
 
+    /// How long every request of this client still waits because Dataverse asked it to slow
+    /// down (`Retry-After` on a 429); `None` when it does not wait.
+    pub fn paused_for(&self) -> Option<Duration> {
+        let until = *self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
+        until
+            .and_then(|t| t.checked_duration_since(Instant::now()))
+            .filter(|d| !d.is_zero())
+    }
+
     fn pause_for(&self, d: Duration) {
         let mut p = self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
         let until = Instant::now() + d;

@@ -17,6 +17,9 @@ pub enum BulkOp {
     Update,
     /// Create or update by primary or alternate key.
     Upsert,
+    /// Delete by primary or alternate key. Standard tables have no `DeleteMultiple`, so
+    /// deletes always go as `$batch`.
+    Delete,
 }
 
 impl BulkOp {
@@ -26,6 +29,7 @@ impl BulkOp {
             BulkOp::Create => "CreateMultiple",
             BulkOp::Update => "UpdateMultiple",
             BulkOp::Upsert => "UpsertMultiple",
+            BulkOp::Delete => "DeleteMultiple",
         }
     }
 
@@ -35,6 +39,7 @@ impl BulkOp {
             BulkOp::Create => WriteKind::Create,
             BulkOp::Update => WriteKind::Update,
             BulkOp::Upsert => WriteKind::Upsert,
+            BulkOp::Delete => WriteKind::Delete,
         }
     }
 }

@@ -1,12 +1,29 @@
 //! The send engine: a template's rows streamed from the customer data through the mapping
 //! plan into the bulk writer, each row's outcome written to the job's ledger as it comes.
 //!
-//! PLACEHOLDER while the engine is written: the types are final.
+//! Three parts run side by side, joined by bounded channels so memory stays flat however
+//! many rows there are: the feed ([`feed`], a blocking thread) reads and maps the source and
+//! skips rows the ledger already settled; workers (async tasks, as many as the server's
+//! `x-ms-dop-hint` allows) send chunks through [`crate::dataverse::bulk::send_rows`]; the
+//! ledger writer ([`ledger`], its own thread and connection) commits outcomes in batches.
+//!
+//! Nothing is lost or written twice across a crash: a row with no ledger entry is sent again
+//! on resume, which is harmless for upserts, updates and deletes (each is idempotent). A
+//! create is the one write that would duplicate, so a create's record id is chosen by Ferry
+//! and committed to the ledger (`in flight`) before the request leaves; on resume, and after
+//! any answer that may hide a write (a timeout, a dropped connection), those ids are looked up
+//! in Dynamics first, and only the ones not found are sent ([`lookup`]).
 
-use crate::app::App;
-use crate::error::{Error, Result};
-use crate::policy::Actor;
-use crate::store::jobs::{JobRow, JobState};
+mod export;
+mod feed;
+mod ledger;
+mod lookup;
+mod runner;
+
+pub(crate) use export::{export_rejects, mask as mask_entry};
+pub(crate) use runner::{create, run};
+
+use crate::store::jobs::JobState;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -86,40 +103,11 @@ impl Cancel {
     }
 }
 
-/// Records a new job for `template` (or for the failed rows of `retry_of`), owned by this
-/// process.
-pub(crate) async fn create(
-    _app: &App,
-    _actor: &Actor,
-    _template: &str,
-    _retry_of: Option<&JobRow>,
-) -> Result<JobRow> {
-    Err(Error::Remote("sending is being built".into()))
-}
-
-/// Sends the job; see [`crate::ops::jobs::run`].
-pub(crate) async fn run(
-    _app: &App,
-    _actor: &Actor,
-    _job: &JobRow,
-    _opts: &SendOptions,
-    _progress: &dyn Progress,
-    _cancel: &Cancel,
-) -> Result<()> {
-    Err(Error::Remote("sending is being built".into()))
-}
-
-/// Whether the job's match key is made from personal data.
-pub(crate) fn key_is_pii(_app: &App, _job: &JobRow) -> bool {
-    true
-}
-
-/// See [`crate::ops::jobs::export_rejects`].
-pub(crate) fn export_rejects(
-    _app: &App,
-    _actor: &Actor,
-    _job: &JobRow,
-    _path: &std::path::Path,
-) -> Result<u64> {
-    Err(Error::Remote("sending is being built".into()))
+/// Rows dealt with in this run, shared by the feed, the workers and the progress reports.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub delivered: std::sync::atomic::AtomicU64,
+    pub rejected: std::sync::atomic::AtomicU64,
+    pub failed: std::sync::atomic::AtomicU64,
+    pub invalid: std::sync::atomic::AtomicU64,
 }

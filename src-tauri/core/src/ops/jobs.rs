@@ -18,7 +18,6 @@ use crate::mapping::plan::Operation;
 use crate::policy::{Action, Actor};
 use crate::store::job_rows::{self, Counts, RowState};
 use crate::store::jobs::{self as table, JobRow, JobState};
-use ferry_data::types::PII_MASK;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -173,6 +172,7 @@ pub async fn run(
     let resumed =
         row.state != JobState::Running || row.owner.as_deref() != Some(&table::this_owner());
     let out = engine::run(app, actor, &row, opts, progress, cancel).await;
+    let changed = *out.as_ref().unwrap_or(&0);
     let after = app.store().read(|c| table::get(c, &row.id))?.unwrap_or(row);
     let v = view(app, actor, &after)?;
     let c = v.counts;
@@ -184,7 +184,7 @@ pub async fn run(
             if resumed { "job.resume" } else { "job.send" },
             &after.template_name,
             format!(
-                "{} {} to {} ({}): {} delivered, {} rejected, {} failed, {} not sent for errors; {}",
+                "{} {} to {} ({}): {} delivered, {} rejected, {} failed, {} not sent for errors; {}{}",
                 if resumed { "Resumed sending" } else { "Sent" },
                 after.template_name,
                 after.destination_name,
@@ -193,7 +193,15 @@ pub async fn run(
                 c.rejected,
                 c.failed,
                 c.invalid,
-                after.state.as_str()
+                after.state.as_str(),
+                if changed > 0 {
+                    format!(
+                        "; {changed} rows sent earlier have changed in the source since and \
+                         were not sent again"
+                    )
+                } else {
+                    String::new()
+                }
             ),
         )
         .details(json!({
@@ -203,6 +211,7 @@ pub async fn run(
             "rejected": c.rejected,
             "failed": c.failed,
             "invalid": c.invalid,
+            "changedSinceSent": changed,
         })),
     );
     out.map(|_| v)
@@ -256,7 +265,7 @@ pub fn get(app: &App, actor: &Actor, job: &str) -> Result<JobView> {
 pub fn receipts(app: &App, actor: &Actor, job: &str, filter: &ReceiptFilter) -> Result<Receipts> {
     allow(app, actor, Action::SendData)?;
     let row = visible(app, actor, job)?;
-    let hide = actor.restrict_pii() && engine::key_is_pii(app, &row);
+    let hide = actor.restrict_pii();
     let (total, entries) = app.store().read(|c| {
         let counts = job_rows::counts(c, row.seq)?;
         let total = if filter.states.is_empty() {
@@ -272,8 +281,11 @@ pub fn receipts(app: &App, actor: &Actor, job: &str, filter: &ReceiptFilter) -> 
     })?;
     let rows = entries
         .into_iter()
-        .map(|e| {
-            let mut r = Receipt {
+        .map(|mut e| {
+            if hide {
+                engine::mask_entry(&mut e, row.key_pii);
+            }
+            Receipt {
                 index: e.idx as u64,
                 state: e.state,
                 key: e.row_key,
@@ -281,11 +293,7 @@ pub fn receipts(app: &App, actor: &Actor, job: &str, filter: &ReceiptFilter) -> 
                 created: e.created,
                 code: e.code,
                 message: e.message,
-            };
-            if hide {
-                mask_receipt(&mut r);
             }
-            r
         })
         .collect();
     Ok(Receipts {
@@ -390,32 +398,4 @@ fn view(app: &App, _actor: &Actor, j: &JobRow) -> Result<JobView> {
             JobState::Interrupted | JobState::Cancelled | JobState::Stopped
         ),
     })
-}
-
-/// Masks the key's values in a receipt, and wherever its message quotes them.
-fn mask_receipt(r: &mut Receipt) {
-    let Some(key) = r.key.take() else { return };
-    let mut values: Vec<String> = key
-        .split(", ")
-        .filter_map(|part| {
-            part.split_once('=')
-                .map(|(_, v)| v.trim_matches('\'').to_string())
-        })
-        .filter(|v| v.chars().count() > 1)
-        .collect();
-    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
-    if let Some(m) = &mut r.message {
-        for v in &values {
-            *m = m.replace(v.as_str(), PII_MASK);
-        }
-    }
-    r.key = Some(
-        key.split(", ")
-            .map(|part| match part.split_once('=') {
-                Some((c, _)) => format!("{c}={PII_MASK}"),
-                None => PII_MASK.to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
 }

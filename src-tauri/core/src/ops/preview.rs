@@ -23,7 +23,7 @@ use crate::dataverse::client::{DataverseClient, WireRequest};
 use crate::dataverse::keys::{KeyValue, RowRef};
 use crate::dataverse::records::{write_request, WriteKind};
 use crate::error::{Error, Result};
-use crate::mapping::plan::{plan, Finding, Operation, Plan, PlanNote, SeenKeys, Verdict};
+use crate::mapping::plan::{Finding, Operation, Plan, PlanNote, SeenKeys, Verdict};
 use crate::policy::{Action, Actor};
 use ferry_data::query::RowReader;
 use ferry_data::types::PII_MASK;
@@ -154,23 +154,10 @@ async fn run(
     if let Some(why) = &t.unavailable {
         return Err(Error::Forbidden(why.clone()));
     }
-    let details = connection::details(app, &t.destination.id, &t.table, false)
-        .await?
-        .details;
     let (_, client) = connection::client(app, &t.destination.id, false)?;
     let reader = rows::open(app, actor, &t.source, READ_LIMIT)?;
     let columns = reader.columns().to_vec();
-    let related = templates::related_details(app, &t.destination.id, &t.mapping, &details).await?;
-    let plan = plan(&t.mapping, &details, &related, &columns).map_err(|problems| {
-        Error::Validation(
-            problems
-                .into_iter()
-                .map(|n| {
-                    crate::error::FieldError::new(&format!("mapping.{}", n.subject), n.message)
-                })
-                .collect(),
-        )
-    })?;
+    let (plan, details) = templates::planned(app, &t, &columns).await?;
     let hide = actor.restrict_pii();
     let pii_targets: HashSet<String> = columns
         .iter()

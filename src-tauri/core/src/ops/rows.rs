@@ -54,6 +54,16 @@ pub fn open(
     open_with_sql(app, actor, source, time_limit).map(|(_, _, r)| r)
 }
 
+/// [`open`], with the source's name (for records that outlive a rename).
+pub(crate) fn open_named(
+    app: &App,
+    actor: &Actor,
+    source: &RowSource,
+    time_limit: Duration,
+) -> Result<(String, RowReader)> {
+    open_with_sql(app, actor, source, time_limit).map(|(name, _, r)| (name, r))
+}
+
 /// The reader, with the source's name and the SQL it runs.
 fn open_with_sql(
     app: &App,

@@ -342,6 +342,32 @@ async fn validated(
 
 /// The details of the related tables `mapping`'s lookups on `details` name (from the metadata
 /// cache, else Dataverse), which planning needs for their entity sets and keys.
+/// `t`'s mapping planned against its table (as cached, or asked of Dataverse) and the
+/// source's `columns`: what a preview shows and a send sends. A mapping that no longer plans
+/// (a key the table lost, say) is a validation error naming each problem.
+pub(crate) async fn planned(
+    app: &App,
+    t: &TemplateView,
+    columns: &[ColumnMeta],
+) -> Result<(
+    crate::mapping::plan::Plan,
+    crate::dataverse::metadata::TableDetails,
+)> {
+    let details = connection::details(app, &t.destination.id, &t.table, false)
+        .await?
+        .details;
+    let related = related_details(app, &t.destination.id, &t.mapping, &details).await?;
+    let plan = plan(&t.mapping, &details, &related, columns).map_err(|problems| {
+        Error::Validation(
+            problems
+                .into_iter()
+                .map(|n| FieldError::new(&format!("mapping.{}", n.subject), n.message))
+                .collect(),
+        )
+    })?;
+    Ok((plan, details))
+}
+
 pub(crate) async fn related_details(
     app: &App,
     destination: &str,

@@ -67,6 +67,8 @@ pub struct JobRow {
     pub actor_id: String,
     pub actor_name: String,
     pub retry_of: Option<String>,
+    /// Whether the match key's values (and so receipts' keys) are personal data.
+    pub key_pii: bool,
     pub state: JobState,
     pub total: Option<i64>,
     pub error: Option<String>,
@@ -139,7 +141,7 @@ pub fn now_ms() -> i64 {
 
 const COLUMNS: &str = "seq, id, template_id, template_name, destination_id, destination_name, \
      table_name, source_kind, source_id, source_name, operation, actor_id, actor_name, retry_of, \
-     state, total, error, owner, heartbeat, elapsed_ms, created_at, finished_at";
+     state, total, error, owner, heartbeat, elapsed_ms, created_at, finished_at, key_pii";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<JobRow> {
     let state: String = r.get(14)?;
@@ -166,6 +168,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<JobRow> {
         elapsed_ms: r.get(19)?,
         created_at: r.get(20)?,
         finished_at: r.get(21)?,
+        key_pii: r.get(22)?,
     })
 }
 
@@ -174,9 +177,9 @@ pub fn insert(conn: &Connection, j: &JobRow) -> Result<JobRow> {
     conn.execute(
         "INSERT INTO jobs (id, template_id, template_name, destination_id, destination_name, \
          table_name, source_kind, source_id, source_name, operation, actor_id, actor_name, \
-         retry_of, state, total, error, owner, heartbeat, elapsed_ms, created_at, finished_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
-         ?18, ?19, ?20, ?21)",
+         retry_of, state, total, error, owner, heartbeat, elapsed_ms, created_at, finished_at, \
+         key_pii) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
+         ?17, ?18, ?19, ?20, ?21, ?22)",
         params![
             j.id,
             j.template_id,
@@ -199,6 +202,7 @@ pub fn insert(conn: &Connection, j: &JobRow) -> Result<JobRow> {
             j.elapsed_ms,
             j.created_at,
             j.finished_at,
+            j.key_pii,
         ],
     )?;
     Ok(get(conn, &j.id)?.expect("the job was just inserted"))
@@ -318,6 +322,7 @@ pub(crate) mod tests {
             actor_id: "usr_1".into(),
             actor_name: "Ada".into(),
             retry_of: None,
+            key_pii: false,
             state: JobState::Running,
             total: None,
             error: None,

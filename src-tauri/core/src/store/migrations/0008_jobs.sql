@@ -17,6 +17,7 @@ CREATE TABLE jobs (
     actor_id         TEXT NOT NULL,
     actor_name       TEXT NOT NULL,
     retry_of         TEXT,                          -- the job whose failed rows this one resends
+    key_pii          INTEGER NOT NULL DEFAULT 0,    -- 1 when the match key is personal data
     state            TEXT NOT NULL CHECK (state IN
                          ('running', 'interrupted', 'cancelled', 'finished', 'stopped')),
     total            INTEGER,                       -- source rows, once all were read
