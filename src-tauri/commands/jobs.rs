@@ -8,9 +8,9 @@
 
 use super::Window;
 use crate::error::{AppError, CmdResult};
+use ferry_core::jobs::Cancel;
 use ferry_core::ops::jobs::{self, JobProgress, JobView, ReceiptFilter, Receipts, SendOptions};
 use ferry_core::policy::Actor;
-use ferry_core::jobs::Cancel;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -66,6 +66,19 @@ pub async fn resume_job<R: Runtime>(
 ) -> CmdResult<JobView> {
     let me = app.actor()?;
     let job = jobs::get(&app, &me, &id)?;
+    // NOTE: the run checks access to the template and its rows again, but that refusal would
+    // only reach the window as an event; asked here too, a user who lost access is told at
+    // once. Opening the source reads no row.
+    let template = ferry_core::ops::templates::get(&app, &me, &job.template.id)?;
+    if let Some(why) = template.unavailable {
+        return Err(ferry_core::Error::Forbidden(why).into());
+    }
+    drop(ferry_core::ops::rows::open(
+        &app,
+        &me,
+        &template.source,
+        std::time::Duration::from_secs(60),
+    )?);
     spawn_run(handle, &app, me, &job.id)?;
     Ok(job)
 }
@@ -177,15 +190,7 @@ fn spawn_run<R: Runtime>(
             // NOTE: a window that has closed has nobody to tell; the send goes on.
             let _ = events.emit(PROGRESS_EVENT, p);
         };
-        let out = jobs::run(
-            &app,
-            &me,
-            &job,
-            &SendOptions::default(),
-            &progress,
-            &cancel,
-        )
-        .await;
+        let out = jobs::run(&app, &me, &job, &SendOptions::default(), &progress, &cancel).await;
         handle.state::<Window>().sending().lock().remove(&job);
         let finished = match out {
             Ok(v) => JobFinished {
@@ -199,7 +204,7 @@ fn spawn_run<R: Runtime>(
                 error: Some(e.into()),
             },
         };
-        let _ = handle.emit(FINISHED_EVENT, finished);
+        let _ = handle.emit(FINISHED_EVENT, &finished);
     });
     Ok(())
 }

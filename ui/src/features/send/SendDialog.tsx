@@ -138,7 +138,9 @@ function Running({ job, progress }: { job: JobView; progress?: ReceivedProgress 
   const done = progress ? progress.done : doneOf(job.counts);
   const total = progress ? progress.total : job.total;
   const waiting = progress?.waiting ?? null;
-  const waitLeft = waiting && progress ? Math.max(0, Math.ceil(waiting.seconds - (now - progress.receivedAt) / 1000)) : 0;
+  // NOTE: `now` ticks on its own clock and may be a moment older than the report.
+  const waited = progress ? Math.max(0, now - progress.receivedAt) / 1000 : 0;
+  const waitLeft = waiting ? Math.max(0, Math.ceil(waiting.seconds - waited)) : 0;
   return (
     <>
       <ProgressBar
