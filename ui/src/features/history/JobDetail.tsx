@@ -6,7 +6,8 @@
 // Test ids: `job-detail` (with data-job), `job-facts`, `job-error`, `job-resume`, `job-retry`,
 // `job-retry-note`, `job-export`, `job-exported`, `job-export-error`, `receipts-filter`,
 // `receipts-table`, `receipt-row` (with data-index and data-state), `receipt-record`,
-// `receipts-range`, `receipts-prev`, `receipts-next`, `receipts-empty`, `receipts-pii-hidden`.
+// `receipts-range`, `receipts-prev`, `receipts-next`, `receipts-empty`, `receipts-pii-hidden`,
+// `job-detail-close`.
 import {
   Button,
   Caption1,
@@ -293,7 +294,7 @@ export function JobDetail({ id, onClose }: { id: string; onClose: () => void }) 
             )}
           </DialogContent>
           <DialogActions>
-            <Button appearance="primary" onClick={onClose}>
+            <Button appearance="primary" onClick={onClose} data-testid="job-detail-close">
               Close
             </Button>
           </DialogActions>

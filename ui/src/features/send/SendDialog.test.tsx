@@ -61,7 +61,7 @@ describe('Send', () => {
     expect(screen.getByTestId('send-progress-text')).toHaveTextContent('40 rows so far');
 
     act(() =>
-      jobs.progress(id, { done: 300, total: 1200, delivered: 280, rejected: 12, failed: 3, invalid: 5, rowsPerSecond: 150, etaSeconds: 6 }),
+      jobs.progress(id, { done: 300, total: 1200, delivered: 280, rejected: 12, failed: 3, invalid: 5, rowsPerSecond: 150.37, etaSeconds: 6 }),
     );
     const bar = screen.getByTestId('send-progress');
     expect(bar).toHaveAttribute('data-done', '300');

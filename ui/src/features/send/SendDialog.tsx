@@ -7,7 +7,7 @@
 // Test ids: `send-dialog`, `send-confirm-text`, `send-start`, `send-close`, `send-error`,
 // `send-progress` (with data-done and data-total), `send-progress-text`, `send-rate`,
 // `send-eta`, `send-waiting`, `send-count-<delivered|rejected|failed|invalid>`, `send-cancel`,
-// `send-hide`, `send-summary` (with data-state), `send-open-history`.
+// `send-hide`, `send-summary` (with data-state, data-done and data-total), `send-open-history`.
 import {
   Badge,
   Button,
@@ -160,7 +160,7 @@ function Running({ job, progress }: { job: JobView; progress?: ReceivedProgress 
             : `${rows(done)} so far (the source is still being read)`}
         </Text>
         {progress && (
-          <Text data-testid="send-rate">{count(progress.rowsPerSecond)} rows/s</Text>
+          <Text data-testid="send-rate">{count(Math.round(progress.rowsPerSecond))} rows/s</Text>
         )}
         {progress?.etaSeconds !== null && progress?.etaSeconds !== undefined && (
           <Text data-testid="send-eta">about {roughDuration(progress.etaSeconds * 1000)} left</Text>
@@ -203,7 +203,14 @@ function Summary({ job, error }: { job?: JobView; error?: AppError }) {
       : `${STATE_TEXT[job.state]}: ${rows(doneOf(c))} dealt with`;
   return (
     <>
-      <MessageBar intent={intent} layout="multiline" data-testid="send-summary" data-state={job.state}>
+      <MessageBar
+        intent={intent}
+        layout="multiline"
+        data-testid="send-summary"
+        data-state={job.state}
+        data-done={doneOf(c)}
+        data-total={job.total ?? ''}
+      >
         <MessageBarBody>
           <MessageBarTitle>{head}</MessageBarTitle>
           {error?.message ?? job.error ?? ''}
