@@ -88,6 +88,15 @@ pub fn builder<R: tauri::Runtime>(
             commands::templates::check_against_dynamics,
             commands::templates::preview_template,
             commands::templates::preview_template_first_page,
+            commands::jobs::send_template,
+            commands::jobs::resume_job,
+            commands::jobs::retry_failed_rows,
+            commands::jobs::cancel_job,
+            commands::jobs::list_jobs,
+            commands::jobs::get_job,
+            commands::jobs::unfinished_jobs,
+            commands::jobs::job_receipts,
+            commands::jobs::export_rejected_rows,
         ])
 }
 

@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod data;
 pub mod dataverse;
 pub mod destinations;
+pub mod jobs;
 pub mod queries;
 pub mod segments;
 pub mod start;
@@ -24,6 +25,7 @@ use ferry_core::App;
 pub struct Window {
     app: App,
     session: Session,
+    sending: jobs::Sending,
 }
 
 impl Window {
@@ -31,6 +33,7 @@ impl Window {
         Window {
             app,
             session: Session::new(),
+            sending: jobs::Sending::default(),
         }
     }
 
@@ -42,6 +45,11 @@ impl Window {
 
     pub fn session(&self) -> &Session {
         &self.session
+    }
+
+    /// The send jobs this window runs.
+    pub fn sending(&self) -> &jobs::Sending {
+        &self.sending
     }
 }
 

@@ -12,6 +12,7 @@ use ferry_core::data::types::PII_MASK;
 use ferry_core::ops::users::UserInput;
 use ferry_core::ops::{data, queries, segments, start, users};
 use ferry_core::policy::{Actor, Policy};
+use ferry_core::store::jobs::JobState;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -207,6 +208,59 @@ fn run_and_page(c: &Ctx, start_cmd: &str, args: Value) -> Result<Value, Value> {
         }
     }
     panic!("the run did not finish");
+}
+
+/// A job the acting user ran earlier (written to the store directly, as if they had sent it
+/// when they still had access), with one rejected row whose key is a customer's e-mail.
+fn own_job(c: &Ctx, state: ferry_core::store::jobs::JobState) -> String {
+    use ferry_core::store::{job_rows, jobs};
+    let me = users::resolve(&c.s.app, Some(&c.tag)).unwrap();
+    let row = jobs::JobRow {
+        seq: 0,
+        id: ferry_core::ids::new_id("job"),
+        template_id: c.template_id.clone(),
+        template_name: "Matrix contacts".into(),
+        destination_id: c.sandbox_id.clone(),
+        destination_name: "Local sandbox".into(),
+        table_name: "contact".into(),
+        source_kind: "query".into(),
+        source_id: c.query_id.clone(),
+        source_name: "Matrix customers".into(),
+        operation: json!({ "kind": "upsertByKey", "key": c.contact_key }).to_string(),
+        actor_id: me.id().to_string(),
+        actor_name: me.name().to_string(),
+        retry_of: None,
+        key_pii: true,
+        state,
+        total: Some(1),
+        error: None,
+        owner: None,
+        heartbeat: 0,
+        elapsed_ms: 0,
+        created_at: 1_790_000_000,
+        finished_at: None,
+    };
+    c.s.app
+        .store()
+        .with_tx(|tx| {
+            let j = jobs::insert(tx, &row)?;
+            job_rows::put(
+                tx,
+                j.seq,
+                &[job_rows::Entry {
+                    idx: 0,
+                    state: job_rows::RowState::Rejected,
+                    fp: 0,
+                    row_key: Some(format!("emailaddress1='{}'", c.email)),
+                    record_id: None,
+                    created: None,
+                    code: Some("0x80040237".into()),
+                    message: Some(format!("A record with {} already exists.", c.email)),
+                }],
+            )?;
+            Ok(j.id)
+        })
+        .unwrap()
 }
 
 fn rows() -> Vec<Row> {
@@ -582,6 +636,44 @@ fn rows() -> Vec<Row> {
                 json!({ "id": c.template_id, "limit": 5, "errorsOnly": true }),
             )
         }),
+        row("send_template", QueryTemplateUsers, |c| {
+            c.s.invoke("send_template", json!({ "template": c.template_id }))
+        }),
+        row("resume_job", QueryTemplateUsers, |c| {
+            let id = own_job(c, JobState::Interrupted);
+            c.s.invoke("resume_job", json!({ "id": id }))
+        }),
+        row("retry_failed_rows", QueryTemplateUsers, |c| {
+            let id = own_job(c, JobState::Finished);
+            c.s.invoke("retry_failed_rows", json!({ "id": id }))
+        }),
+        // NOTE: nothing runs the job in this window, so an allowed call answers false.
+        row("cancel_job", Everyone, |c| {
+            let id = own_job(c, JobState::Finished);
+            c.s.invoke("cancel_job", json!({ "id": id }))
+        }),
+        row("list_jobs", Everyone, |c| {
+            c.s.invoke("list_jobs", json!({ "limit": 20 }))
+        }),
+        row("get_job", Everyone, |c| {
+            let id = own_job(c, JobState::Finished);
+            c.s.invoke("get_job", json!({ "id": id }))
+        }),
+        row("unfinished_jobs", Everyone, |c| {
+            c.s.invoke("unfinished_jobs", json!({}))
+        }),
+        masked("job_receipts", Everyone, |c| {
+            let id = own_job(c, JobState::Finished);
+            c.s.invoke(
+                "job_receipts",
+                json!({ "id": id, "filter": { "states": ["rejected"], "limit": 10 } }),
+            )
+        }),
+        row(
+            "export_rejected_rows",
+            NotCalled("opens a native save dialog for every user; core's tests cover the export"),
+            |_| unreachable!(),
+        ),
     ]
 }
 

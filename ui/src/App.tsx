@@ -2,9 +2,10 @@
 // selected tab's page. Only the tabs the acting user's policy opens are shown; when a switch of
 // user takes the open tab away, Destinations (open to everyone) is shown instead.
 // Tab test ids: tab-destinations, tab-credentials, tab-data, tab-queries, tab-segments,
-// tab-users, tab-activity; the user menu's are listed in features/users/UserMenu.tsx.
+// tab-history, tab-users, tab-activity; the user menu's are listed in features/users/UserMenu.tsx.
 import { Caption1, Tab, TabList, Title3, makeStyles, mergeClasses, tokens } from '@fluentui/react-components';
 import {
+  ClipboardTaskListLtrRegular,
   CodeRegular,
   DatabaseRegular,
   HistoryRegular,
@@ -22,12 +23,15 @@ import { CredentialsTab } from './credentials/CredentialsTab';
 import { DestinationsTab } from './destinations/DestinationsTab';
 import { ActivityTab } from './features/activity/ActivityTab';
 import { DataTab } from './features/data/DataTab';
+import { HistoryTab } from './features/history/HistoryTab';
+import { UnfinishedJobsBanner } from './features/history/UnfinishedJobsBanner';
 import { QueriesTab } from './features/queries/QueriesTab';
 import { SegmentsTab } from './features/segments/SegmentsTab';
+import { SendProvider } from './features/send/SendProvider';
 import { UserMenu } from './features/users/UserMenu';
 import { UsersTab } from './features/users/UsersTab';
 
-type TabId = 'destinations' | 'credentials' | 'data' | 'queries' | 'segments' | 'users' | 'activity';
+type TabId = 'destinations' | 'credentials' | 'data' | 'queries' | 'segments' | 'history' | 'users' | 'activity';
 
 interface TabSpec {
   id: TabId;
@@ -43,11 +47,18 @@ const TABS: TabSpec[] = [
   { id: 'data', label: 'Data', icon: <DatabaseRegular />, needs: 'readData' },
   { id: 'queries', label: 'Queries', icon: <CodeRegular />, needs: 'runQueries' },
   { id: 'segments', label: 'Segments', icon: <PeopleAudienceRegular />, needs: 'readSegments' },
+  { id: 'history', label: 'History', icon: <ClipboardTaskListLtrRegular />, needs: 'sendData' },
   { id: 'users', label: 'Users', icon: <PeopleRegular />, needs: 'manageUsers' },
   { id: 'activity', label: 'Activity', icon: <HistoryRegular />, needs: 'readActivity' },
 ];
 
-function TabPage({ tab }: { tab: TabId }) {
+/** Where the History opens: at a job (a send's “Open in History”), keyed so each opening starts afresh. */
+interface HistoryOpening {
+  key: number;
+  job: string | null;
+}
+
+function TabPage({ tab, history, goTo }: { tab: TabId; history: HistoryOpening; goTo: (tab: TabId) => void }) {
   switch (tab) {
     case 'destinations':
       return <DestinationsTab />;
@@ -59,6 +70,8 @@ function TabPage({ tab }: { tab: TabId }) {
       return <QueriesTab />;
     case 'segments':
       return <SegmentsTab />;
+    case 'history':
+      return <HistoryTab key={history.key} initialJob={history.job} onGoToDestinations={() => goTo('destinations')} />;
     case 'users':
       return <UsersTab />;
     case 'activity':
@@ -97,6 +110,11 @@ export function App() {
   const me = useMe();
   const { can } = usePermissions();
   const [tab, setTab] = useState<TabId>('destinations');
+  const [history, setHistory] = useState<HistoryOpening>({ key: 0, job: null });
+  const openHistory = (job: string | null) => {
+    setHistory((h) => ({ key: h.key + 1, job }));
+    setTab('history');
+  };
   const tabs = TABS.filter((t) => t.needs === null || can(t.needs));
   // A switch of user took the open tab away: fall back to Destinations (adjusted while
   // rendering, so the page never renders a tab the user cannot use).
@@ -125,13 +143,17 @@ export function App() {
           <UserMenu />
         </div>
       </header>
-      <StatusBanners onOpenCredentials={can('readCredentials') ? () => setTab('credentials') : undefined} />
-      <main id="tabpanel" role="tabpanel" aria-labelledby={`tab-${shown}`} className={styles.main}>
-        {me.isPending && <Loading label="Finding out who is using Ferry…" />}
-        {me.isError && !me.data && <LoadFailed what="who is using Ferry" error={me.error} onRetry={() => void me.refetch()} />}
-        {/* Keyed by the user: a switch starts every screen afresh, with nothing the previous user saw. */}
-        {me.data && <TabPage key={me.data.user.id} tab={shown} />}
-      </main>
+      <SendProvider onOpenHistory={openHistory}>
+        <StatusBanners onOpenCredentials={can('readCredentials') ? () => setTab('credentials') : undefined} />
+        {/* Keyed by the user: a switch asks afresh, as the new user, which of their sends are unfinished. */}
+        {me.data && can('sendData') && <UnfinishedJobsBanner key={me.data.user.id} onOpenHistory={() => openHistory(null)} />}
+        <main id="tabpanel" role="tabpanel" aria-labelledby={`tab-${shown}`} className={styles.main}>
+          {me.isPending && <Loading label="Finding out who is using Ferry…" />}
+          {me.isError && !me.data && <LoadFailed what="who is using Ferry" error={me.error} onRetry={() => void me.refetch()} />}
+          {/* Keyed by the user: a switch starts every screen afresh, with nothing the previous user saw. */}
+          {me.data && <TabPage key={me.data.user.id} tab={shown} history={history} goTo={setTab} />}
+        </main>
+      </SendProvider>
     </div>
   );
 }

@@ -1,5 +1,6 @@
 // The only module that talks to Tauri. Everything else calls `commands.*`.
 import { invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   ActivityPage,
   ActivityQuery,
@@ -13,11 +14,16 @@ import type {
   FieldError,
   FormCheck,
   GettingStarted,
+  JobFinished,
+  JobProgress,
+  JobView,
   Me,
   NewCredential,
   Plugin,
   OnlineCheck,
   Preview,
+  ReceiptFilter,
+  Receipts,
   RowSource,
   SecretRotation,
   Suggestion,
@@ -192,4 +198,33 @@ export const commands = {
   activityVerify: () => call<VerifyReport>('activity_verify'),
   /** The system's save dialog, then the matching entries as CSV; the path written, or null if closed. */
   activityExport: (query: ActivityQuery) => call<string | null>('activity_export', { query }),
+
+  // Send jobs (Send on a template, the History tab).
+  /** Starts sending a template's rows in the background; answers with the job, whose progress comes as events. */
+  sendTemplate: (template: string) => call<JobView>('send_template', { template }),
+  /** Carries on sending an interrupted, cancelled or stopped job in the background. */
+  resumeJob: (id: string) => call<JobView>('resume_job', { id }),
+  /** Starts a new job that sends a job's rejected and failed rows again, read afresh from the source. */
+  retryFailedRows: (id: string) => call<JobView>('retry_failed_rows', { id }),
+  /** Asks a send this window runs to stop; false when this window is not sending it. */
+  cancelJob: (id: string) => call<boolean>('cancel_job', { id }),
+  /** The jobs the acting user may see, newest first. */
+  listJobs: (limit: number) => call<JobView[]>('list_jobs', { limit }),
+  getJob: (id: string) => call<JobView>('get_job', { id }),
+  /** Jobs left unfinished when Ferry (or the CLI) stopped mid-send. */
+  unfinishedJobs: () => call<JobView[]>('unfinished_jobs'),
+  /** A page of a job's per-row receipts. */
+  jobReceipts: (id: string, filter: ReceiptFilter) => call<Receipts>('job_receipts', { id, filter }),
+  /** The system's save dialog, then the rows the job could not deliver as CSV; the rows written, or null if closed. */
+  exportRejectedRows: (id: string) => call<number | null>('export_rejected_rows', { id }),
+};
+
+/** The backend's events. Each `on…` calls `handler` for every event until the function it resolves to is called. */
+export const events = {
+  /** A running send's progress, a few times a second. */
+  onJobProgress: (handler: (p: JobProgress) => void): Promise<UnlistenFn> =>
+    listen<JobProgress>('job-progress', (e) => handler(e.payload)),
+  /** A send's run has ended, however it ended. */
+  onJobFinished: (handler: (f: JobFinished) => void): Promise<UnlistenFn> =>
+    listen<JobFinished>('job-finished', (e) => handler(e.payload)),
 };

@@ -4,6 +4,7 @@
 import type { DataErrorCode } from './dataTypes';
 import type { ErrorReply } from './generated/ErrorReply';
 import type { ExpiryInput } from './generated/ExpiryInput';
+import type { JobView } from './generated/JobView';
 
 export type { AppStatus } from './generated/AppStatus';
 export type { Cloud } from './generated/Cloud';
@@ -68,6 +69,17 @@ export type { ValueSource } from './generated/ValueSource';
 export type { Verdict } from './generated/Verdict';
 export type { WireRequest } from './generated/WireRequest';
 
+// Send jobs: a template's rows sent to Dynamics, their progress, history and receipts.
+export type { JobCounts } from './generated/JobCounts';
+export type { JobProgress } from './generated/JobProgress';
+export type { JobState } from './generated/JobState';
+export type { JobView } from './generated/JobView';
+export type { Receipt } from './generated/Receipt';
+export type { ReceiptFilter } from './generated/ReceiptFilter';
+export type { Receipts } from './generated/Receipts';
+export type { RowState } from './generated/RowState';
+export type { Wait } from './generated/Wait';
+
 /**
  * Every rejected command rejects with this shape. Branch on `code`, never on `message`.
  * `fields` is left out of non-validation errors, hence optional here. The customer-data
@@ -80,3 +92,13 @@ export type AppError = Omit<ErrorReply, 'fields' | 'code'> & {
 
 /** The expiry kinds, for radio groups. */
 export type ExpiryKind = ExpiryInput['kind'];
+
+/**
+ * The `job-finished` event (src-tauri/commands/jobs.rs, not generated: the shell has no ts-rs):
+ * the job as it stands when a run ends, or the error that ended it.
+ */
+export interface JobFinished {
+  jobId: string;
+  job?: JobView;
+  error?: AppError;
+}

@@ -430,6 +430,7 @@ export function DestinationsTab() {
                         templates={tpl.of(d.id)}
                         sourceName={tpl.sourceName}
                         canManage={tpl.canManage}
+                        canSend={tpl.canSend}
                         onPreview={tpl.preview}
                         onEdit={tpl.edit}
                         onDuplicate={tpl.duplicate}
@@ -497,6 +498,7 @@ function useTemplateActions() {
   const { can } = usePermissions();
   const canManage = can('manageTemplates');
   const canUse = canManage || can('useTemplates');
+  const canSend = can('sendData');
   const templates = useTemplates();
   const sources = useRowSources();
   const remove = useDeleteTemplate();
@@ -539,6 +541,7 @@ function useTemplateActions() {
           key={preview.key}
           open={preview.open}
           template={preview.template}
+          canSend={canSend}
           onClose={() => setPreview((s) => ({ ...s, open: false }))}
         />
       )}
@@ -567,6 +570,7 @@ function useTemplateActions() {
   return {
     canUse,
     canManage,
+    canSend,
     of,
     sourceName: sources.nameOf,
     add,

@@ -31,7 +31,7 @@ export const POLICY_LABELS: Record<Policy, string> = {
   administrator: 'DataGrid Administrator',
 };
 
-const EVERYONE: Action[] = ['viewStatus', 'changePreferences', 'listUsers', 'readDestinations', 'testConnection', 'readData', 'useTemplates'];
+const EVERYONE: Action[] = ['viewStatus', 'changePreferences', 'listUsers', 'readDestinations', 'testConnection', 'readData', 'useTemplates', 'sendData'];
 const OPERATOR: Action[] = [
   'readCredentials',
   'manageCredentials',

@@ -3,6 +3,7 @@ import { vi, type Mock } from 'vitest';
 import type * as Ipc from '../api/ipc';
 import type { AppStatus, GettingStarted, Plugin } from '../api/types';
 import { FakeDataStore, TODAY } from './fakeData';
+import { FakeJobsStore } from './fakeJobs';
 import { FakeUsersStore } from './fakeUsers';
 
 const actual = await vi.importActual<typeof Ipc>('../api/ipc');
@@ -92,7 +93,30 @@ export const commands: Mocked = {
   activityPage: vi.fn(),
   activityVerify: vi.fn(),
   activityExport: vi.fn(),
+  sendTemplate: vi.fn(),
+  resumeJob: vi.fn(),
+  retryFailedRows: vi.fn(),
+  cancelJob: vi.fn(),
+  listJobs: vi.fn(),
+  getJob: vi.fn(),
+  unfinishedJobs: vi.fn(),
+  jobReceipts: vi.fn(),
+  exportRejectedRows: vi.fn(),
 };
+
+type Events = typeof actual.events;
+
+/** The backend's events, delivered by the fake jobs store (`jobs.progress(…)`, `jobs.finish(…)`). */
+export const events: { [K in keyof Events]: Mock<Events[K]> } = {
+  onJobProgress: vi.fn(),
+  onJobFinished: vi.fn(),
+};
+
+/**
+ * Send jobs, their receipts and their events: empty after every reset; tests add jobs
+ * (`jobs.add(...)`), teach it templates to send (`jobs.templates = [...]`) and emit progress.
+ */
+export const jobs = new FakeJobsStore();
 
 /**
  * The customer-data backend behind the new commands: empty after every reset; tests fill it
@@ -159,6 +183,24 @@ export function resetCommands() {
   }
   data.reset();
   users.reset();
+  jobs.reset();
+  events.onJobProgress.mockImplementation((h) => jobs.onJobProgress(h));
+  events.onJobFinished.mockImplementation((h) => jobs.onJobFinished(h));
+  for (const name of [
+    'sendTemplate',
+    'resumeJob',
+    'retryFailedRows',
+    'cancelJob',
+    'listJobs',
+    'getJob',
+    'unfinishedJobs',
+    'jobReceipts',
+    'exportRejectedRows',
+  ] as const) {
+    (commands[name] as Mock).mockImplementation((...args: unknown[]) =>
+      (jobs[name] as (...a: unknown[]) => Promise<unknown>)(...args),
+    );
+  }
   // The customer data is masked for the acting fake user as the backend masks it.
   data.restrictPii = () => users.acting().restrictPii;
   for (const name of [

@@ -1,15 +1,16 @@
 // A destination's data templates, shown under its row in the Destinations tab: name, table,
-// source, and Preview / Edit / Duplicate / Delete. Manage actions only for users who may manage
-// templates.
+// source, and Send / Preview / Edit / Duplicate / Delete. Send only for users who may send data,
+// manage actions only for users who may manage templates.
 //
 // Test ids: `destination-templates` (with data-destination), `template-row` (with data-name),
-// `template-preview`, `template-more`, `template-edit`, `template-duplicate`, `template-delete`,
+// `template-send`, `template-preview`, `template-more`, `template-edit`, `template-duplicate`, `template-delete`,
 // `templates-empty`.
 import { Badge, Caption1, Text, Tooltip, makeStyles, tokens } from '@fluentui/react-components';
 import { CopyRegular, DeleteRegular, EditRegular, EyeRegular } from '@fluentui/react-icons';
 import type { RowSource, TemplateView } from '../../api/types';
 import { RowActions } from '../../components/PageStates';
 import { Truncate } from '../../components/Truncate';
+import { SendButton } from '../send/SendButton';
 
 const useStyles = makeStyles({
   root: {
@@ -33,6 +34,7 @@ const useStyles = makeStyles({
   nameText: { flexGrow: 1, minWidth: 0 },
   muted: { color: tokens.colorNeutralForeground3 },
   empty: { color: tokens.colorNeutralForeground3 },
+  actions: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalXS },
 });
 
 export interface DestinationTemplatesProps {
@@ -41,6 +43,8 @@ export interface DestinationTemplatesProps {
   templates: TemplateView[];
   sourceName: (source: RowSource) => string;
   canManage: boolean;
+  /** Whether the acting user may send data (then each template has a Send button). */
+  canSend?: boolean;
   onPreview: (t: TemplateView) => void;
   onEdit: (t: TemplateView) => void;
   /** Opens the add dialog filled in from this template, named “Copy of …”. */
@@ -58,6 +62,7 @@ export function DestinationTemplates({
   templates,
   sourceName,
   canManage,
+  canSend = false,
   onPreview,
   onEdit,
   onDuplicate,
@@ -97,34 +102,37 @@ export function DestinationTemplates({
               <Caption1 className={styles.muted}>
                 <Truncate text={`${sourceKindText(t.source)}: ${sourceName(t.source)}`} testId="template-source-name" />
               </Caption1>
-              <RowActions
-                name={t.name}
-                primary={{
-                  label: 'Preview',
-                  accessibleName: `Preview ${t.name}`,
-                  icon: <EyeRegular />,
-                  testId: 'template-preview',
-                  onClick: () => {
-                    if (!t.unavailable) onPreview(t);
-                  },
-                  disabledReason: t.unavailable,
-                }}
-                moreTestId="template-more"
-                more={
-                  canManage
-                    ? [
-                        { label: 'Edit', icon: <EditRegular />, testId: 'template-edit', onClick: () => onEdit(t) },
-                        {
-                          label: 'Duplicate',
-                          icon: <CopyRegular />,
-                          testId: 'template-duplicate',
-                          onClick: () => onDuplicate(t),
-                        },
-                        { label: 'Delete', icon: <DeleteRegular />, testId: 'template-delete', onClick: () => onDelete(t) },
-                      ]
-                    : []
-                }
-              />
+              <span className={styles.actions}>
+                {canSend && <SendButton template={t} />}
+                <RowActions
+                  name={t.name}
+                  primary={{
+                    label: 'Preview',
+                    accessibleName: `Preview ${t.name}`,
+                    icon: <EyeRegular />,
+                    testId: 'template-preview',
+                    onClick: () => {
+                      if (!t.unavailable) onPreview(t);
+                    },
+                    disabledReason: t.unavailable,
+                  }}
+                  moreTestId="template-more"
+                  more={
+                    canManage
+                      ? [
+                          { label: 'Edit', icon: <EditRegular />, testId: 'template-edit', onClick: () => onEdit(t) },
+                          {
+                            label: 'Duplicate',
+                            icon: <CopyRegular />,
+                            testId: 'template-duplicate',
+                            onClick: () => onDuplicate(t),
+                          },
+                          { label: 'Delete', icon: <DeleteRegular />, testId: 'template-delete', onClick: () => onDelete(t) },
+                        ]
+                      : []
+                  }
+                />
+              </span>
             </li>
           ))}
         </ul>

@@ -9,7 +9,7 @@
 // `preview-row-<index>` (with data-selected), `preview-detail`, `preview-findings`,
 // `preview-source`, `preview-record`, `preview-request`, `preview-no-request`, `preview-empty`,
 // `preview-check-dynamics` (the button), `preview-online` (its answer), `preview-online-row` (the
-// chosen row's outcome).
+// chosen row's outcome), `preview-send` (shown when `onSend` is given).
 import {
   Badge,
   Button,
@@ -38,6 +38,7 @@ import type { CheckOutcome, OnlineCheck, Preview, PreviewRow, RowCheck, Template
 import { cellText } from '../../components/DataGrid';
 import { PiiHiddenNote } from '../../components/PiiHiddenNote';
 import { Truncate } from '../../components/Truncate';
+import { SendButton } from '../send/SendButton';
 
 /** How many source rows a preview maps. */
 export const PREVIEW_LIMIT = 500;
@@ -360,12 +361,14 @@ export interface PreviewPanelProps {
   open: boolean;
   template: TemplateView;
   onClose: () => void;
+  /** Whether the acting user may send the template from here (the preview closes first). */
+  canSend?: boolean;
 }
 
 /** How many sendable rows "Check against Dynamics" asks about: a sample, read only. */
 const ONLINE_SAMPLE = 100;
 
-export function PreviewPanel({ open, template, onClose }: PreviewPanelProps) {
+export function PreviewPanel({ open, template, onClose, canSend = false }: PreviewPanelProps) {
   const styles = useStyles();
   const [errorsOnly, setErrorsOnly] = useState(false);
   const preview = usePreview(template.id, PREVIEW_LIMIT, errorsOnly);
@@ -496,6 +499,7 @@ export function PreviewPanel({ open, template, onClose }: PreviewPanelProps) {
             >
               {online.isPending ? 'Asking Dynamics…' : 'Check against Dynamics'}
             </Button>
+            {canSend && <SendButton template={template} testId="preview-send" appearance="secondary" onBeforeSend={onClose} />}
             <Button appearance="primary" onClick={onClose}>
               Close
             </Button>
