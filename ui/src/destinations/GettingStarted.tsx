@@ -96,7 +96,12 @@ export function GettingStarted({ steps, sandboxButton, hasTemplate, onDismiss }:
       how: 'Add data template, in a destination’s … menu, picks a table and says which column goes where. Preview on its row shows each request.',
       done: hasTemplate,
     },
-    { id: 'send', title: 'Send to Dynamics', how: 'Send the rows, and follow each one to its outcome.' },
+    {
+      id: 'send',
+      title: 'Send to Dynamics',
+      how: 'Send, on a template’s row, writes its rows to Dynamics; the History tab keeps each row’s outcome.',
+      done: steps.hasSent,
+    },
   ];
   const available = list.filter((s) => s.done !== undefined);
   const doneCount = available.filter((s) => s.done).length;
@@ -137,27 +142,29 @@ export function GettingStarted({ steps, sandboxButton, hasTemplate, onDismiss }:
             </li>
           ))}
       </ol>
-      <div className={styles.coming}>
-        <Badge appearance="outline" color="informative" size="small">
-          Still to come
-        </Badge>
-        <ol className={styles.comingList}>
-          {list
-            .filter((s) => s.done === undefined)
-            .map((s) => (
-              <li key={s.id} data-testid={`step-${s.id}`} data-done="coming">
-                <Tooltip content={s.how} relationship="description">
-                  <Caption1 className={styles.muted} tabIndex={0}>
-                    {s.title}
-                  </Caption1>
-                </Tooltip>
-              </li>
-            ))}
-        </ol>
-        <Caption1 className={styles.muted} data-testid="getting-started-preview-note">
-          Until then, Preview on a template’s row shows every request exactly as Dynamics would receive it.
-        </Caption1>
-      </div>
+      {list.some((s) => s.done === undefined) && (
+        <div className={styles.coming}>
+          <Badge appearance="outline" color="informative" size="small">
+            Still to come
+          </Badge>
+          <ol className={styles.comingList}>
+            {list
+              .filter((s) => s.done === undefined)
+              .map((s) => (
+                <li key={s.id} data-testid={`step-${s.id}`} data-done="coming">
+                  <Tooltip content={s.how} relationship="description">
+                    <Caption1 className={styles.muted} tabIndex={0}>
+                      {s.title}
+                    </Caption1>
+                  </Tooltip>
+                </li>
+              ))}
+          </ol>
+          <Caption1 className={styles.muted} data-testid="getting-started-preview-note">
+            Until then, Preview on a template’s row shows every request exactly as Dynamics would receive it.
+          </Caption1>
+        </div>
+      )}
       {sandboxButton && (
         <div className={styles.sandbox}>
           <Caption1 className={styles.muted}>

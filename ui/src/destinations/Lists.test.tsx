@@ -225,7 +225,7 @@ describe('Row actions', () => {
 describe('Getting started', () => {
   const steps = (over: Partial<GettingStarted>): GettingStarted => ({ ...freshStart, hasDestination: true, ...over });
 
-  it('stays after the first destination exists, ticks what is done and names the steps still to come', async () => {
+  it('stays after the first destination exists and ticks what is done, sending included', async () => {
     commands.listDestinations.mockResolvedValue([destination()]);
     commands.gettingStarted.mockResolvedValue(steps({ connectionTested: true }));
     renderApp(<DestinationsTab />);
@@ -236,10 +236,18 @@ describe('Getting started', () => {
     expect(within(panel).getByTestId('step-tables'), 'not browsed yet').toHaveAttribute('data-done', 'false');
     expect(within(panel).getByTestId('step-import'), 'nothing imported yet').toHaveAttribute('data-done', 'false');
     expect(within(panel).getByTestId('step-template'), 'no template yet').toHaveAttribute('data-done', 'false');
-    expect(within(panel).getByTestId('step-send'), 'sending is still to come').toHaveAttribute('data-done', 'coming');
-    expect(within(panel).queryByText(/Coming in later versions/), 'templates are here now').toBeNull();
-    expect(within(panel).getByTestId('getting-started-preview-note')).toHaveTextContent('Preview on a template’s row');
-    expect(within(panel).getByTestId('getting-started-progress')).toHaveTextContent('2 of 5 done');
+    expect(within(panel).getByTestId('step-send'), 'nothing sent yet').toHaveAttribute('data-done', 'false');
+    expect(within(panel).queryByText(/Still to come/), 'every step is here now').toBeNull();
+    expect(within(panel).getByTestId('getting-started-progress')).toHaveTextContent('2 of 6 done');
+  });
+
+  it('ticks sending once a job delivered a row', async () => {
+    commands.listDestinations.mockResolvedValue([destination()]);
+    commands.gettingStarted.mockResolvedValue(steps({ connectionTested: true, hasSent: true }));
+    renderApp(<DestinationsTab />);
+    const panel = await screen.findByTestId('getting-started');
+    expect(within(panel).getByTestId('step-send')).toHaveAttribute('data-done', 'true');
+    expect(within(panel).getByTestId('getting-started-progress')).toHaveTextContent('3 of 6 done');
   });
 
   it('can be put away and brought back, and the backend keeps that choice', async () => {

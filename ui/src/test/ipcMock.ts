@@ -136,6 +136,7 @@ export const users = new FakeUsersStore();
 export const freshStart: GettingStarted = {
   dismissed: false,
   hasDestination: false,
+  hasSent: false,
   connectionTested: false,
   tablesBrowsed: false,
   dataImported: false,

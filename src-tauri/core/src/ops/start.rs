@@ -48,6 +48,8 @@ pub struct GettingStarted {
     pub tables_browsed: bool,
     /// Customer data was imported from a file (the demo data does not count).
     pub data_imported: bool,
+    /// A send job delivered at least one row.
+    pub has_sent: bool,
     /// The local sandbox runs but its destination is gone (the user deleted it): it can be
     /// added back.
     pub sandbox_addable: bool,
@@ -96,6 +98,7 @@ pub fn getting_started(app: &App, actor: &Actor, sandbox_running: bool) -> Resul
     app.store().read(|conn| {
         Ok(GettingStarted {
             data_imported: app_settings::flag(conn, app_settings::DATA_IMPORTED)?,
+            has_sent: crate::store::job_rows::any_delivered(conn)?,
             dismissed: app_settings::flag(conn, app_settings::GETTING_STARTED_DISMISSED)?,
             has_destination: !dest_table::list(conn)?.is_empty(),
             connection_tested: checks_table::any_ok(conn)?,

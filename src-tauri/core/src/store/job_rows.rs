@@ -200,6 +200,16 @@ impl Counts {
     }
 }
 
+/// Whether any job has delivered a row (the "Getting started" step).
+pub fn any_delivered(conn: &Connection) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM job_rows WHERE state = ?1)",
+            [RowState::Delivered.code()],
+            |r| r.get(0),
+        )?)
+}
+
 /// The job's counts by state.
 pub fn counts(conn: &Connection, job: i64) -> Result<Counts> {
     let mut stmt = conn.prepare_cached(

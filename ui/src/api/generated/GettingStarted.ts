@@ -22,6 +22,10 @@ tablesBrowsed: boolean,
  */
 dataImported: boolean, 
 /**
+ * A send job delivered at least one row.
+ */
+hasSent: boolean, 
+/**
  * The local sandbox runs but its destination is gone (the user deleted it): it can be
  * added back.
  */
