@@ -217,6 +217,7 @@ fn flag_for(field: &str) -> String {
         "caOut" => "--ca-out",
         "serverTime" => "--server-time",
         "windowScale" => "--window-scale",
+        "appUsers" => "--app-users",
         "table" => "--table",
         "mode" => "--mode",
         "delimiter" => "--delimiter",
