@@ -71,6 +71,7 @@ async fn fixture() -> Fixture {
             api_version: String::new(),
             business_users: true,
             restricted_pii: false,
+            extra_credentials: Vec::new(),
         },
     )
     .unwrap();
@@ -298,6 +299,7 @@ async fn the_preview_gives_each_row_a_verdict_and_its_exact_request_masked_for_r
             api_version: open.api_version.clone(),
             business_users: true,
             restricted_pii: true,
+            extra_credentials: Vec::new(),
         },
     )
     .unwrap();
