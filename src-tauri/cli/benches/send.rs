@@ -117,6 +117,7 @@ fn app(
             api_version: String::new(),
             business_users: false,
             restricted_pii: false,
+            extra_credentials: Vec::new(),
         },
     )
     .unwrap();

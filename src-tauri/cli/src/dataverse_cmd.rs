@@ -60,6 +60,12 @@ fn print_report(r: &ConnectionReport) {
     }
     println!("  Organisation ID:   {}", r.organization_id);
     println!("  User ID:           {}", r.user_id);
+    for extra in &r.additional_users {
+        println!(
+            "  Also signed in as: {} (credential \"{}\")",
+            extra.user_id, extra.credential.name
+        );
+    }
     println!("  Business unit ID:  {}", r.business_unit_id);
     println!(
         "  Parallel requests: {} (server's x-ms-dop-hint)",

@@ -199,6 +199,14 @@ struct DestinationFlags {
     /// Users with restricted PII access may use this destination.
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
     restricted_pii: Option<bool>,
+    /// An additional credential (name or id), repeat for more: each another app registration,
+    /// so another application user in Dynamics with its own limits, for sending large loads.
+    /// On edit the list given replaces the one kept.
+    #[arg(long = "extra-credential", value_name = "CREDENTIAL")]
+    extra_credentials: Vec<String>,
+    /// Remove every additional credential (edit).
+    #[arg(long, conflicts_with = "extra_credentials")]
+    no_extra_credentials: bool,
 }
 
 #[derive(Subcommand)]
@@ -387,6 +395,7 @@ fn run(cli: Cli, rt: &Runtime) -> Result<u8> {
                     api_version: f.api_version.unwrap_or_default(),
                     business_users: f.business_users.unwrap_or(false),
                     restricted_pii: f.restricted_pii.unwrap_or(false),
+                    extra_credentials: f.extra_credentials,
                 };
                 out.destination(&destinations::create(&app, &me, input)?)
             }
@@ -396,6 +405,13 @@ fn run(cli: Cli, rt: &Runtime) -> Result<u8> {
             } => {
                 let cur = destinations::get(&app, &me, &destination)?;
                 let credential_id = f.credential.unwrap_or(cur.credential.id);
+                let extra_credentials = if f.no_extra_credentials {
+                    Vec::new()
+                } else if f.extra_credentials.is_empty() {
+                    cur.extra_credentials.into_iter().map(|c| c.id).collect()
+                } else {
+                    f.extra_credentials
+                };
                 let input = DestinationInput {
                     name: f.name.unwrap_or(cur.name),
                     description: f.description.unwrap_or(cur.description),
@@ -406,6 +422,7 @@ fn run(cli: Cli, rt: &Runtime) -> Result<u8> {
                     api_version: f.api_version.unwrap_or(cur.api_version),
                     business_users: f.business_users.unwrap_or(cur.business_users),
                     restricted_pii: f.restricted_pii.unwrap_or(cur.restricted_pii),
+                    extra_credentials,
                 };
                 out.destination(&destinations::update(&app, &me, &cur.id, input)?)
             }

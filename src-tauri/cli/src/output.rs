@@ -162,7 +162,10 @@ impl Printer {
                     vec![
                         d.name.clone(),
                         d.plugin.name.clone(),
-                        d.credential.name.clone(),
+                        match d.extra_credentials.len() {
+                            0 => d.credential.name.clone(),
+                            n => format!("{} (+{n})", d.credential.name),
+                        },
                         d.dynamics_url.clone(),
                         access(d),
                         d.credential.expiry.summary.clone(),
@@ -185,6 +188,17 @@ impl Printer {
             "  Credential:   {} ({})",
             d.credential.name, d.credential.expiry.summary
         );
+        if !d.extra_credentials.is_empty() {
+            let names: Vec<&str> = d
+                .extra_credentials
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect();
+            println!(
+                "  Additional:   {} (each its own application user)",
+                names.join(", ")
+            );
+        }
         println!("  Access:       {}", access(d));
     }
 
@@ -201,6 +215,7 @@ impl Printer {
 fn flag_for(field: &str) -> String {
     let flag = match field {
         "credentialId" => "--credential",
+        "extraCredentials" => "--extra-credential",
         "tenantId" => "--tenant",
         "dynamicsUrl" => "--url",
         "apiVersion" => "--api-version",
@@ -217,6 +232,7 @@ fn flag_for(field: &str) -> String {
         "caOut" => "--ca-out",
         "serverTime" => "--server-time",
         "windowScale" => "--window-scale",
+        "appUsers" => "--app-users",
         "table" => "--table",
         "mode" => "--mode",
         "delimiter" => "--delimiter",

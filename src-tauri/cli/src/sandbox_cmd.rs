@@ -1,7 +1,8 @@
 //! `ferry sandbox`: runs the local Dataverse emulator in the foreground until Ctrl-C.
 //!
 //! It prints what a person (or a script, with `--json`) needs to point a client at it: the base
-//! URL, tenant, client id and secret, and the admin key its `/_sandbox/…` calls need. It only
+//! URL, tenant, every app registration's client id and secret (`--app-users`), and the admin
+//! key its `/_sandbox/…` calls need. It only
 //! maps flags onto `ferry_sandbox::SandboxConfig` and the sandbox's start errors onto the CLI's
 //! errors (each naming the flag to change); all behaviour lives in the sandbox crate. Who may
 //! start one is decided in core first (`Action::RunSandbox`), since that crate knows no users.
@@ -9,7 +10,8 @@
 use clap::Args;
 use ferry_core::{Error, Result};
 use ferry_sandbox::{
-    KeyConfig, Latency, Profile, Sandbox, SandboxConfig, SandboxError, ADMIN_KEY_HEADER,
+    AppRegistration, KeyConfig, Latency, Profile, Sandbox, SandboxConfig, SandboxError,
+    ADMIN_KEY_HEADER,
 };
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -51,7 +53,15 @@ pub struct SandboxArgs {
     /// (10: 30 s windows with a tenth of the budgets), so a short bench spans many windows.
     #[arg(long, default_value_t = 1, value_name = "N")]
     window_scale: u32,
+    /// App registrations to serve, each its own application user with its own limits (2 or
+    /// more lets a client spread a load over several users' limits).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    app_users: u32,
 }
+
+/// Most app registrations `--app-users` may ask for: enough for any load Ferry spreads, few
+/// enough that a typo (1000) does not write a thousand secrets into the data file.
+const MAX_APP_USERS: u32 = 16;
 
 /// Reads `--server-time`: off, full or 1/N.
 fn server_time(text: &str) -> Result<Latency> {
@@ -131,6 +141,15 @@ pub fn run(args: SandboxArgs, data_dir: &Path, json: bool) -> Result<()> {
                 .to_string(),
         ));
     }
+    if !(1..=MAX_APP_USERS).contains(&args.app_users) {
+        return Err(Error::field(
+            "appUsers",
+            format!(
+                "--app-users must be a whole number from 1 to {MAX_APP_USERS} (1 serves one \
+                 application user, as before)."
+            ),
+        ));
+    }
     let limits = defaults
         .limits
         .as_ref()
@@ -147,6 +166,7 @@ pub fn run(args: SandboxArgs, data_dir: &Path, json: bool) -> Result<()> {
         https: args.https,
         data_path: Some(data.clone()),
         token_lifetime: Duration::from_secs(args.token_lifetime),
+        extra_apps: AppRegistration::stored(args.app_users as usize - 1),
         ..defaults
     };
     let sb = Sandbox::start(config).map_err(start_error)?;
@@ -162,6 +182,9 @@ pub fn run(args: SandboxArgs, data_dir: &Path, json: bool) -> Result<()> {
         let v = serde_json::json!({
             "baseUrl": sb.base_url, "tenant": sb.tenant, "clientId": sb.client_id,
             "clientSecret": sb.client_secret, "tokenUrl": sb.token_url(), "scope": sb.scope(),
+            "apps": sb.apps.iter().map(|a| serde_json::json!({
+                "clientId": a.client_id, "clientSecret": a.client_secret, "userId": a.user_id,
+            })).collect::<Vec<_>>(),
             "adminKey": sb.admin_key, "adminKeyHeader": ADMIN_KEY_HEADER,
             "dataFile": data, "caCertificate": args.ca_out,
             "limits": limits.as_ref().map(|l| serde_json::json!({
@@ -184,6 +207,10 @@ pub fn run(args: SandboxArgs, data_dir: &Path, json: bool) -> Result<()> {
         println!("  Tenant:         {}", sb.tenant);
         println!("  Client ID:      {}", sb.client_id);
         println!("  Client secret:  {}", sb.client_secret);
+        for (i, app) in sb.apps.iter().enumerate().skip(1) {
+            let label = format!("App user {}:", i + 1);
+            println!("  {label:<16}{} / {}", app.client_id, app.client_secret);
+        }
         println!("  Token URL:      {}", sb.token_url());
         println!(
             "  Admin key:      {} (send as {ADMIN_KEY_HEADER})",

@@ -325,6 +325,10 @@ fn a_bad_server_time_or_window_scale_names_the_flag() {
             "--window-scale",
         ),
         (
+            vec!["sandbox", "--port", "0", "--app-users", "0"],
+            "--app-users",
+        ),
+        (
             vec![
                 "sandbox",
                 "--port",
@@ -345,4 +349,99 @@ fn a_bad_server_time_or_window_scale_names_the_flag() {
             "{args:?} names {flag}: {err}"
         );
     }
+}
+
+/// Signs in over plain HTTP with a client id and secret from the start line; the token.
+fn sign_in(info: &Value, authority: &str, client_id: &str, secret: &str) -> String {
+    let enc = |s: &str| form_urlencoded_component(s);
+    let form = format!(
+        "grant_type=client_credentials&client_id={}&client_secret={}&scope={}",
+        enc(client_id),
+        enc(secret),
+        enc(&format!(
+            "{}/.default",
+            info["baseUrl"].as_str().unwrap_or_default()
+        )),
+    );
+    let token_path = info["tokenUrl"]
+        .as_str()
+        .and_then(|u| u.split_once(authority))
+        .map(|(_, p)| p.to_string())
+        .expect("a token URL on this sandbox");
+    let (head, body) = exchange(
+        authority,
+        &format!(
+            "POST {token_path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
+            form.len()
+        ),
+    );
+    assert!(
+        head.starts_with("HTTP/1.1 200"),
+        "{client_id} signs in: {head}\n{body}"
+    );
+    let token: Value = serde_json::from_str(&body).expect("a token answer");
+    token["access_token"].as_str().expect("a token").to_string()
+}
+
+/// Percent-encodes everything but unreserved characters, as a form value needs.
+fn form_urlencoded_component(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[test]
+fn app_users_lists_every_app_and_each_signs_in_as_its_own_user() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let mut child = ferry(
+        &dir,
+        &["--json", "sandbox", "--port", "0", "--app-users", "3"],
+    )
+    .stdout(Stdio::piped())
+    .spawn()
+    .expect("ferry starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let running = Running(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the sandbox prints its details");
+    let info: Value = serde_json::from_str(&line).expect("one JSON line");
+    let apps = info["apps"].as_array().expect("the apps are listed");
+    assert_eq!(apps.len(), 3, "one entry per app user: {info}");
+    assert_eq!(
+        apps[0]["clientId"], info["clientId"],
+        "the first app is the one clientId has always named: {info}"
+    );
+    let authority = info["baseUrl"]
+        .as_str()
+        .and_then(|u| u.strip_prefix("http://"))
+        .expect("a plain-HTTP base URL")
+        .to_string();
+    let mut users = Vec::new();
+    for app in apps {
+        let id = app["clientId"].as_str().expect("a client id");
+        let secret = app["clientSecret"].as_str().expect("a client secret");
+        let token = sign_in(&info, &authority, id, secret);
+        let (head, body) = exchange(
+            &authority,
+            &format!(
+                "GET /api/data/v9.2/WhoAmI HTTP/1.1\r\nHost: {authority}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+            ),
+        );
+        assert!(
+            head.starts_with("HTTP/1.1 200"),
+            "WhoAmI answers {id}: {head}"
+        );
+        let who: Value = serde_json::from_str(&body).expect("WhoAmI answers JSON");
+        assert_eq!(who["UserId"], app["userId"], "{id} is its own user: {who}");
+        users.push(who["UserId"].to_string());
+    }
+    users.sort();
+    users.dedup();
+    assert_eq!(users.len(), 3, "three apps, three application users");
+    drop(running);
 }

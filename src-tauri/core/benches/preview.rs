@@ -173,6 +173,7 @@ async fn setup(dir: &Path, service: &str, rows: u64) -> ferry_sandbox::SandboxHa
             api_version: String::new(),
             business_users: true,
             restricted_pii: false,
+            extra_credentials: Vec::new(),
         },
     )
     .expect("the destination");

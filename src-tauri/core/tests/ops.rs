@@ -70,6 +70,7 @@ fn destination(name: &str, credential_id: &str) -> DestinationInput {
         api_version: String::new(),
         business_users: true,
         restricted_pii: false,
+        extra_credentials: Vec::new(),
     }
 }
 

@@ -84,6 +84,7 @@ fn fixture(secret: Option<&str>) -> Fixture {
             api_version: String::new(),
             business_users: true,
             restricted_pii: false,
+            extra_credentials: Vec::new(),
         },
     )
     .expect("the destination is stored");
@@ -228,6 +229,7 @@ async fn an_ordinary_credential_is_never_sent_over_plain_http() {
         api_version: String::new(),
         business_users: true,
         restricted_pii: false,
+        extra_credentials: Vec::new(),
     };
     let e = destinations::create(&f.app, &user(), input).unwrap_err();
     let ferry_core::Error::Validation(fields) = &e else {
@@ -350,6 +352,7 @@ async fn each_connection_test_is_kept_as_the_destinations_last_test_until_it_poi
         api_version: demo.api_version.clone(),
         business_users: demo.business_users,
         restricted_pii: true,
+        extra_credentials: Vec::new(),
     };
     let kept = destinations::update(&reopened, &user(), &demo.id, moved.clone()).unwrap();
     assert!(

@@ -172,6 +172,7 @@ async fn the_preview_gives_each_row_a_verdict_and_its_exact_request_masked_for_r
             api_version: open.api_version.clone(),
             business_users: true,
             restricted_pii: true,
+            extra_credentials: Vec::new(),
         },
     )
     .unwrap();

@@ -208,6 +208,7 @@ fn destination(name: &str, cred: &str, business: bool, restricted: bool) -> Dest
         api_version: String::new(),
         business_users: business,
         restricted_pii: restricted,
+        extra_credentials: Vec::new(),
     }
 }
 

@@ -3,7 +3,10 @@
 //!
 //! Tokens are JWT-shaped (HMAC-signed with a key kept in the sandbox's file) so clients that peek
 //! at `exp` work, and so a token from another sandbox or another tenant is refused. This is not
-//! an identity provider: one app, one secret, client credentials only.
+//! an identity provider: a few app registrations, one secret each, client credentials only.
+//! Each registration is its own application user (as in Dataverse, where one application user
+//! is bound to one client id), so a token's `oid` says whose service-protection limits a
+//! request spends.
 
 use crate::clock::{entra_timestamp, now_secs};
 use crate::http::{ApiRequest, ApiResponse};
@@ -13,17 +16,24 @@ use ring::hmac;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-/// Who the sandbox is: its tenant, its one app registration, and the ids WhoAmI reports.
+/// One app registration and the application user it signs in as.
 #[derive(Debug, Clone)]
-pub struct Identity {
-    /// Tenant id (GUID).
-    pub tenant: String,
+pub struct AppUser {
     /// Application (client) id.
     pub client_id: String,
     /// Client secret.
     pub client_secret: String,
-    /// The application user's id (WhoAmI `UserId`).
+    /// The application user's id (WhoAmI `UserId`, the token's `oid`).
     pub user_id: String,
+}
+
+/// Who the sandbox is: its tenant, its app registrations, and the ids WhoAmI reports.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// Tenant id (GUID).
+    pub tenant: String,
+    /// The app registrations, the first one's always present; each is its own user.
+    pub apps: Vec<AppUser>,
     /// WhoAmI `BusinessUnitId`.
     pub business_unit_id: String,
     /// WhoAmI `OrganizationId`.
@@ -69,6 +79,14 @@ impl Authority {
         &self.identity
     }
 
+    /// The app registration with this client id (any case, as Entra compares GUIDs).
+    fn app(&self, client_id: &str) -> Option<&AppUser> {
+        self.identity
+            .apps
+            .iter()
+            .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+    }
+
     /// Answers `POST /{tenant}/oauth2/v2.0/token` (`v1` false) or `/{tenant}/oauth2/token`.
     pub fn token(&self, tenant: &str, req: &ApiRequest, base_url: &str, v1: bool) -> ApiResponse {
         let form: Vec<(String, String)> = form_urlencoded::parse(&req.body)
@@ -93,19 +111,19 @@ impl Authority {
                 "The request body must contain the following parameter: 'client_id'.",
             );
         };
-        if !client_id.eq_ignore_ascii_case(&self.identity.client_id) {
+        let Some(app) = self.app(&client_id) else {
             return aad_error(400, "unauthorized_client", 700016, &format!(
                 "Application with identifier '{client_id}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."
             ));
-        }
+        };
         let Some(secret) = field("client_secret").or(basic_secret) else {
             return aad_error(401, "invalid_client", 7000218,
                 "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
         };
-        if secret != self.identity.client_secret {
+        if secret != app.client_secret {
             return aad_error(401, "invalid_client", 7000215, &format!(
                 "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.",
-                self.identity.client_id
+                app.client_id
             ));
         }
         let resource = if v1 {
@@ -149,7 +167,7 @@ impl Authority {
             "aud": base_url.trim_end_matches('/'),
             "iss": format!("https://sts.windows.net/{}/", self.identity.tenant),
             "iat": now, "nbf": now, "exp": expires_on,
-            "appid": self.identity.client_id, "oid": self.identity.user_id,
+            "appid": app.client_id, "oid": app.user_id,
             "tid": self.identity.tenant, "ver": "1.0",
         }));
         let body = if v1 {

@@ -167,6 +167,7 @@ fn run_part(
     let inner = Ctx {
         svc: ctx.svc,
         version: &version,
+        user_id: ctx.user_id,
     };
     let (mut resp, n) = execute_in_tx(&inner, tx, &req, &rest)?;
     if let Some(url) = resp.header("OData-EntityId").map(str::to_string) {

@@ -165,6 +165,23 @@ pub struct KeyConfig {
     pub columns: Vec<String>,
 }
 
+/// An extra app registration; `None` fields use what the data file remembers for its place in
+/// [`SandboxConfig::extra_apps`], or new values that it then remembers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AppRegistration {
+    /// Application (client) id.
+    pub client_id: Option<String>,
+    /// Client secret.
+    pub client_secret: Option<String>,
+}
+
+impl AppRegistration {
+    /// `n` registrations that take their ids and secrets from the data file (or new ones).
+    pub fn stored(n: usize) -> Vec<AppRegistration> {
+        vec![AppRegistration::default(); n]
+    }
+}
+
 /// Everything [`crate::Sandbox::start`] needs.
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
@@ -180,6 +197,10 @@ pub struct SandboxConfig {
     pub client_id: Option<String>,
     /// Client secret; `None` uses the stored or a new one.
     pub client_secret: Option<String>,
+    /// More app registrations after the first, each its own application user with its own
+    /// service-protection windows (Dataverse binds one application user to one client id), so
+    /// a client can spread a large load over several users' limits.
+    pub extra_apps: Vec<AppRegistration>,
     /// How long issued access tokens live; zero makes every token expire at once, and more
     /// than a day is clamped to a day (Entra ID's own upper bound).
     pub token_lifetime: Duration,
@@ -243,6 +264,7 @@ impl SandboxConfig {
             tenant: None,
             client_id: None,
             client_secret: None,
+            extra_apps: Vec::new(),
             token_lifetime: Duration::from_secs(3599),
             limits,
             dop_hint: 8,

@@ -36,17 +36,30 @@ mod store;
 mod tls;
 mod wire_body;
 
-pub use config::{Faults, KeyConfig, Latency, Limits, Profile, SandboxConfig, WireLimits};
+pub use config::{
+    AppRegistration, Faults, KeyConfig, Latency, Limits, Profile, SandboxConfig, WireLimits,
+};
 pub use error::SandboxError;
 pub use gate::ADMIN_KEY_HEADER;
 
-use auth::{Authority, Identity};
+use auth::{AppUser, Authority, Identity};
 use service::Service;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 use store::Store;
 use tokio::sync::watch;
+
+/// One app registration of a running sandbox and the application user it signs in as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxApp {
+    /// Application (client) id.
+    pub client_id: String,
+    /// Client secret.
+    pub client_secret: String,
+    /// The application user's id, as WhoAmI reports it to this app.
+    pub user_id: String,
+}
 
 /// Entry point for starting sandboxes.
 pub struct Sandbox;
@@ -57,10 +70,13 @@ pub struct SandboxHandle {
     pub base_url: String,
     /// Tenant id to sign in against (`{base_url}/{tenant}/oauth2/v2.0/token`).
     pub tenant: String,
-    /// Application (client) id.
+    /// Application (client) id of the first app registration.
     pub client_id: String,
-    /// Client secret.
+    /// Client secret of the first app registration.
     pub client_secret: String,
+    /// Every app registration, the first one first, each its own application user with its
+    /// own service-protection limits.
+    pub apps: Vec<SandboxApp>,
     /// The key admin calls (`/_sandbox/…`) must send in [`ADMIN_KEY_HEADER`].
     pub admin_key: String,
     /// PEM of the CA that signed the HTTPS certificate (HTTPS mode only).
@@ -133,11 +149,21 @@ impl Sandbox {
                 // NOTE: connection tasks die with the runtime; bound the wait for blocking work.
                 runtime.shutdown_timeout(Duration::from_secs(5));
             })?;
+        let apps: Vec<SandboxApp> = identity
+            .apps
+            .into_iter()
+            .map(|a| SandboxApp {
+                client_id: a.client_id,
+                client_secret: a.client_secret,
+                user_id: a.user_id,
+            })
+            .collect();
         Ok(SandboxHandle {
             base_url,
             tenant: identity.tenant,
-            client_id: identity.client_id,
-            client_secret: identity.client_secret,
+            client_id: apps[0].client_id.clone(),
+            client_secret: apps[0].client_secret.clone(),
+            apps,
             admin_key,
             ca_certificate_pem: ca_pem,
             stop: Some(stop),
@@ -213,20 +239,39 @@ fn stored_or_new(store: &Store, name: &str, fresh: fn() -> String) -> rusqlite::
 fn identity(store: &Store, config: &SandboxConfig) -> rusqlite::Result<Identity> {
     let get = |name: &str, fresh: fn() -> String| stored_or_new(store, name, fresh);
     let guid = || uuid::Uuid::new_v4().to_string();
-    let stored = Identity {
-        tenant: get("tenant", guid)?,
-        client_id: get("client_id", guid)?,
-        client_secret: get("client_secret", new_secret)?,
-        user_id: get("user_id", guid)?,
+    // NOTE: the first app keeps its historical setting names, so data files written before
+    // there were several apps sign in as before; extras are remembered by their place.
+    let app =
+        |prefix: &str, id: &Option<String>, secret: &Option<String>| -> rusqlite::Result<AppUser> {
+            Ok(AppUser {
+                client_id: match id {
+                    Some(id) => id.clone(),
+                    None => get(&format!("{prefix}client_id"), guid)?,
+                },
+                client_secret: match secret {
+                    Some(s) => s.clone(),
+                    None => get(&format!("{prefix}client_secret"), new_secret)?,
+                },
+                user_id: get(&format!("{prefix}user_id"), guid)?,
+            })
+        };
+    let mut apps = vec![app("", &config.client_id, &config.client_secret)?];
+    for (i, extra) in config.extra_apps.iter().enumerate() {
+        apps.push(app(
+            &format!("app{}_", i + 2),
+            &extra.client_id,
+            &extra.client_secret,
+        )?);
+    }
+    Ok(Identity {
+        tenant: match &config.tenant {
+            Some(t) => t.clone(),
+            None => get("tenant", guid)?,
+        },
+        apps,
         business_unit_id: get("business_unit_id", guid)?,
         organization_id: get("organization_id", guid)?,
         signing_key: get("signing_key", new_secret)?,
-    };
-    Ok(Identity {
-        tenant: config.tenant.clone().unwrap_or(stored.tenant),
-        client_id: config.client_id.clone().unwrap_or(stored.client_id),
-        client_secret: config.client_secret.clone().unwrap_or(stored.client_secret),
-        ..stored
     })
 }
 

@@ -85,6 +85,8 @@ pub struct Ctx<'a> {
     pub svc: &'a Service,
     /// E.g. `v9.2`.
     pub version: &'a str,
+    /// The application user the request's token was issued to (WhoAmI's `UserId`).
+    pub user_id: &'a str,
 }
 
 impl Ctx<'_> {
@@ -243,10 +245,12 @@ impl Service {
         let started = Instant::now();
         let svc = Arc::clone(self);
         let rest = segs[3..].to_vec();
+        let user_id = caller.user_id.clone();
         let joined = tokio::task::spawn_blocking(move || {
             let ctx = Ctx {
                 svc: &svc,
                 version: &version,
+                user_id: &user_id,
             };
             dispatch(&ctx, &req, &rest)
         })
@@ -347,6 +351,7 @@ pub fn execute_in_tx(
     }
 }
 
+/// `WhoAmI`: the caller's own application user, so each app registration sees its own id.
 fn who_am_i(ctx: &Ctx) -> ApiResponse {
     let id = ctx.svc.auth.identity();
     ApiResponse::json(
@@ -354,7 +359,7 @@ fn who_am_i(ctx: &Ctx) -> ApiResponse {
         &json!({
             "@odata.context": format!("{}/$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse", ctx.api_base()),
             "BusinessUnitId": id.business_unit_id,
-            "UserId": id.user_id,
+            "UserId": ctx.user_id,
             "OrganizationId": id.organization_id,
         }),
     )

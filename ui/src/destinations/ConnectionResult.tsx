@@ -55,7 +55,9 @@ function hostOf(webApiUrl: string): string {
 export function successText(r: ConnectionReport): string {
   const host = hostOf(r.webApiUrl);
   const who = r.organizationName ? `${r.organizationName} (${host})` : host;
-  return `${who} accepted Ferry’s sign-in in ${r.elapsedMs} ms.`;
+  const n = r.additionalUsers.length;
+  const more = n === 0 ? '' : ` So did ${n === 1 ? 'the additional application user' : `all ${n} additional application users`}.`;
+  return `${who} accepted Ferry’s sign-in in ${r.elapsedMs} ms.${more}`;
 }
 
 /** The result's heading: "Connection works", or the failure's by its code. */
@@ -71,6 +73,7 @@ function ReportDetails({ report: r }: { report: ConnectionReport }) {
   const rows: [string, string][] = [
     ['Organisation ID', r.organizationId],
     ['Application user ID', r.userId],
+    ...r.additionalUsers.map((u): [string, string] => [`Application user ID (${u.credential.name})`, u.userId]),
     ['Business unit ID', r.businessUnitId],
     ['Web API', `${r.webApiUrl} (v${r.apiVersion})`],
   ];

@@ -1,4 +1,4 @@
-// The destination form (add and edit): basics, credential, connection settings and who may use it.
+// The destination form (add and edit): basics, credentials, connection settings and who may use it.
 import {
   Button,
   Caption1,
@@ -30,6 +30,7 @@ import { CredentialDialog } from '../credentials/CredentialDialog';
 import { expiryText, recognisedUrlText } from '../lib/format';
 import { useNotify } from '../lib/notify';
 import { hasValue, useFormCheck } from '../lib/useFormCheck';
+import { AdditionalUsers, EXTRA_CREDENTIALS_ID } from './AdditionalUsers';
 import { ConnectionResult, type ConnectionOutcome } from './ConnectionResult';
 import { PluginCombobox } from './PluginCombobox';
 import { Truncate } from '../components/Truncate';
@@ -42,13 +43,19 @@ const INPUTS = [
   ['description', 'dest-description'],
   ['plugin', 'dest-plugin'],
   ['credentialId', 'dest-credential'],
+  ['extraCredentials', EXTRA_CREDENTIALS_ID],
   ['tenantId', 'dest-tenant'],
   ['dynamicsUrl', 'dest-url'],
   ['apiVersion', 'dest-api-version'],
 ] as const;
 
-// The backend's rules that join two fields: which credential may sign in at which address.
-const RELATED = { credentialId: ['dynamicsUrl'], dynamicsUrl: ['credentialId'] } as const;
+// The backend's rules that join two fields: which credential may sign in at which address, and
+// which additional credentials may go with the main one.
+const RELATED = {
+  credentialId: ['dynamicsUrl', 'extraCredentials'],
+  dynamicsUrl: ['credentialId', 'extraCredentials'],
+  extraCredentials: ['credentialId'],
+} as const;
 
 const fieldsOf = (check: FormCheck) => check.fields;
 
@@ -82,7 +89,7 @@ const useStyles = makeStyles({
 
 /** The settings a connection test depends on; the shown result belongs to these values only. */
 function connectionKey(f: DestinationInput): string {
-  return JSON.stringify([f.plugin, f.credentialId, f.tenantId.trim(), f.dynamicsUrl.trim(), f.apiVersion]);
+  return JSON.stringify([f.plugin, f.credentialId, f.extraCredentials, f.tenantId.trim(), f.dynamicsUrl.trim(), f.apiVersion]);
 }
 
 interface TestedSettings {
@@ -102,6 +109,7 @@ function emptyInput(): DestinationInput {
     apiVersion: '',
     businessUsers: false,
     restrictedPii: false,
+    extraCredentials: [],
   };
 }
 
@@ -116,6 +124,7 @@ function fromView(d: DestinationView): DestinationInput {
     apiVersion: d.apiVersion,
     businessUsers: d.businessUsers,
     restrictedPii: d.restrictedPii,
+    extraCredentials: d.extraCredentials.map((c) => c.id),
   };
 }
 
@@ -174,6 +183,11 @@ export function DestinationDialog({ open, destination, onClose, onSaved }: Desti
     return [...all.filter((c) => c.plugin.id === form.plugin), ...all.filter((c) => c.plugin.id !== form.plugin)];
   }, [credentials.data, form.plugin]);
   const severalPlugins = new Set(choosable.map((c) => c.plugin.id)).size > 1;
+  // Additional users sign in to the same organisation, so only the chosen plugin's credentials.
+  const extraChoices = useMemo(
+    () => (credentials.data ?? []).filter((c) => c.plugin.id === form.plugin),
+    [credentials.data, form.plugin],
+  );
 
   const update = <K extends keyof DestinationInput>(key: K, value: DestinationInput[K]) => {
     setForm((f) => ({ ...f, [key]: value }));
@@ -188,6 +202,9 @@ export function DestinationDialog({ open, destination, onClose, onSaved }: Desti
         ...f,
         plugin: p?.id ?? '',
         credentialId: keepCredential ? f.credentialId : '',
+        extraCredentials: f.extraCredentials.filter((id) =>
+          (credentials.data ?? []).some((c) => c.id === id && c.plugin.id === p?.id),
+        ),
         apiVersion: p ? (p.apiVersions.includes(f.apiVersion) ? f.apiVersion : p.defaultApiVersion) : '',
       };
     });
@@ -213,7 +230,9 @@ export function DestinationDialog({ open, destination, onClose, onSaved }: Desti
       choosePlugin(p);
       setPluginText(p.name);
     }
-    update('credentialId', id);
+    // The main credential is the first user already, so it leaves the additional ones.
+    setForm((f) => ({ ...f, credentialId: id, extraCredentials: f.extraCredentials.filter((x) => x !== id) }));
+    fm.edited();
   };
 
   const openCredentialDialog = (opener: HTMLElement) => {
@@ -386,6 +405,22 @@ export function DestinationDialog({ open, destination, onClose, onSaved }: Desti
                     )}
                   </div>
                 </FormField>
+              </section>
+
+              <section className={styles.section} aria-labelledby="dest-section-extra-users">
+                <h3 id="dest-section-extra-users" className={styles.heading}>
+                  Additional application users
+                </h3>
+                <AdditionalUsers
+                  labelledBy="dest-section-extra-users"
+                  credentials={extraChoices}
+                  mainId={form.credentialId}
+                  value={form.extraCredentials}
+                  onChange={(ids) => update('extraCredentials', ids)}
+                  onLeave={leave('extraCredentials')}
+                  error={msg.extraCredentials}
+                  canAddCredential={canAddCredential}
+                />
               </section>
 
               <section className={styles.section} aria-labelledby="dest-section-settings">

@@ -189,6 +189,7 @@ describe('Destinations tab', () => {
       apiVersion: '9.2',
       businessUsers: true,
       restrictedPii: false,
+      extraCredentials: [],
     });
     expect(await screen.findByText('Destination saved')).toBeInTheDocument();
     expect(await screen.findByTestId('destination-row')).toHaveAttribute('data-name', 'Sales EU');

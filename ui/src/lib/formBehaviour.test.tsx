@@ -132,6 +132,7 @@ describe('the form behaviour every dialog shares', () => {
       apiVersion: '',
       businessUsers: false,
       restrictedPii: false,
+      extraCredentials: [],
     });
     commands.createDestination.mockRejectedValue({ code: 'validation', message: 'Fix the fields.', fields });
     const { user } = renderApp();

@@ -49,6 +49,7 @@ export function destination(over: Partial<DestinationView> = {}): DestinationVie
     description: 'Contacts for the European sales team',
     plugin: { id: 'microsoft-dynamics', name: 'Microsoft Dynamics 365' },
     credential: { id: 'cred_1', name: 'Contoso app', expiry: expiry(365) },
+    extraCredentials: [],
     tenantId: 'contoso.onmicrosoft.com',
     dynamicsUrl: 'https://contoso.crm4.dynamics.com',
     cloud: 'commercial',
@@ -78,6 +79,7 @@ export function connectionReport(over: Partial<ConnectionReport> = {}): Connecti
     businessUnitId: '12121212-3434-5656-7878-909090909090',
     dopHint: 4,
     elapsedMs: 412,
+    additionalUsers: [],
     ...over,
   };
 }

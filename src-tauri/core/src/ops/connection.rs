@@ -24,9 +24,13 @@
 //!
 //! Each destination's last test is kept, so lists can show which destinations work (and what
 //! failed) after a restart.
+//!
+//! A destination with additional credentials has one client per credential ([`clients`]),
+//! each its own application user with its own service-protection limits; a connection test
+//! signs in with every one of them and names the one that fails.
 
 use super::activity::{self, kind, Event};
-use super::common::allow;
+use super::common::{allow, NamedRef};
 use super::credentials::{self, CredentialView};
 use super::destinations::{
     self, plain_http_refusal, sandbox_credential_refusal, DestinationInput, DestinationView,
@@ -77,6 +81,19 @@ pub struct ConnectionReport {
     /// Sign-in plus `WhoAmI`, in milliseconds.
     #[ts(type = "number")]
     pub elapsed_ms: u64,
+    /// The additional credentials, each signed in as its own application user (empty when
+    /// the destination lists none).
+    pub additional_users: Vec<AdditionalUser>,
+}
+
+/// An additional credential that signed in during a connection test, and who it is.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AdditionalUser {
+    pub credential: NamedRef,
+    /// From `WhoAmI`: this credential's application user.
+    pub user_id: String,
 }
 
 /// A destination's tables, and whether they came from the cache.
@@ -195,7 +212,72 @@ async fn who_am_i_report(client: &DataverseClient) -> Result<ConnectionReport> {
         business_unit_id: who.business_unit_id,
         dop_hint: client.dop_hint(),
         elapsed_ms,
+        additional_users: Vec::new(),
     })
+}
+
+/// Signs in with each additional credential's client and asks `WhoAmI`, adding who answered
+/// to `report`. The first failure stops the test and names its credential; so does a
+/// credential that turns out to be an application user already counted, since it would add
+/// no limits of its own.
+async fn check_additional(
+    report: &mut ConnectionReport,
+    extras: &[(NamedRef, Arc<DataverseClient>)],
+) -> Result<()> {
+    let mut seen = vec![(report.user_id.clone(), None::<String>)];
+    for (cred, client) in extras {
+        let who = client
+            .who_am_i()
+            .await
+            .map_err(|e| naming_credential(e.into(), &cred.name))?;
+        if let Some((_, other)) = seen
+            .iter()
+            .find(|(user, _)| user.eq_ignore_ascii_case(&who.user_id))
+        {
+            let other = match other {
+                Some(name) => format!("the additional credential \"{name}\""),
+                None => "the main credential".to_string(),
+            };
+            return Err(Error::field(
+                "extraCredentials",
+                format!(
+                    "\"{}\" signs in as the same application user as {other}, so it adds no \
+                     limits of its own: choose a credential of another app registration.",
+                    cred.name
+                ),
+            ));
+        }
+        seen.push((who.user_id.clone(), Some(cred.name.clone())));
+        report.additional_users.push(AdditionalUser {
+            credential: cred.clone(),
+            user_id: who.user_id,
+        });
+    }
+    Ok(())
+}
+
+/// `e`, said to come from the additional credential `name`, with its code kept so the UI
+/// still knows what kind of failure it was.
+fn naming_credential(e: Error, name: &str) -> Error {
+    let say =
+        |m: String| format!("Signing in with the additional credential \"{name}\" failed: {m}");
+    match e {
+        Error::AuthFailed(m) => Error::AuthFailed(say(m)),
+        Error::Forbidden(m) => Error::Forbidden(say(m)),
+        Error::Throttled(m) => Error::Throttled(say(m)),
+        Error::Remote(m) => Error::Remote(say(m)),
+        Error::Network { message, field } => Error::Network {
+            message: say(message),
+            field,
+        },
+        Error::Validation(fields) => Error::Validation(
+            fields
+                .into_iter()
+                .map(|f| crate::error::FieldError::new("extraCredentials", say(f.message)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 fn trusted_ca(app: &App) -> Result<Option<String>> {
@@ -256,7 +338,44 @@ pub(crate) fn client(
     fresh: bool,
 ) -> Result<(DestinationView, Arc<DataverseClient>)> {
     let dest = destinations::find(app, destination)?;
-    let cred = credentials::find(app, &dest.credential.id)?;
+    let client = client_for(app, &dest, &dest.credential.id, fresh)?;
+    Ok((dest, client))
+}
+
+/// Every client of a destination, one per credential: the main credential's first, then each
+/// additional credential's in its listed order. Each signs in as its own application user with
+/// its own service-protection limits, so a send can spread its work across them. Each is built
+/// and reused as [`client`] builds its one (secrets from the keychain; an expired or missing
+/// secret refused without a network call, naming its credential). `fresh` builds new ones.
+///
+/// NOTE: no policy check: the caller (the send engine) checked its own action.
+pub(crate) fn clients(
+    app: &App,
+    destination_id: &str,
+    fresh: bool,
+) -> Result<Vec<(NamedRef, Arc<DataverseClient>)>> {
+    let dest = destinations::find(app, destination_id)?;
+    let main = NamedRef {
+        id: dest.credential.id.clone(),
+        name: dest.credential.name.clone(),
+    };
+    let mut all = vec![(main.clone(), client_for(app, &dest, &main.id, fresh)?)];
+    for extra in &dest.extra_credentials {
+        let client = client_for(app, &dest, &extra.id, fresh)
+            .map_err(|e| naming_credential(e, &extra.name))?;
+        all.push((extra.clone(), client));
+    }
+    Ok(all)
+}
+
+/// The client of one of `dest`'s credentials, reused from the cache when nothing changed.
+fn client_for(
+    app: &App,
+    dest: &DestinationView,
+    credential_id: &str,
+    fresh: bool,
+) -> Result<Arc<DataverseClient>> {
+    let cred = credentials::find(app, credential_id)?;
     let ca = trusted_ca(app)?;
     let key: ClientKey = (
         format!(
@@ -269,9 +388,16 @@ pub(crate) fn client(
         ),
         format!("{}|{}", cred.secret_set_at, ca.as_deref().unwrap_or("")),
     );
+    // NOTE: the main credential's client keeps the destination id as its slot; an additional
+    // one gets a slot of its own, so the clients of one destination never evict each other.
+    let slot = if cred.id == dest.credential.id {
+        dest.id.clone()
+    } else {
+        format!("{}#{}", dest.id, cred.id)
+    };
     if !fresh && cred.expiry.level != ExpiryLevel::Expired {
-        if let Some(c) = app.clients().get(&dest.id, &key) {
-            return Ok((dest, c));
+        if let Some(c) = app.clients().get(&slot, &key) {
+            return Ok(c);
         }
     }
     let target = Target {
@@ -281,8 +407,8 @@ pub(crate) fn client(
         tenant: &dest.tenant_id,
     };
     let client = Arc::new(new_client(app, &target, &cred)?);
-    app.clients().put(dest.id.clone(), key, client.clone());
-    Ok((dest, client))
+    app.clients().put(slot, key, client.clone());
+    Ok(client)
 }
 
 /// Signs in with a destination form's settings before they are saved (the dialog's "Test
@@ -295,7 +421,7 @@ pub async fn test_input(
 ) -> Result<ConnectionReport> {
     // NOTE: settings not yet saved are a destination being made or changed: managing them.
     allow(app, actor, Action::ManageDestinations)?;
-    let row = destinations::validated(app, input, except_id)?;
+    let (row, extra_ids) = destinations::validated(app, input, except_id)?;
     let cred = credentials::find(app, &row.credential_id)?;
     let target = Target {
         cloud: Cloud::parse(&row.cloud).unwrap_or(Cloud::Commercial),
@@ -304,7 +430,21 @@ pub async fn test_input(
         tenant: &row.tenant_id,
     };
     let client = new_client(app, &target, &cred)?;
+    let mut extras = Vec::new();
+    for id in &extra_ids {
+        let extra = credentials::find(app, id)?;
+        let client =
+            new_client(app, &target, &extra).map_err(|e| naming_credential(e, &extra.name))?;
+        extras.push((
+            NamedRef {
+                id: extra.id,
+                name: extra.name,
+            },
+            Arc::new(client),
+        ));
+    }
     let mut report = who_am_i_report(&client).await?;
+    check_additional(&mut report, &extras).await?;
     report.destination_id = except_id.unwrap_or_default().to_string();
     report.destination_name = row.name;
     Ok(report)
@@ -330,20 +470,35 @@ pub async fn test(app: &App, actor: &Actor, destination: &str) -> Result<Connect
     })?;
     let id = found.id;
     let outcome = async {
-        let (dest, client) = client(app, &id, true)?;
-        let mut report = who_am_i_report(&client).await?;
-        report.destination_id = dest.id;
-        report.destination_name = dest.name;
+        let mut all = clients(app, &id, true)?.into_iter();
+        let (_, main) = all
+            .next()
+            .expect("the main credential's client comes first");
+        let extras: Vec<_> = all.collect();
+        let mut report = who_am_i_report(&main).await?;
+        check_additional(&mut report, &extras).await?;
+        report.destination_id = id.clone();
+        report.destination_name = found.name.clone();
         Ok(report)
     }
     .await;
-    let ok_message = match &outcome {
-        Ok(r) => format!(
-            "Signed in and reached {} in {} ms.",
-            r.web_api_url, r.elapsed_ms
-        ),
-        Err(_) => String::new(),
-    };
+    let ok_message =
+        match &outcome {
+            Ok(r) if r.additional_users.is_empty() => format!(
+                "Signed in and reached {} in {} ms.",
+                r.web_api_url, r.elapsed_ms
+            ),
+            Ok(r) => {
+                format!(
+            "Signed in and reached {} in {} ms; {} additional application {} signed in too.",
+            r.web_api_url,
+            r.elapsed_ms,
+            r.additional_users.len(),
+            if r.additional_users.len() == 1 { "user" } else { "users" }
+        )
+            }
+            Err(_) => String::new(),
+        };
     record_check(app, &id, &outcome, &ok_message);
     activity::record(
         app,

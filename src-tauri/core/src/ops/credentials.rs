@@ -20,6 +20,7 @@ use crate::plugins;
 use crate::policy::{Action, Actor};
 use crate::secrets::Secret;
 use crate::store::credentials::{self as cred_table, CredentialRow};
+use crate::store::destination_credentials as extras_table;
 use crate::store::destinations as dest_table;
 use crate::store::now_unix;
 use crate::validate::{self, ExpiryInput};
@@ -91,7 +92,7 @@ fn view(
     row: CredentialRow,
     today: Date,
 ) -> Result<CredentialView> {
-    let used_by = dest_table::list_by_credential(conn, &row.id)?
+    let used_by = users_of(conn, &row.id)?
         .into_iter()
         .map(|(id, name)| NamedRef { id, name })
         .collect();
@@ -378,25 +379,45 @@ pub fn rotate_secret(
     find(app, id)
 }
 
+/// The destinations that sign in with this credential, as their main credential or an
+/// additional one, by name and each once.
+fn users_of(conn: &rusqlite::Connection, credential_id: &str) -> Result<Vec<(String, String)>> {
+    let mut users = dest_table::list_by_credential(conn, credential_id)?;
+    for extra in extras_table::list_by_credential(conn, credential_id)? {
+        if !users.contains(&extra) {
+            users.push(extra);
+        }
+    }
+    users.sort_by_key(|(_, name)| name.to_lowercase());
+    Ok(users)
+}
+
 /// Deletes a credential and its secret. Refused while any destination uses it.
 pub fn delete(app: &App, actor: &Actor, id_or_name: &str) -> Result<()> {
     allow(app, actor, Action::ManageCredentials)?;
     write_with_keychain(app, |tx, undo| {
         let row = require_credential(tx, id_or_name)?;
-        let users = dest_table::list_by_credential(tx, &row.id)?;
+        let users = users_of(tx, &row.id)?;
         if !users.is_empty() {
+            let one = users.len() == 1;
+            let as_extra = !extras_table::list_by_credential(tx, &row.id)?.is_empty();
             return Err(Error::InUse(format!(
-                "The credential \"{}\" is used by {} {}. Choose another credential for {} or \
-                 delete {}, then try again.",
+                "The credential \"{}\" is used by {} {}. Choose another credential for {}{} \
+                 or delete {}, then try again.",
                 row.name,
-                if users.len() == 1 {
+                if one {
                     "the destination"
                 } else {
                     "the destinations"
                 },
                 list_names(&users),
-                if users.len() == 1 { "it" } else { "them" },
-                if users.len() == 1 { "it" } else { "them" },
+                if one { "it" } else { "them" },
+                if as_extra {
+                    " (or take it off the additional application users)"
+                } else {
+                    ""
+                },
+                if one { "it" } else { "them" },
             )));
         }
         cred_table::delete(tx, &row.id)?;

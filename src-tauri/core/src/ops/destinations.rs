@@ -1,4 +1,10 @@
 //! Destinations: where rows go, checked field by field, with the cloud their URL belongs to.
+//!
+//! Besides its main credential a destination may list additional ones. Dataverse binds one
+//! application user to one client id and counts service-protection limits per user, so each
+//! additional credential must be another app registration (its own client id): then a send can
+//! spread its work across them and go beyond one user's ceiling. Who may use a destination
+//! does not depend on how many credentials it has.
 
 use super::activity::{self, kind, Event};
 use super::common::allow;
@@ -18,7 +24,9 @@ use crate::plugins;
 use crate::policy::{Action, Actor};
 use crate::store::app_settings;
 use crate::store::credentials as cred_table;
+use crate::store::credentials::CredentialRow;
 use crate::store::destination_checks as checks_table;
+use crate::store::destination_credentials as extras_table;
 use crate::store::destinations::{self as dest_table, DestinationRow};
 use crate::store::now_unix;
 use crate::validate;
@@ -44,6 +52,11 @@ pub struct DestinationInput {
     pub business_users: bool,
     #[serde(default)]
     pub restricted_pii: bool,
+    /// Additional credentials (ids or names), in order: each another app registration, so
+    /// another application user in Dynamics with its own service-protection limits, that a
+    /// send may spread its work across. Empty for one application user.
+    #[serde(default)]
+    pub extra_credentials: Vec<String>,
 }
 
 /// A destination as lists show it.
@@ -56,6 +69,8 @@ pub struct DestinationView {
     pub description: String,
     pub plugin: NamedRef,
     pub credential: CredentialRef,
+    /// The additional credentials, in the order a send uses them after the main one.
+    pub extra_credentials: Vec<NamedRef>,
     pub tenant_id: String,
     pub dynamics_url: String,
     pub cloud: Cloud,
@@ -156,8 +171,19 @@ fn view(conn: &rusqlite::Connection, row: DestinationRow, today: Date) -> Result
     let url = validate::dynamics_url(&row.dynamics_url).ok();
     let cloud = Cloud::parse(&row.cloud).unwrap_or(Cloud::Commercial);
     let last_check = checks_table::get(conn, &row.id)?.map(ConnectionCheck::from);
+    let extra_credentials = extras_table::list(conn, &row.id)?
+        .iter()
+        .map(|id| {
+            let c = cred_table::require(conn, id)?;
+            Ok(NamedRef {
+                id: c.id,
+                name: c.name,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(DestinationView {
         last_check,
+        extra_credentials,
         plugin: plugin_ref(&row.plugin),
         credential: CredentialRef {
             id: cred.id,
@@ -235,14 +261,22 @@ pub(crate) fn snapshot(
     conn: &rusqlite::Connection,
     r: &DestinationRow,
 ) -> Result<serde_json::Value> {
-    let credential = cred_table::get(conn, &r.credential_id)?
-        .map(|c| c.name)
-        .unwrap_or_else(|| r.credential_id.clone());
+    let name_of = |id: &str| -> Result<String> {
+        Ok(cred_table::get(conn, id)?
+            .map(|c| c.name)
+            .unwrap_or_else(|| id.to_string()))
+    };
+    let credential = name_of(&r.credential_id)?;
+    let extras = extras_table::list(conn, &r.id)?
+        .iter()
+        .map(|id| name_of(id))
+        .collect::<Result<Vec<_>>>()?;
     Ok(json!({
         "name": r.name,
         "description": r.description,
         "plugin": r.plugin,
         "credential": credential,
+        "extraCredentials": extras,
         "tenantId": r.tenant_id,
         "dynamicsUrl": r.dynamics_url,
         "apiVersion": r.api_version,
@@ -251,7 +285,11 @@ pub(crate) fn snapshot(
     }))
 }
 
-/// Validates a destination form; on success returns the row to store (id not yet set).
+/// A valid destination form: the row to store (id not yet set) and the ids of its additional
+/// credentials, in order.
+pub(crate) type Validated = (DestinationRow, Vec<String>);
+
+/// Validates a destination form; on success returns what to store.
 fn check_on(
     conn: &rusqlite::Connection,
     input: &DestinationInput,
@@ -260,7 +298,7 @@ fn check_on(
 ) -> Result<(
     Vec<FieldError>,
     Option<validate::DynamicsUrl>,
-    Option<DestinationRow>,
+    Option<Validated>,
 )> {
     let mut errors = Vec::new();
     let name = collect(
@@ -343,6 +381,14 @@ fn check_on(
             errors.push(FieldError::new("credentialId", message));
         }
     }
+    let extras = check_extras(
+        conn,
+        input,
+        credential.as_ref(),
+        url.as_ref(),
+        today,
+        &mut errors,
+    )?;
     let api_version = match plugin {
         Some(p) if input.api_version.trim().is_empty() => Some(p.default_api_version.to_string()),
         Some(p) => {
@@ -363,25 +409,139 @@ fn check_on(
         (Some(name), Some(description), Some(c), Some(tenant_id), Some(u), Some(api_version))
             if errors.is_empty() =>
         {
-            Some(DestinationRow {
-                id: String::new(),
-                name,
-                description,
-                plugin: input.plugin.clone(),
-                credential_id: c.id,
-                tenant_id,
-                dynamics_url: u.url.clone(),
-                cloud: u.host.cloud.as_str().to_string(),
-                api_version,
-                business_users: input.business_users,
-                restricted_pii: input.restricted_pii,
-                created_at: 0,
-                updated_at: 0,
-            })
+            Some((
+                DestinationRow {
+                    id: String::new(),
+                    name,
+                    description,
+                    plugin: input.plugin.clone(),
+                    credential_id: c.id,
+                    tenant_id,
+                    dynamics_url: u.url.clone(),
+                    cloud: u.host.cloud.as_str().to_string(),
+                    api_version,
+                    business_users: input.business_users,
+                    restricted_pii: input.restricted_pii,
+                    created_at: 0,
+                    updated_at: 0,
+                },
+                extras,
+            ))
         }
         _ => None,
     };
     Ok((errors, url, row))
+}
+
+/// Checks the additional credentials, each problem on `extraCredentials`: each must exist, be
+/// for this plugin and unexpired, appear once, not be the main credential, and have a client id
+/// of its own (one client id is one application user, so a second credential of the same app
+/// registration would share that user's limits instead of adding its own). Returns the ids to
+/// store.
+fn check_extras(
+    conn: &rusqlite::Connection,
+    input: &DestinationInput,
+    main: Option<&CredentialRow>,
+    url: Option<&validate::DynamicsUrl>,
+    today: Date,
+    errors: &mut Vec<FieldError>,
+) -> Result<Vec<String>> {
+    const FIELD: &str = "extraCredentials";
+    let mut taken: Vec<CredentialRow> = main.into_iter().cloned().collect();
+    let mut ids = Vec::new();
+    for wanted in &input.extra_credentials {
+        let wanted = wanted.trim();
+        if wanted.is_empty() {
+            errors.push(FieldError::new(
+                FIELD,
+                "An additional credential is blank: choose one from the list, or remove it.",
+            ));
+            continue;
+        }
+        let Some(c) = cred_table::get(conn, wanted)? else {
+            errors.push(FieldError::new(
+                FIELD,
+                format!(
+                    "No credential \"{wanted}\" exists: choose one from the list, or create one."
+                ),
+            ));
+            continue;
+        };
+        if main.is_some_and(|m| m.id == c.id) {
+            errors.push(FieldError::new(
+                FIELD,
+                format!(
+                    "\"{}\" is already this destination's main credential: an additional \
+                     application user needs a credential of its own.",
+                    c.name
+                ),
+            ));
+            continue;
+        }
+        if ids.contains(&c.id) {
+            errors.push(FieldError::new(
+                FIELD,
+                format!("\"{}\" is listed twice: list each credential once.", c.name),
+            ));
+            continue;
+        }
+        if let Some(twin) = taken
+            .iter()
+            .find(|t| t.client_id.trim().eq_ignore_ascii_case(c.client_id.trim()))
+        {
+            errors.push(FieldError::new(
+                FIELD,
+                format!(
+                    "\"{}\" has the same client ID as \"{}\" ({}). Dynamics has one \
+                     application user per client ID, so it would share that user's limits \
+                     instead of adding its own: choose a credential of another app \
+                     registration.",
+                    c.name,
+                    twin.name,
+                    c.client_id.trim()
+                ),
+            ));
+            continue;
+        }
+        if c.plugin != input.plugin {
+            errors.push(FieldError::new(
+                FIELD,
+                format!("\"{}\" is not a credential for this plugin.", c.name),
+            ));
+        } else if expiry::status(c.secret_expires_on, today).level == ExpiryLevel::Expired {
+            errors.push(FieldError::new(
+                FIELD,
+                format!(
+                    "The secret of \"{}\" expired on {}. Rotate it under Credentials, or \
+                     remove it from this list.",
+                    c.name,
+                    expiry::date_text(c.secret_expires_on)
+                ),
+            ));
+        } else if let Some(u) = url {
+            if plain_http_refusal(&u.url, &c.id).is_some() {
+                errors.push(FieldError::new(
+                    FIELD,
+                    format!(
+                        "Plain http:// would send the secret of \"{}\" unencrypted: use \
+                         https:// to add application users.",
+                        c.name
+                    ),
+                ));
+            } else if sandbox_credential_refusal(&u.url, u.host.cloud, &c.id).is_some() {
+                errors.push(FieldError::new(
+                    FIELD,
+                    format!(
+                        "\"{}\" signs in only to the sandbox on this computer, not to {}.",
+                        c.name, u.url
+                    ),
+                ));
+            }
+        }
+        ids.push(c.id.clone());
+        taken.push(c);
+    }
+    Ok(ids)
 }
 
 /// The destination a form would save (its id not yet set), or the validation error saving
@@ -390,7 +550,7 @@ pub(crate) fn validated(
     app: &App,
     input: &DestinationInput,
     except_id: Option<&str>,
-) -> Result<DestinationRow> {
+) -> Result<Validated> {
     let today = app.today();
     let (errors, _, row) = app
         .store()
@@ -426,11 +586,12 @@ pub fn create(app: &App, actor: &Actor, input: DestinationInput) -> Result<Desti
         let (errors, _, row) = check_on(tx, &input, None, today)?;
         fail_if_any(errors)?;
         let now = now_unix();
-        let mut row = row.expect("valid input yields a row");
+        let (mut row, extras) = row.expect("valid input yields a row");
         row.id = ids::new_id(ids::DESTINATION);
         row.created_at = now;
         row.updated_at = now;
         dest_table::upsert(tx, &row).map_err(|e| name_conflict(e, "destination", &row.name))?;
+        extras_table::replace(tx, &row.id, &extras)?;
         activity::record_in(
             tx,
             actor,
@@ -460,15 +621,17 @@ pub fn update(
         let old = require_destination(tx, id_or_name)?;
         let (errors, _, row) = check_on(tx, &input, Some(&old.id), today)?;
         fail_if_any(errors)?;
-        let mut row = row.expect("valid input yields a row");
+        let (mut row, extras) = row.expect("valid input yields a row");
         row.id = old.id.clone();
         row.created_at = old.created_at;
         row.updated_at = now_unix();
-        if connects_differently(&old, &row) {
+        let before = snapshot(tx, &old)?;
+        if connects_differently(&old, &row) || extras_table::list(tx, &row.id)? != extras {
             checks_table::delete(tx, &row.id)?;
         }
         dest_table::upsert(tx, &row).map_err(|e| name_conflict(e, "destination", &row.name))?;
-        let changed = activity::changes(&snapshot(tx, &old)?, &snapshot(tx, &row)?);
+        extras_table::replace(tx, &row.id, &extras)?;
+        let changed = activity::changes(&before, &snapshot(tx, &row)?);
         activity::record_in(
             tx,
             actor,

@@ -202,12 +202,11 @@ impl Counts {
 
 /// Whether any job has delivered a row (the "Getting started" step).
 pub fn any_delivered(conn: &Connection) -> Result<bool> {
-    Ok(conn
-        .query_row(
-            "SELECT EXISTS (SELECT 1 FROM job_rows WHERE state = ?1)",
-            [RowState::Delivered.code()],
-            |r| r.get(0),
-        )?)
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM job_rows WHERE state = ?1)",
+        [RowState::Delivered.code()],
+        |r| r.get(0),
+    )?)
 }
 
 /// The job's counts by state.

@@ -44,6 +44,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0007_templates.sql"),
     ),
     ("0008_jobs", include_str!("migrations/0008_jobs.sql")),
+    (
+        "0009_destination_credentials",
+        include_str!("migrations/0009_destination_credentials.sql"),
+    ),
 ];
 
 /// Where a database stands against the migrations this build knows, read without writing.

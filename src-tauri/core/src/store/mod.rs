@@ -16,6 +16,7 @@ pub mod app_settings;
 pub mod backup;
 pub mod credentials;
 pub mod destination_checks;
+pub mod destination_credentials;
 pub mod destinations;
 pub mod error;
 pub mod folder;

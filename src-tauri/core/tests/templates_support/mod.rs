@@ -74,6 +74,7 @@ pub async fn fixture_with(adjust: impl FnOnce(&mut SandboxConfig)) -> Fixture {
             api_version: String::new(),
             business_users: true,
             restricted_pii: false,
+            extra_credentials: Vec::new(),
         },
     )
     .unwrap();

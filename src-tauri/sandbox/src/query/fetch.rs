@@ -225,7 +225,7 @@ fn parse<'t>(ctx: &'t Ctx, text: &str, table: &'t Table) -> Result<Fetch<'t>, Ap
             ),
         ));
     }
-    let user = ctx.svc.auth.identity().user_id.to_ascii_lowercase();
+    let user = ctx.user_id.to_ascii_lowercase();
     let mut fetch = Fetch {
         top,
         count,
@@ -583,7 +583,7 @@ fn condition(node: Node, table: &Table, user: &str) -> Result<Expr, ApiError> {
                     col.kind.type_code()
                 )));
             }
-            // NOTE: the caller is the sandbox's one application user, WhoAmI's UserId.
+            // NOTE: the caller is the application user its token names, WhoAmI's UserId.
             let op = if op == "eq-userid" {
                 CmpOp::Eq
             } else {

@@ -3,6 +3,7 @@
 //! Modules mirror the sandbox's surfaces. Nothing here measures time; speed belongs to the
 //! bench.
 
+mod app_users;
 mod auth;
 mod batch;
 mod bulk;

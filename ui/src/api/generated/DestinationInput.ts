@@ -3,4 +3,10 @@
 /**
  * What a person fills in to create or edit a destination.
  */
-export type DestinationInput = { name: string, description: string, plugin: string, credentialId: string, tenantId: string, dynamicsUrl: string, apiVersion: string, businessUsers: boolean, restrictedPii: boolean, };
+export type DestinationInput = { name: string, description: string, plugin: string, credentialId: string, tenantId: string, dynamicsUrl: string, apiVersion: string, businessUsers: boolean, restrictedPii: boolean, 
+/**
+ * Additional credentials (ids or names), in order: each another app registration, so
+ * another application user in Dynamics with its own service-protection limits, that a
+ * send may spread its work across. Empty for one application user.
+ */
+extraCredentials: Array<string>, };

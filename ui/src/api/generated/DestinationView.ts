@@ -7,7 +7,11 @@ import type { NamedRef } from "./NamedRef";
 /**
  * A destination as lists show it.
  */
-export type DestinationView = { id: string, name: string, description: string, plugin: NamedRef, credential: CredentialRef, tenantId: string, dynamicsUrl: string, cloud: Cloud, cloudLabel: string, region: string | null, 
+export type DestinationView = { id: string, name: string, description: string, plugin: NamedRef, credential: CredentialRef, 
+/**
+ * The additional credentials, in the order a send uses them after the main one.
+ */
+extraCredentials: Array<NamedRef>, tenantId: string, dynamicsUrl: string, cloud: Cloud, cloudLabel: string, region: string | null, 
 /**
  * Where sign-in happens; `None` for the local sandbox (it signs in at its own URL).
  */
