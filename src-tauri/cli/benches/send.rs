@@ -5,13 +5,16 @@
 //!
 //!   scripts/with-keyring.sh cargo bench -p ferry-cli --bench send -- big [--rows N]
 //!   scripts/with-keyring.sh cargo bench -p ferry-cli --bench send -- sustained [--windows N]
+//!   scripts/with-keyring.sh cargo bench -p ferry-cli --bench send -- users [--windows N]
 //!
 //! `big`: N rows (default 1,000,000) to the fast sandbox (no limits): rows/s and peak RSS
 //! while sending, then the same rows again with the ledger off, for what the ledger costs.
 //! `sustained`: the demo limits scaled to 30 s windows (`--window-scale 10`, same ratios) with
 //! the demo server-time model (`--server-time 1/5`, 40 ms per request): enough rows to last
 //! N windows (default 6) at the ceiling, then the share of the ceiling reached, the 429s and
-//! the rows the sandbox holds.
+//! the rows the sandbox holds. `users`: the sustained run with one application user, then
+//! with two (`--app-users 2`, the second an additional credential of the destination), and
+//! the ratio of their throughputs.
 
 use ferry_core::cloud::Cloud;
 use ferry_core::dataverse::client::http_client;
@@ -91,19 +94,26 @@ fn app(
     let app = App::open(&data_dir, SecretStore::new(service)).unwrap();
     std::fs::copy(&sb.ca, data_dir.join(connection::TRUSTED_CA_FILE)).unwrap();
     let admin = users::resolve(&app, None).unwrap();
-    let cred = credentials::create(
-        &app,
-        &admin,
-        NewCredential {
-            name: "Bench".into(),
-            description: String::new(),
-            plugin: "microsoft-dynamics".into(),
-            client_id: sb.info["clientId"].as_str().unwrap().into(),
-            client_secret: Secret::new(sb.info["clientSecret"].as_str().unwrap()),
-            expiry: ExpiryInput::Years { years: 1 },
-        },
-    )
-    .unwrap();
+    // NOTE: one credential per application user the sandbox has (`--app-users`): the first
+    // is the destination's, the others its additional ones.
+    let apps = sb.info["apps"].as_array().cloned().unwrap_or_default();
+    let mut creds = Vec::new();
+    for (n, a) in apps.iter().enumerate() {
+        let c = credentials::create(
+            &app,
+            &admin,
+            NewCredential {
+                name: format!("Bench {}", n + 1),
+                description: String::new(),
+                plugin: "microsoft-dynamics".into(),
+                client_id: a["clientId"].as_str().unwrap().into(),
+                client_secret: Secret::new(a["clientSecret"].as_str().unwrap()),
+                expiry: ExpiryInput::Years { years: 1 },
+            },
+        )
+        .unwrap();
+        creds.push(c.id);
+    }
     destinations::create(
         &app,
         &admin,
@@ -111,13 +121,13 @@ fn app(
             name: "Bench".into(),
             description: String::new(),
             plugin: "microsoft-dynamics".into(),
-            credential_id: cred.id,
+            credential_id: creds[0].clone(),
             tenant_id: sb.info["tenant"].as_str().unwrap().into(),
             dynamics_url: sb.info["baseUrl"].as_str().unwrap().into(),
             api_version: String::new(),
             business_users: false,
             restricted_pii: false,
-            extra_credentials: Vec::new(),
+            extra_credentials: creds[1..].to_vec(),
         },
     )
     .unwrap();
@@ -329,10 +339,11 @@ fn ceiling(seconds: f64, window: f64, parallel: f64) -> f64 {
     requests * CHUNK as f64 / seconds
 }
 
-fn sustained(windows: u32, rt: &tokio::runtime::Runtime) {
+/// One sustained run with `users` application users; returns its rows per second.
+fn sustained(windows: u32, users: u32, rt: &tokio::runtime::Runtime) -> f64 {
     let scale = 10;
     let window = 300.0 / f64::from(scale);
-    let per_second = EXECUTION_PER_SECOND / PER_ROW_CREATED;
+    let per_second = EXECUTION_PER_SECOND / PER_ROW_CREATED * f64::from(users);
     // Rows for `windows` windows at the sustained rate, plus the first window's burst.
     let rows = (per_second * window * f64::from(windows + 1)) as u64;
     let dir = tempfile::tempdir().unwrap();
@@ -347,6 +358,8 @@ fn sustained(windows: u32, rt: &tokio::runtime::Runtime) {
             "1/5",
             "--request-latency-ms",
             "40",
+            "--app-users",
+            &users.to_string(),
         ],
     );
     let (app, me) = app(dir.path(), &sb, rows, rt);
@@ -369,10 +382,11 @@ fn sustained(windows: u32, rt: &tokio::runtime::Runtime) {
         .unwrap_or(0);
     let rate = run.delivered as f64 / run.seconds;
     let parallel = 8.0;
-    let ceil = ceiling(run.seconds, window, parallel);
+    let ceil = ceiling(run.seconds, window, parallel) * f64::from(users);
     println!(
-        "sustained: {rows} rows, Dataverse's limits scaled to {window:.0} s windows (same \
-         ratios), 40 ms per request + {:.0} ms per row created in bulk, {CHUNK} per request",
+        "sustained, {users} application user(s): {rows} rows, Dataverse's limits scaled to \
+         {window:.0} s windows (same ratios), 40 ms per request + {:.0} ms per row created in \
+         bulk, {CHUNK} per request",
         PER_ROW_CREATED * 1000.0
     );
     println!(
@@ -382,7 +396,8 @@ fn sustained(windows: u32, rt: &tokio::runtime::Runtime) {
         run.seconds,
         run.seconds / window,
         ceil,
-        (EXECUTION_PER_SECOND / PER_ROW_CREATED).min(REQUESTS_PER_SECOND * CHUNK as f64),
+        (EXECUTION_PER_SECOND / PER_ROW_CREATED).min(REQUESTS_PER_SECOND * CHUNK as f64)
+            * f64::from(users),
         rate / ceil * 100.0
     );
     println!(
@@ -394,6 +409,7 @@ fn sustained(windows: u32, rt: &tokio::runtime::Runtime) {
         run.delivered,
         stored
     );
+    rate
 }
 
 fn main() {
@@ -415,7 +431,17 @@ fn main() {
     if matches!(which, "big" | "all") {
         big(flag("--rows").unwrap_or(1_000_000), &rt);
     }
+    let windows = flag("--windows").unwrap_or(6) as u32;
     if matches!(which, "sustained" | "all") {
-        sustained(flag("--windows").unwrap_or(6) as u32, &rt);
+        sustained(windows, 1, &rt);
+    }
+    if matches!(which, "users" | "all") {
+        let one = sustained(windows, 1, &rt);
+        let two = sustained(windows, 2, &rt);
+        println!(
+            "users: two application users send {:.2}x one user's rows per second (target: at \
+             least 1.8x)",
+            two / one
+        );
     }
 }

@@ -24,9 +24,17 @@ use std::time::{Duration, Instant};
 /// estimates in flight, so the server's own count never reaches zero.
 const MARGIN: f64 = 0.03;
 
-/// With nothing in flight to bring a fresh report, how long a held request waits before it
-/// goes anyway and asks (the budget refills as old requests leave the window).
-const PROBE_AFTER: Duration = Duration::from_millis(750);
+/// With nothing in flight to bring a fresh report, how long a held request waits at most
+/// before it goes anyway and asks.
+const PROBE_AFTER: Duration = Duration::from_secs(5);
+
+/// How often a held request looks again at what has left the window.
+const LOOK_AGAIN: Duration = Duration::from_millis(100);
+
+/// Seconds of execution Dataverse allows per second of its window (1,200 s per 300 s), from
+/// which the window's length follows from the budget: what this client spent leaves the
+/// window that long after, and the budget grows back by it.
+pub const EXECUTION_PER_SECOND: f64 = 1200.0 / 300.0;
 
 /// What one started request reserved; settle it with [`Pacer::settle`].
 #[derive(Debug, Clone, Copy)]
@@ -35,8 +43,9 @@ pub struct Ticket {
     admitted: Instant,
 }
 
-/// How long finished requests are remembered, to work out what a late report has not seen.
-const MEMORY: Duration = Duration::from_secs(120);
+/// How long finished requests are remembered: longer than Dataverse's 300 s window, to work
+/// out what a late report has not seen and what has left the window since.
+const MEMORY: Duration = Duration::from_secs(330);
 
 #[derive(Debug, Default)]
 struct State {
@@ -59,16 +68,32 @@ struct State {
     /// network's share of every request).
     typical: f64,
     floor: Option<f64>,
-    /// When the latest report came, and until when requests are held (for progress).
+    /// When the latest report came, when the request that brought it started (the moment the
+    /// server's figures describe), and since when requests are held (for progress).
     reported_at: Option<Instant>,
+    report_of: Option<Instant>,
     holding_since: Option<Instant>,
 }
 
 impl State {
     /// Whether a request may start now.
+    /// Execution this client spent that has left the window since the latest report.
+    fn returned(&self, now: Instant) -> f64 {
+        let (Some(since), true) = (self.report_of, self.time_budget > 0.0) else {
+            return 0.0;
+        };
+        let window = Duration::from_secs_f64(self.time_budget / EXECUTION_PER_SECOND);
+        self.finished
+            .iter()
+            .filter(|(t, _)| *t + window > since && *t + window <= now)
+            .map(|(_, c)| c)
+            .sum()
+    }
+
     fn room(&self, now: Instant) -> bool {
+        let returned = self.returned(now);
         let time_ok = self.time_left.is_none_or(|left| {
-            left - self.spent - self.reserved - self.typical >= MARGIN * self.time_budget
+            left + returned - self.spent - self.reserved - self.typical >= MARGIN * self.time_budget
         });
         let requests_ok = self.requests_left.is_none_or(|left| {
             left - self.started - f64::from(self.in_flight)
@@ -126,9 +151,9 @@ impl Pacer {
                 }
                 s.holding_since.get_or_insert(now);
             }
-            // NOTE: a finished request brings a fresh report; the timeout lets a held request
-            // probe when nothing is in flight.
-            let _ = tokio::time::timeout(PROBE_AFTER, notified).await;
+            // NOTE: a finished request brings a fresh report, and time returns what leaves
+            // the window; a held request looks again at either.
+            let _ = tokio::time::timeout(LOOK_AGAIN, notified).await;
         }
     }
 
@@ -177,6 +202,7 @@ impl Pacer {
                     .filter(|(t, _)| *t >= since)
                     .map(|(_, c)| c)
                     .sum();
+                s.report_of = Some(since);
                 s.started = s.admissions.iter().filter(|t| **t > since).count() as f64;
                 s.reported_at = Some(now);
             } else {

@@ -203,7 +203,6 @@ fn final_progress(job: &str, state: JobState, c: &Counts, total: Option<u64>) ->
 
 /// What every worker shares.
 struct Shared {
-    client: Arc<DataverseClient>,
     table: TableRef,
     op: BulkOp,
     bulk: BulkOptions,
@@ -253,11 +252,18 @@ async fn drive(
             t.name, job.id
         )));
     }
-    let (_, client) = connection::client(app, &t.destination.id, false)?;
-    if client.dop_hint() == 0 {
-        // NOTE: learns the server's recommended parallelism, and fails on sign-in or access
-        // before any row is read.
-        client.who_am_i().await?;
+    // NOTE: one client per application user of the destination: each has its own
+    // service-protection limits, so the work is spread over all of them.
+    let clients: Vec<Arc<DataverseClient>> = connection::clients(app, &t.destination.id, false)?
+        .into_iter()
+        .map(|(_, c)| c)
+        .collect();
+    for client in &clients {
+        if client.dop_hint() == 0 {
+            // NOTE: learns the server's recommended parallelism, and fails on sign-in or
+            // access before any row is read.
+            client.who_am_i().await?;
+        }
     }
     let op = bulk_op(&plan.operation);
     let table = TableRef {
@@ -279,10 +285,12 @@ async fn drive(
     )?;
     let counters = Arc::new(Counters::default());
     let halt = Cancel::default();
-    let workers = opts
-        .parallelism
-        .unwrap_or_else(|| client.parallelism())
-        .clamp(1, MAX_PARALLELISM as usize);
+    let per_client = |c: &DataverseClient| {
+        opts.parallelism
+            .unwrap_or_else(|| c.parallelism())
+            .clamp(1, MAX_PARALLELISM as usize)
+    };
+    let workers: usize = clients.iter().map(|c| per_client(c)).sum();
     let chunk = opts.chunk_size.unwrap_or(DEFAULT_CHUNK).clamp(1, 1000);
     let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Item>>(workers * 2);
     let feed = Feed {
@@ -299,12 +307,11 @@ async fn drive(
     };
     let mut feeding = Some(tokio::task::spawn_blocking(move || feed.run(reader, tx)));
     let shared = Arc::new(Shared {
-        client: client.clone(),
         table,
         op,
         bulk: BulkOptions {
             chunk_size: chunk,
-            parallelism: Some(workers),
+            parallelism: None,
             use_bulk_messages: true,
         },
         support: BulkSupport::default(),
@@ -315,11 +322,13 @@ async fn drive(
     });
     let rx = Arc::new(tokio::sync::Mutex::new(rx));
     let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..workers {
-        tasks.spawn(worker(shared.clone(), rx.clone()));
+    for client in &clients {
+        for _ in 0..per_client(client) {
+            tasks.spawn(worker(shared.clone(), client.clone(), rx.clone()));
+        }
     }
     drop(rx);
-    let throttled_before = client.stats.throttled.load(Ordering::Relaxed);
+    let throttled_before = throttled(&clients);
     let mut total: Option<u64> = job.total.map(|t| t as u64);
     let mut fed_total: Option<u64> = None;
     let mut changed = 0u64;
@@ -353,7 +362,7 @@ async fn drive(
                     halt.cancel();
                 }
                 let p = live_progress(
-                    &job.id, &prior, &counters, total, &mut rate, &client, throttled_before,
+                    &job.id, &prior, &counters, total, &mut rate, &clients, throttled_before,
                 );
                 progress.report(&p);
                 ledger.beat(
@@ -441,15 +450,25 @@ impl Rate {
     }
 }
 
+/// 429 answers over every client of the send.
+fn throttled(clients: &[Arc<DataverseClient>]) -> u64 {
+    clients
+        .iter()
+        .map(|c| c.stats.throttled.load(Ordering::Relaxed))
+        .sum()
+}
+
 fn live_progress(
     job: &str,
     prior: &Counts,
     c: &Counters,
     total: Option<u64>,
     rate: &mut Rate,
-    client: &DataverseClient,
+    clients: &[Arc<DataverseClient>],
     throttled_before: u64,
 ) -> JobProgress {
+    let paused = clients.iter().filter_map(|c| c.paused_for()).max();
+    let pacing = clients.iter().filter_map(|c| c.pacing_for()).min();
     let (d, r, f, i) = (
         c.delivered.load(Ordering::Relaxed),
         c.rejected.load(Ordering::Relaxed),
@@ -475,12 +494,8 @@ fn live_progress(
             Some(t) if per_second > 0.0 => Some(t.saturating_sub(done) as f64 / per_second),
             _ => None,
         },
-        throttled: client
-            .stats
-            .throttled
-            .load(Ordering::Relaxed)
-            .saturating_sub(throttled_before),
-        waiting: match (client.paused_for(), client.pacing_for()) {
+        throttled: throttled(clients).saturating_sub(throttled_before),
+        waiting: match (paused, pacing) {
             (Some(d), _) => Some(Wait {
                 reason: "Dynamics asked Ferry to slow down (service protection limits); \
                          sending goes on by itself"
@@ -501,6 +516,7 @@ fn live_progress(
 
 async fn worker(
     s: Arc<Shared>,
+    client: Arc<DataverseClient>,
     rx: Arc<tokio::sync::Mutex<tokio::sync::mpsc::Receiver<Vec<Item>>>>,
 ) {
     loop {
@@ -513,7 +529,7 @@ async fn worker(
             // NOTE: left without a ledger entry, these rows are sent when the job resumes.
             break;
         }
-        if let Err(e) = send_items(&s, items).await {
+        if let Err(e) = send_items(&s, &client, items).await {
             s.stop(e);
             break;
         }
@@ -534,7 +550,7 @@ struct Meta {
     recheck: bool,
 }
 
-async fn send_items(s: &Shared, items: Vec<Item>) -> Result<()> {
+async fn send_items(s: &Shared, client: &DataverseClient, items: Vec<Item>) -> Result<()> {
     let pid = &s.table.primary_id;
     let mut entries: Vec<Entry> = Vec::with_capacity(items.len());
     let (mut rows, mut metas): (Vec<BulkRow>, Vec<Meta>) = items
@@ -558,7 +574,7 @@ async fn send_items(s: &Shared, items: Vec<Item>) -> Result<()> {
             .filter_map(|(r, _)| chosen_id(r, pid))
             .collect();
         if !ask.is_empty() {
-            let found = lookup::existing(&s.client, &s.table, &ask).await?;
+            let found = lookup::existing(client, &s.table, &ask).await?;
             let mut keep_rows = Vec::with_capacity(rows.len());
             let mut keep_metas = Vec::with_capacity(rows.len());
             for (r, m) in rows.into_iter().zip(metas) {
@@ -591,14 +607,14 @@ async fn send_items(s: &Shared, items: Vec<Item>) -> Result<()> {
                 .filter_map(|r| r.row.as_ref())
                 .filter(|k| matches!(k, RowRef::Key(_)))
                 .collect();
-            lookup::by_keys(&s.client, &s.table, &keys).await.ok()
+            lookup::by_keys(client, &s.table, &keys).await.ok()
         } else {
             None
         };
     let outcomes = if rows.is_empty() {
         Vec::new()
     } else {
-        bulk::send_rows(&s.client, &s.table, s.op, &rows, &s.bulk, &s.support).await?
+        bulk::send_rows(client, &s.table, s.op, &rows, &s.bulk, &s.support).await?
     };
     let mut duplicates: Vec<(usize, String)> = Vec::new();
     let mut unnamed: Vec<usize> = Vec::new();
@@ -661,7 +677,7 @@ async fn send_items(s: &Shared, items: Vec<Item>) -> Result<()> {
     }
     if !duplicates.is_empty() {
         let ids: Vec<String> = duplicates.iter().map(|(_, id)| id.clone()).collect();
-        let found = lookup::existing(&s.client, &s.table, &ids).await?;
+        let found = lookup::existing(client, &s.table, &ids).await?;
         for (n, id) in duplicates {
             if found.contains(&id) {
                 let m = &metas[n];
@@ -676,7 +692,7 @@ async fn send_items(s: &Shared, items: Vec<Item>) -> Result<()> {
             .iter()
             .filter_map(|&n| rows[n].row.as_ref())
             .collect();
-        let found = lookup::by_keys(&s.client, &s.table, &keys)
+        let found = lookup::by_keys(client, &s.table, &keys)
             .await
             .unwrap_or_default();
         for n in unnamed {
