@@ -543,3 +543,87 @@ async fn a_job_is_not_resumed_once_its_template_writes_differently() {
         "the job says why it stopped"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_send_spreads_its_rows_over_every_application_user_of_the_destination() {
+    use ferry_core::ops::credentials::{self, NewCredential};
+    use ferry_core::ops::destinations::{self, DestinationInput};
+    use ferry_core::validate::ExpiryInput;
+    // NOTE: a little time per request, so both users' workers find chunks waiting.
+    let f = fixture_with(|c| {
+        c.extra_apps = ferry_sandbox::AppRegistration::stored(1);
+        c.latency.per_request = std::time::Duration::from_millis(30);
+    })
+    .await;
+    let second = &f._sb.apps[1];
+    let cred = credentials::create(
+        &f.app,
+        &f.admin,
+        NewCredential {
+            name: "Second app".into(),
+            description: String::new(),
+            plugin: "microsoft-dynamics".into(),
+            client_id: second.client_id.clone(),
+            client_secret: ferry_core::secrets::Secret::new(&second.client_secret),
+            expiry: ExpiryInput::Years { years: 1 },
+        },
+    )
+    .unwrap();
+    let dest = destinations::get(&f.app, &f.admin, "Sandbox").unwrap();
+    destinations::update(
+        &f.app,
+        &f.admin,
+        &dest.id,
+        DestinationInput {
+            name: dest.name.clone(),
+            description: dest.description.clone(),
+            plugin: dest.plugin.id.clone(),
+            credential_id: dest.credential.id.clone(),
+            tenant_id: dest.tenant_id.clone(),
+            dynamics_url: dest.dynamics_url.clone(),
+            api_version: dest.api_version.clone(),
+            business_users: dest.business_users,
+            restricted_pii: dest.restricted_pii,
+            extra_credentials: vec![cred.id],
+        },
+    )
+    .unwrap();
+    create_template(&f).await;
+    let good = sendable(&f, "New contacts").await;
+    let opts = SendOptions {
+        chunk_size: Some(2),
+        parallelism: Some(1),
+        ..SendOptions::default()
+    };
+    let job = jobs::send(
+        &f.app,
+        &f.admin,
+        "New contacts",
+        &opts,
+        &quiet,
+        &Cancel::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(job.counts.delivered, good);
+    let sandbox = rusqlite::Connection::open(f._dir.path().join("sandbox.sqlite3")).unwrap();
+    let mut by_user = sandbox
+        .prepare(
+            "SELECT json_extract(body, '$._createdby_value'), COUNT(*) FROM records \
+             WHERE tbl = 'contact' GROUP BY 1 ORDER BY 1",
+        )
+        .unwrap();
+    let made: Vec<(String, i64)> = by_user
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let users: Vec<&str> = made.iter().map(|(u, _)| u.as_str()).collect();
+    let mut expected: Vec<&str> = f._sb.apps.iter().map(|a| a.user_id.as_str()).collect();
+    expected.sort();
+    assert_eq!(
+        users, expected,
+        "both application users created records: {made:?}"
+    );
+    assert_eq!(made.iter().map(|(_, n)| n).sum::<i64>() as u64, good);
+}

@@ -296,6 +296,9 @@ pub fn write(
                     row.insert(col.into(), json!(default));
                 }
             }
+            // NOTE: as Dataverse does on every standard table (the schema files this sandbox
+            // loads leave the system lookups out): the application user who made the record.
+            row.insert("_createdby_value".into(), json!(ctx.user_id));
             if table.column("objecttypecode").is_some() {
                 row.insert("objecttypecode".into(), json!(table.logical_name));
             }
@@ -327,6 +330,7 @@ pub fn write(
         row.insert("fullname".into(), Value::String(full));
     }
     row.insert("modifiedon".into(), Value::String(now));
+    row.insert("_modifiedby_value".into(), json!(ctx.user_id));
     // NOTE: a row just created by key was looked up by that key a moment ago; skip a re-check.
     let known_free = match (addr, creating) {
         (

@@ -6,12 +6,13 @@
 //! left on every answer (`x-ms-ratelimit-burst-remaining-xrm-requests`,
 //! `x-ms-ratelimit-time-remaining-xrm-requests`). The pacer takes the latest report, subtracts
 //! what this client has spent since (each finished request's time, less the network time every
-//! request pays) and what its requests in flight are expected to spend, and lets a request
-//! start only while that leaves a margin. It needs no knowledge of the window's length or the
-//! budgets' sizes, so it follows whatever limits the server applies — scaled-down sandbox
-//! windows included — and counts what other clients of the same user spend, since the server
-//! does. A fresh window is spent at full speed; a spent one admits requests as fast as the
-//! server says room comes back.
+//! request pays) and what its requests in flight are expected to spend, adds back what it
+//! spent that has left the window since, and lets a request start only while that leaves a
+//! margin. The budgets' sizes are learnt from the reports (the most ever left), and the
+//! window's length follows from the execution budget by Dataverse's documented ratio, so it
+//! follows the limits the server applies (scaled-down sandbox windows keep the ratio), and it
+//! counts what other clients of the same user spend, since the server does. A fresh window is
+//! spent at full speed; a spent one admits requests as soon as room comes back.
 //!
 //! A server that reports no budget (the local sandbox without limits) is not paced: then only
 //! the client's 429 handling applies.
@@ -22,7 +23,7 @@ use std::time::{Duration, Instant};
 
 /// The share of the largest budget seen that is kept in reserve: it absorbs the error of the
 /// estimates in flight, so the server's own count never reaches zero.
-const MARGIN: f64 = 0.03;
+const MARGIN: f64 = 0.02;
 
 /// With nothing in flight to bring a fresh report, how long a held request waits at most
 /// before it goes anyway and asks.
@@ -90,6 +91,18 @@ impl State {
             .sum()
     }
 
+    /// When the next part of what this client spent leaves the window.
+    fn next_return(&self, now: Instant) -> Option<Instant> {
+        if self.time_budget <= 0.0 {
+            return None;
+        }
+        let window = Duration::from_secs_f64(self.time_budget / EXECUTION_PER_SECOND);
+        self.finished
+            .iter()
+            .map(|(t, _)| *t + window)
+            .find(|back| *back > now)
+    }
+
     fn room(&self, now: Instant) -> bool {
         let returned = self.returned(now);
         let time_ok = self.time_left.is_none_or(|left| {
@@ -127,7 +140,7 @@ impl Pacer {
     pub async fn admit(&self) -> Ticket {
         loop {
             let notified = self.settled.notified();
-            {
+            let look_again = {
                 let mut s = self.state();
                 let now = Instant::now();
                 if s.room(now) {
@@ -150,10 +163,13 @@ impl Pacer {
                     };
                 }
                 s.holding_since.get_or_insert(now);
-            }
+                s.next_return(now)
+                    .map_or(LOOK_AGAIN, |t| t.duration_since(now).min(LOOK_AGAIN))
+                    .max(Duration::from_millis(1))
+            };
             // NOTE: a finished request brings a fresh report, and time returns what leaves
-            // the window; a held request looks again at either.
-            let _ = tokio::time::timeout(LOOK_AGAIN, notified).await;
+            // the window; a held request looks again at whichever comes first.
+            let _ = tokio::time::timeout(look_again, notified).await;
         }
     }
 
@@ -269,7 +285,7 @@ mod tests {
             Some(100.0),
             Some(50.0),
         );
-        // The next: 4 s left, and this one ran 1 s.
+        // The next: 3 s left, and this one ran 1 s.
         let t = {
             let mut s = p.state();
             s.in_flight += 1;
@@ -278,16 +294,43 @@ mod tests {
                 admitted: Instant::now(),
             }
         };
-        p.settle(t, Duration::from_millis(1010), Some(4.0), Some(49.0));
+        p.settle(t, Duration::from_millis(1010), Some(3.0), Some(49.0));
         let mut s = p.state();
         s.reported_at = Some(Instant::now());
         s.in_flight = 1;
         assert!(
             !s.room(Instant::now()),
-            "4 s left, 1 s just spent, about 1 s typical, 3 s margin: no room"
+            "3 s left, 1 s just spent, 0.2 s typical, a 2 s margin: no room"
         );
         s.time_left = Some(50.0);
         assert!(s.room(Instant::now()), "with 50 s left there is room");
+    }
+
+    #[test]
+    fn what_was_spent_comes_back_once_it_leaves_the_window() {
+        let p = Pacer::default();
+        // A 40 s budget: a 10 s window. A request that ran 30 s long ago has left it.
+        p.settle(
+            Ticket {
+                cost: 0.0,
+                admitted: Instant::now(),
+            },
+            Duration::from_millis(5),
+            Some(40.0),
+            None,
+        );
+        let mut s = p.state();
+        let now = Instant::now();
+        let long_ago = now - Duration::from_secs(11);
+        s.finished.push_front((long_ago, 30.0));
+        s.report_of = Some(long_ago - Duration::from_secs(1));
+        s.time_left = Some(5.0);
+        assert!((s.returned(now) - 30.0).abs() < 1e-9, "{}", s.returned(now));
+        assert!(s.room(now), "5 s left when reported, 30 s back since");
+        assert_eq!(
+            s.next_return(now - Duration::from_secs(5)),
+            Some(long_ago + Duration::from_secs(10))
+        );
     }
 
     #[test]
