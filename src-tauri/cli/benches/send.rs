@@ -219,8 +219,13 @@ fn send(app: &App, me: &Actor, opts: &SendOptions, rt: &tokio::runtime::Runtime)
             }
         })
     };
-    let last = Mutex::new(None::<JobProgress>);
-    let report = |p: &JobProgress| *last.lock().unwrap() = Some(p.clone());
+    // NOTE: the most delivered any report said: without the ledger, the final report (read
+    // from the ledger) has none.
+    let last = Mutex::new(0u64);
+    let report = |p: &JobProgress| {
+        let mut most = last.lock().unwrap();
+        *most = (*most).max(p.delivered);
+    };
     let started = Instant::now();
     let job = rt
         .block_on(jobs::send(
@@ -235,11 +240,11 @@ fn send(app: &App, me: &Actor, opts: &SendOptions, rt: &tokio::runtime::Runtime)
     let seconds = started.elapsed().as_secs_f64();
     done.store(true, Ordering::Relaxed);
     sampler.join().unwrap();
-    let p = last.lock().unwrap().clone().unwrap();
+    let reported = *last.lock().unwrap();
     Run {
         seconds,
         // NOTE: without the ledger the job's counts stay empty; the last progress has them.
-        delivered: job.counts.delivered.max(p.delivered),
+        delivered: job.counts.delivered.max(reported),
         peak_rss: peak.load(Ordering::Relaxed) as f64 / 10.0,
     }
 }
