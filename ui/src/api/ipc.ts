@@ -46,6 +46,10 @@ import type {
   TableSample,
   TableSummary,
 } from './dataTypes';
+import type { AddedToList } from './generated/AddedToList';
+import type { JobView } from './generated/JobView';
+import type { ListTarget } from './generated/ListTarget';
+import type { MarketingList } from './generated/MarketingList';
 
 /** Turns whatever a command rejected with into an AppError. */
 export function asAppError(e: unknown): AppError {
@@ -192,4 +196,13 @@ export const commands = {
   activityVerify: () => call<VerifyReport>('activity_verify'),
   /** The system's save dialog, then the matching entries as CSV; the path written, or null if closed. */
   activityExport: (query: ActivityQuery) => call<string | null>('activity_export', { query }),
+
+  // Campaigns (the Segments tab): a segment's sends added to Dynamics marketing lists.
+  /** The destination's static marketing lists (only those holding `table`'s rows when given). Network. */
+  listMarketingLists: (destination: string, table?: string) =>
+    call<MarketingList[]>('list_marketing_lists', { destination, table: table ?? null }),
+  /** The segment's recent sends through templates open to campaigns, newest first. */
+  segmentJobs: (segment: string, limit: number) => call<JobView[]>('segment_jobs', { segment, limit }),
+  /** Adds the records a send delivered to an existing or a new static list. Network, seconds for a big send. */
+  addJobToList: (job: string, target: ListTarget) => call<AddedToList>('add_job_to_list', { job, target }),
 };

@@ -92,6 +92,9 @@ export const commands: Mocked = {
   activityPage: vi.fn(),
   activityVerify: vi.fn(),
   activityExport: vi.fn(),
+  listMarketingLists: vi.fn(),
+  segmentJobs: vi.fn(),
+  addJobToList: vi.fn(),
 };
 
 /**
@@ -134,6 +137,8 @@ export function resetCommands() {
   commands.listTemplates.mockResolvedValue([]);
   commands.suggestMapping.mockResolvedValue([]);
   commands.checkTemplate.mockResolvedValue({ fields: [], dropped: [], warnings: [], unusedSources: [] });
+  // No segment has been sent through a campaign template unless a test says so.
+  commands.segmentJobs.mockResolvedValue([]);
   for (const name of [
     'createCredential',
     'updateCredential',
@@ -154,6 +159,8 @@ export function resetCommands() {
     'countSourceRows',
     'checkAgainstDynamics',
     'previewTemplateFirstPage',
+    'listMarketingLists',
+    'addJobToList',
   ] as const) {
     commands[name].mockRejectedValue({ code: 'internal', message: `${name} was not expected in this test.` });
   }
