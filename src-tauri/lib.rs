@@ -88,6 +88,9 @@ pub fn builder<R: tauri::Runtime>(
             commands::templates::check_against_dynamics,
             commands::templates::preview_template,
             commands::templates::preview_template_first_page,
+            commands::campaigns::list_marketing_lists,
+            commands::campaigns::segment_jobs,
+            commands::campaigns::add_job_to_list,
         ])
 }
 
