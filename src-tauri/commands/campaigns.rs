@@ -28,7 +28,12 @@ pub fn segment_jobs(
     segment: String,
     limit: usize,
 ) -> CmdResult<Vec<JobView>> {
-    Ok(campaigns::segment_jobs(&app, &app.actor()?, &segment, limit)?)
+    Ok(campaigns::segment_jobs(
+        &app,
+        &app.actor()?,
+        &segment,
+        limit,
+    )?)
 }
 
 /// Adds the records `job` delivered to an existing or a new marketing list.
