@@ -83,7 +83,6 @@ function AddToListBody({ job, onClose }: { job: JobView; onClose: () => void }) 
   const [done, setDone] = useState<AddedToList | null>(null);
   const delivered = job.counts.delivered;
   const word = recordsWord(job.table, delivered);
-  const available = lists.data ?? [];
   // With no list to pick from, the only choice is a new one.
   const mode: Mode = lists.data?.length === 0 ? 'new' : chosen;
 
@@ -154,7 +153,7 @@ function AddToListBody({ job, onClose }: { job: JobView; onClose: () => void }) 
               layout="horizontal"
               data-testid="add-to-list-mode"
             >
-              <Radio value="existing" label="A list in Dynamics" disabled={available.length === 0} />
+              <Radio value="existing" label="A list in Dynamics" disabled={lists.data?.length === 0} />
               <Radio value="new" label="A new list" />
             </RadioGroup>
           </Field>

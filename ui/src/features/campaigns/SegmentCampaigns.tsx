@@ -55,7 +55,7 @@ export function SegmentCampaigns({ segmentId }: { segmentId: string }) {
       {jobs.data?.length === 0 && (
         <Text className={styles.muted} data-testid="segment-campaigns-empty">
           No sends of this segment through a template available to campaigns yet. Send it with such a template from the
-          Destinations tab; its contacts can then be added to a marketing list here.
+          Destinations tab; the records it delivers can then be added to a marketing list here.
         </Text>
       )}
       {jobs.data && jobs.data.length > 0 && (
