@@ -97,6 +97,9 @@ pub fn builder<R: tauri::Runtime>(
             commands::jobs::unfinished_jobs,
             commands::jobs::job_receipts,
             commands::jobs::export_rejected_rows,
+            commands::campaigns::list_marketing_lists,
+            commands::campaigns::segment_jobs,
+            commands::campaigns::add_job_to_list,
         ])
 }
 

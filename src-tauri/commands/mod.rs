@@ -6,6 +6,7 @@
 
 pub mod activity;
 pub mod app;
+pub mod campaigns;
 pub mod credentials;
 pub mod data;
 pub mod dataverse;

@@ -36,6 +36,9 @@ enum Who {
     /// Users who may read the rows of a query-sourced template on the Local sandbox: Amp360
     /// (or operators), without Restrict PII access.
     QueryTemplateUsers,
+    /// AmpIQ users, operators and administrators the Local sandbox destination is open to:
+    /// without Restrict PII access (campaigns on the sandbox's marketing lists).
+    CampaignSandboxUsers,
     /// Not called: the command opens a native dialog that would wait for a person.
     NotCalled(&'static str),
 }
@@ -52,6 +55,7 @@ impl Who {
             Who::Admins => admin,
             Who::SandboxUsers => !restricted,
             Who::QueryTemplateUsers => Who::Amp360.allows(policy, restricted) && !restricted,
+            Who::CampaignSandboxUsers => Who::AmpIq.allows(policy, restricted) && !restricted,
             Who::NotCalled(_) => unreachable!("not called"),
         }
     }
@@ -674,6 +678,24 @@ fn rows() -> Vec<Row> {
             NotCalled("opens a native save dialog for every user; core's tests cover the export"),
             |_| unreachable!(),
         ),
+        row("list_marketing_lists", CampaignSandboxUsers, |c| {
+            c.s.invoke(
+                "list_marketing_lists",
+                json!({ "destination": c.sandbox_id, "table": "contact" }),
+            )
+        }),
+        row("segment_jobs", AmpIq, |c| {
+            let id = admin_segment(c, &format!("SJ {}", c.tag));
+            c.s.invoke("segment_jobs", json!({ "segment": id, "limit": 10 }))
+        }),
+        // NOTE: the policy decides before the job is looked up; an allowed user is told the
+        // job does not exist (not_found). Adding real sends is tested in core (ops_campaigns).
+        row("add_job_to_list", AmpIq, |c| {
+            c.s.invoke(
+                "add_job_to_list",
+                json!({ "job": "job_none", "target": { "kind": "new", "name": "Matrix list" } }),
+            )
+        }),
     ]
 }
 
@@ -888,6 +910,7 @@ fn every_command_as_every_policy_with_and_without_restricted_pii() {
                 }
                 (true, Err(e))
                     if r.cmd == "restore_demo_destination" && e["code"] == "validation" => {}
+                (true, Err(e)) if r.cmd == "add_job_to_list" && e["code"] == "not_found" => {}
                 (true, Err(e)) => failures.push(format!("{label}: failed: {e}")),
                 (true, Ok(v)) if r.masked => {
                     let text = v.to_string();

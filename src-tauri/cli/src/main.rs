@@ -9,6 +9,7 @@ mod activity_cmd;
 mod bench;
 #[cfg(feature = "bench")]
 mod bench_peers;
+mod campaigns_cmd;
 mod data_cmd;
 mod data_folder_cmd;
 mod dataverse_cmd;
@@ -122,6 +123,9 @@ enum Command {
     /// Send jobs: their history, per-row receipts, and rejected rows as CSV.
     #[command(alias = "job")]
     Jobs(send_cmd::JobsArgs),
+    /// A destination's static marketing lists, which a segment's send can fill (see `ferry
+    /// jobs add-to-list` and `ferry send --add-to-list`).
+    Lists(campaigns_cmd::ListsArgs),
     /// Who you act as, with your policy and what it allows.
     Whoami,
     /// The activity log (administrators): who did what, when; `verify` checks its hash chain.
@@ -439,7 +443,8 @@ fn run(cli: Cli, rt: &Runtime) -> Result<u8> {
         Command::Templates(cmd) => templates_cmd::run(cmd, &app, &me, rt, cli.json)?,
         Command::Preview(args) => return templates_cmd::preview(args, &app, &me, rt, cli.json),
         Command::Send(args) => return send_cmd::send(args, &app, &me, rt, cli.json),
-        Command::Jobs(args) => return send_cmd::jobs_cmd(args, &app, &me, cli.json),
+        Command::Jobs(args) => return send_cmd::jobs_cmd(args, &app, &me, rt, cli.json),
+        Command::Lists(args) => return campaigns_cmd::lists(args, &app, &me, rt, cli.json),
         Command::Whoami => users_cmd::whoami(&app, &me, chosen_by, cli.json)?,
         Command::Activity(args) => return activity_cmd::run(args, &app, &me, cli.json),
         Command::DataFolder(_) => unreachable!("handled before the app is opened"),

@@ -50,6 +50,8 @@ pub struct SendArgs {
     /// Requests in flight at once, 1 to 52 (default: what Dynamics recommends).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=52))]
     parallelism: Option<u8>,
+    #[command(flatten)]
+    list: crate::campaigns_cmd::SendToListArgs,
 }
 
 #[derive(Args)]
@@ -86,6 +88,9 @@ enum JobsCmd {
         #[arg(long, short)]
         output: PathBuf,
     },
+    /// Add the records a segment's send delivered to a Dynamics marketing list (an existing
+    /// static list, or a new one).
+    AddToList(crate::campaigns_cmd::AddToListArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -119,6 +124,9 @@ pub fn send(args: SendArgs, app: &App, me: &Actor, rt: &Runtime, json: bool) -> 
     if args.dry_run {
         let name = args.template.as_deref().unwrap_or_default();
         return dry_run(app, me, rt, name, json);
+    }
+    if let Some(t) = &args.template {
+        crate::campaigns_cmd::check_before_send(app, me, t, &args.list)?;
     }
     if !json && args.resume.is_none() {
         offer_unfinished(app, me);
@@ -189,11 +197,22 @@ pub fn send(args: SendArgs, app: &App, me: &Actor, rt: &Runtime, json: bool) -> 
     let done = rt.block_on(jobs::run(app, me, &job.id, &opts, &report, &cancel));
     line.lock().unwrap_or_else(|p| p.into_inner()).clear();
     let done = done?;
-    if json {
-        print_json(&done);
-    } else {
+    if !json {
         println!("{}", summary(&done));
     }
+    let added = match done.state {
+        JobState::Finished => crate::campaigns_cmd::after_send(app, me, rt, &done, &args.list),
+        _ => Ok(None),
+    };
+    if json {
+        match &added {
+            Ok(Some(a)) => print_json(&serde_json::json!({ "job": done, "addedToList": a })),
+            _ => print_json(&done),
+        }
+    } else if let Ok(Some(a)) = &added {
+        println!("{}", crate::campaigns_cmd::added_text(a));
+    }
+    added?;
     Ok(exit_status(&done))
 }
 
@@ -347,7 +366,7 @@ fn summary(j: &JobView) -> String {
 }
 
 /// `ferry jobs`.
-pub fn jobs_cmd(args: JobsArgs, app: &App, me: &Actor, json: bool) -> Result<u8> {
+pub fn jobs_cmd(args: JobsArgs, app: &App, me: &Actor, rt: &Runtime, json: bool) -> Result<u8> {
     match args.cmd.unwrap_or(JobsCmd::List { limit: 50 }) {
         JobsCmd::List { limit } => {
             let list = jobs::list(app, me, limit)?;
@@ -464,6 +483,7 @@ pub fn jobs_cmd(args: JobsArgs, app: &App, me: &Actor, json: bool) -> Result<u8>
                 );
             }
         }
+        JobsCmd::AddToList(a) => return crate::campaigns_cmd::add_to_list(a, app, me, rt, json),
         JobsCmd::ExportRejects { job, output } => {
             let n = jobs::export_rejects(app, me, &job, &output)?;
             if json {
@@ -522,7 +542,7 @@ fn first_start(app: &App, me: &Actor, rt: &Runtime) -> Result<Option<SandboxHand
 
 /// Starts the local sandbox on `port` (or any free port) and points the Local sandbox
 /// destination at it.
-fn start_local(app: &App, port: u16) -> Result<SandboxHandle> {
+pub(crate) fn start_local(app: &App, port: u16) -> Result<SandboxHandle> {
     let config = |port| {
         let mut c = SandboxConfig::for_profile(Profile::Demo);
         c.data_path = Some(app.data_dir().join(start::SANDBOX_FILE));
@@ -549,12 +569,12 @@ fn start_local(app: &App, port: u16) -> Result<SandboxHandle> {
     Ok(handle)
 }
 
-fn listening_port(url: &str) -> Option<SocketAddr> {
+pub(crate) fn listening_port(url: &str) -> Option<SocketAddr> {
     let rest = url.split_once("://")?.1;
     let host = rest.split('/').next()?;
     host.to_socket_addrs().ok()?.next()
 }
 
-fn answers(addr: SocketAddr) -> bool {
+pub(crate) fn answers(addr: SocketAddr) -> bool {
     TcpStream::connect_timeout(&addr, Duration::from_millis(300)).is_ok()
 }

@@ -182,6 +182,7 @@ const UNREADABLE: i32 = 1;
 /// - `templates add` checks its table against Dataverse with an empty keychain (see `OFFLINE`):
 ///   the sign-in stops, and the table is reported as the field to fix (bad input). The other
 ///   template rows name a template that does not exist: the policy decides before the lookup.
+/// - `lists` and `jobs add-to-list` name a destination and a job that do not exist, likewise.
 // NOTE: kept one row a line, as a table reads.
 #[rustfmt::skip]
 const MATRIX: &[Row] = &[
@@ -238,6 +239,8 @@ const MATRIX: &[Row] = &[
     row("templates edit",       Operators,  FailsWith(NOT_FOUND), &["No template", "{tpl}"]),
     row("templates delete",     Operators,  FailsWith(NOT_FOUND), &["No template"]),
     row("preview",              Everyone,   FailsWith(NOT_FOUND), &["No template"]),
+    row("lists",                AmpIq,      FailsWith(NOT_FOUND), &["No destination"]),
+    row("jobs add-to-list",     AmpIq,      FailsWith(NOT_FOUND), &["job_none", "--new-list", "L"]),
 ];
 
 /// Commands built only with a cargo feature: their rows stay when `--help` does not list them.

@@ -209,11 +209,15 @@ pub enum Action {
     /// Send a template's rows to Dynamics, and see the history of one's sends (operators and
     /// administrators see everyone's). Which templates is decided by template access.
     SendData,
+    /// Add the records a segment's send delivered to a Dynamics marketing list (creating the
+    /// list if asked), and see a destination's marketing lists. Which sends is decided by
+    /// template access and the template's campaigns setting.
+    AddToMarketingLists,
 }
 
 impl Action {
     /// Every action, for tests and for listing what a policy grants.
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 24] = [
         Action::ViewStatus,
         Action::ChangePreferences,
         Action::ReadCredentials,
@@ -237,6 +241,7 @@ impl Action {
         Action::UseTemplates,
         Action::ManageTemplates,
         Action::SendData,
+        Action::AddToMarketingLists,
     ];
 
     /// What the action is, to finish "… may not" in a refusal.
@@ -268,6 +273,7 @@ impl Action {
             Action::UseTemplates => "see data templates",
             Action::ManageTemplates => "add, change or delete data templates",
             Action::SendData => "send data to Dynamics",
+            Action::AddToMarketingLists => "add sent records to marketing lists",
         }
     }
 }
@@ -305,7 +311,9 @@ pub fn allowed(policy: Policy, action: Action) -> bool {
         | Action::RunSandbox
         | Action::ManageTemplates => operator,
         Action::RunQueries | Action::ManageQueries => operator || policy.has_amp360(),
-        Action::ReadSegments | Action::ManageSegments => operator || policy.has_ampiq(),
+        Action::ReadSegments | Action::ManageSegments | Action::AddToMarketingLists => {
+            operator || policy.has_ampiq()
+        }
         Action::ManageUsers | Action::ReadActivity | Action::RestoreSettings => admin,
     }
 }
@@ -412,6 +420,7 @@ mod tests {
             Action::UseTemplates => 20,
             Action::ManageTemplates => 21,
             Action::SendData => 22,
+            Action::AddToMarketingLists => 23,
         }
     }
 
@@ -444,10 +453,14 @@ mod tests {
             let mut v = everyone.to_vec();
             match p {
                 Policy::Amp360 => v.extend([RunQueries, ManageQueries]),
-                Policy::AmpIq => v.extend([ReadSegments, ManageSegments]),
-                Policy::Amp360AmpIq => {
-                    v.extend([RunQueries, ManageQueries, ReadSegments, ManageSegments])
-                }
+                Policy::AmpIq => v.extend([ReadSegments, ManageSegments, AddToMarketingLists]),
+                Policy::Amp360AmpIq => v.extend([
+                    RunQueries,
+                    ManageQueries,
+                    ReadSegments,
+                    ManageSegments,
+                    AddToMarketingLists,
+                ]),
                 Policy::Operator | Policy::Administrator => {
                     v.extend([
                         ReadCredentials,
@@ -462,6 +475,7 @@ mod tests {
                         ManageQueries,
                         ReadSegments,
                         ManageSegments,
+                        AddToMarketingLists,
                     ]);
                     if p == Policy::Administrator {
                         v.extend([ManageUsers, ReadActivity, RestoreSettings]);

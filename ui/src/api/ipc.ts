@@ -52,6 +52,10 @@ import type {
   TableSample,
   TableSummary,
 } from './dataTypes';
+import type { AddedToList } from './generated/AddedToList';
+import type { JobView } from './generated/JobView';
+import type { ListTarget } from './generated/ListTarget';
+import type { MarketingList } from './generated/MarketingList';
 
 /** Turns whatever a command rejected with into an AppError. */
 export function asAppError(e: unknown): AppError {
@@ -217,6 +221,14 @@ export const commands = {
   jobReceipts: (id: string, filter: ReceiptFilter) => call<Receipts>('job_receipts', { id, filter }),
   /** The system's save dialog, then the rows the job could not deliver as CSV; the rows written, or null if closed. */
   exportRejectedRows: (id: string) => call<number | null>('export_rejected_rows', { id }),
+  // Campaigns (the Segments tab): a segment's sends added to Dynamics marketing lists.
+  /** The destination's static marketing lists (only those holding `table`'s rows when given). Network. */
+  listMarketingLists: (destination: string, table?: string) =>
+    call<MarketingList[]>('list_marketing_lists', { destination, table: table ?? null }),
+  /** The segment's recent sends through templates open to campaigns, newest first. */
+  segmentJobs: (segment: string, limit: number) => call<JobView[]>('segment_jobs', { segment, limit }),
+  /** Adds the records a send delivered to an existing or a new static list. Network, seconds for a big send. */
+  addJobToList: (job: string, target: ListTarget) => call<AddedToList>('add_job_to_list', { job, target }),
 };
 
 /** The backend's events. Each `on…` calls `handler` for every event until the function it resolves to is called. */

@@ -45,6 +45,7 @@ const OPERATOR: Action[] = [
   'readSegments',
   'manageSegments',
   'manageTemplates',
+  'addToMarketingLists',
 ];
 
 /** What each policy may do, as core's rule table says. */
@@ -53,9 +54,9 @@ export function permissionsOf(policy: Policy): Action[] {
     case 'amp360':
       return [...EVERYONE, 'runQueries', 'manageQueries'];
     case 'ampiq':
-      return [...EVERYONE, 'readSegments', 'manageSegments'];
+      return [...EVERYONE, 'readSegments', 'manageSegments', 'addToMarketingLists'];
     case 'amp360+ampiq':
-      return [...EVERYONE, 'runQueries', 'manageQueries', 'readSegments', 'manageSegments'];
+      return [...EVERYONE, 'runQueries', 'manageQueries', 'readSegments', 'manageSegments', 'addToMarketingLists'];
     case 'operator':
       return [...EVERYONE, ...OPERATOR];
     case 'administrator':

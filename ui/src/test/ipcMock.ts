@@ -102,6 +102,9 @@ export const commands: Mocked = {
   unfinishedJobs: vi.fn(),
   jobReceipts: vi.fn(),
   exportRejectedRows: vi.fn(),
+  listMarketingLists: vi.fn(),
+  segmentJobs: vi.fn(),
+  addJobToList: vi.fn(),
 };
 
 type Events = typeof actual.events;
@@ -159,6 +162,8 @@ export function resetCommands() {
   commands.listTemplates.mockResolvedValue([]);
   commands.suggestMapping.mockResolvedValue([]);
   commands.checkTemplate.mockResolvedValue({ fields: [], dropped: [], warnings: [], unusedSources: [] });
+  // No segment has been sent through a campaign template unless a test says so.
+  commands.segmentJobs.mockResolvedValue([]);
   for (const name of [
     'createCredential',
     'updateCredential',
@@ -179,6 +184,8 @@ export function resetCommands() {
     'countSourceRows',
     'checkAgainstDynamics',
     'previewTemplateFirstPage',
+    'listMarketingLists',
+    'addJobToList',
   ] as const) {
     commands[name].mockRejectedValue({ code: 'internal', message: `${name} was not expected in this test.` });
   }

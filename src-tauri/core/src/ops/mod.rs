@@ -18,8 +18,10 @@
 //! - [`segments`]: saved audiences and their live counts.
 //! - [`rows`]: the one reader later work draws rows from, given a query or a segment.
 //! - [`jobs`]: send jobs, their ledger and history.
+//! - [`campaigns`]: a segment's delivered records added to Dynamics marketing lists.
 
 pub mod activity;
+pub mod campaigns;
 mod common;
 pub mod connection;
 pub mod credentials;

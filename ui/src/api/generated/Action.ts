@@ -5,4 +5,4 @@
  * withhold, not one per function: reading and changing are told apart, and so is anything
  * that reaches a tenant or touches customer data.
  */
-export type Action = "viewStatus" | "changePreferences" | "readCredentials" | "manageCredentials" | "readDestinations" | "manageDestinations" | "testConnection" | "browseTables" | "readData" | "importData" | "markPii" | "runQueries" | "manageQueries" | "readSegments" | "manageSegments" | "listUsers" | "manageUsers" | "readActivity" | "runSandbox" | "restoreSettings" | "useTemplates" | "manageTemplates" | "sendData";
+export type Action = "viewStatus" | "changePreferences" | "readCredentials" | "manageCredentials" | "readDestinations" | "manageDestinations" | "testConnection" | "browseTables" | "readData" | "importData" | "markPii" | "runQueries" | "manageQueries" | "readSegments" | "manageSegments" | "listUsers" | "manageUsers" | "readActivity" | "runSandbox" | "restoreSettings" | "useTemplates" | "manageTemplates" | "sendData" | "addToMarketingLists";

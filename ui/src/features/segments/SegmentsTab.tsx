@@ -14,6 +14,7 @@
 //   segment-show-sql (toggle), segment-sql (the compiled SQL), segment-sql-params
 //   segment-preview (button), preview-grid (the grid; see components/RunResult.tsx),
 //   pii-hidden-note (above the preview when its personal data is masked for the viewer)
+//   segment-campaigns (a saved segment's campaign sends: see features/campaigns/SegmentCampaigns.tsx)
 // Saving, duplicating and deleting are shown only to users allowed to manage segments; the
 // others can open saved segments, count and preview them.
 import {
@@ -47,6 +48,7 @@ import { useNotify } from '../../lib/notify';
 import { useDebouncedValue } from '../../lib/useDebouncedValue';
 import { groupByField, type Messages } from '../../lib/useFormCheck';
 import { useQueryRun } from '../../lib/useQueryRun';
+import { SegmentCampaigns } from '../campaigns/SegmentCampaigns';
 import { GroupEditor } from './SegmentBuilder';
 import { emptyDefinition, fromWire, isComplete, problemsByRule, toWire, type EditDefinition } from './segmentModel';
 
@@ -430,6 +432,7 @@ function SegmentsEditor({ tables, saved }: { tables: TableSummary[]; saved: Save
             </div>
           )}
           <RunResult state={preview} testId="preview-grid" label="Preview of the segment's rows" height="min(420px, calc(100vh - 220px))" />
+          {draft.id && <SegmentCampaigns segmentId={draft.id} />}
         </form>
       </div>
 
