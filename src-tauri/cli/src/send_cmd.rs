@@ -118,7 +118,12 @@ impl From<StateArg> for RowState {
 pub fn send(args: SendArgs, app: &App, me: &Actor, rt: &Runtime, json: bool) -> Result<u8> {
     // NOTE: kept until the command ends, like every sandbox handle here.
     let _first = match &args.template {
-        Some(t) if templates::get(app, me, t).is_err() => first_start(app, me, rt)?,
+        Some(t)
+            if t.trim().eq_ignore_ascii_case(start::DEMO_TEMPLATE_NAME)
+                && templates::get(app, me, t).is_err() =>
+        {
+            first_start(app, me, rt)?
+        }
         _ => None,
     };
     if args.dry_run {
@@ -524,7 +529,7 @@ fn local_sandbox(app: &App, me: &Actor, template: &str) -> Result<Option<Sandbox
 }
 
 /// On a machine where Ferry never ran (no app start has made them), makes what the app's
-/// first start makes, for a template that is not found yet: the demo customers, the Local
+/// first start makes, when the demo template is asked for and not found yet: the demo customers, the Local
 /// sandbox destination and the "Demo contacts" template, with the local sandbox running for
 /// them. `None` when the destination exists, the user deleted it, or `FERRY_DEMO=off`.
 fn first_start(app: &App, me: &Actor, rt: &Runtime) -> Result<Option<SandboxHandle>> {

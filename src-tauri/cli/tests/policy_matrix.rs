@@ -239,6 +239,12 @@ const MATRIX: &[Row] = &[
     row("templates edit",       Operators,  FailsWith(NOT_FOUND), &["No template", "{tpl}"]),
     row("templates delete",     Operators,  FailsWith(NOT_FOUND), &["No template"]),
     row("preview",              Everyone,   FailsWith(NOT_FOUND), &["No template"]),
+    row("send",                 Everyone,   FailsWith(NOT_FOUND), &["No template"]),
+    row("jobs",                 Everyone,   Runs, &[]),
+    row("jobs list",            Everyone,   Runs, &[]),
+    row("jobs show",            Everyone,   FailsWith(NOT_FOUND), &["job_none"]),
+    row("jobs receipts",        Everyone,   FailsWith(NOT_FOUND), &["job_none"]),
+    row("jobs export-rejects",  Everyone,   FailsWith(NOT_FOUND), &["job_none", "-o", "{missing}"]),
     row("lists",                AmpIq,      FailsWith(NOT_FOUND), &["No destination"]),
     row("jobs add-to-list",     AmpIq,      FailsWith(NOT_FOUND), &["job_none", "--new-list", "L"]),
 ];

@@ -69,6 +69,9 @@ pub const SANDBOX_FILE: &str = "sandbox.sqlite3";
 /// taken.
 pub const SANDBOX_PORT: u16 = 47_365;
 
+/// The name of the template the first start makes (see [`ensure_demo_template`]).
+pub const DEMO_TEMPLATE_NAME: &str = "Demo contacts";
+
 /// Where the running sandbox listens and how to sign in to it.
 #[derive(Debug, Clone)]
 pub struct DemoTarget {
@@ -339,7 +342,7 @@ pub async fn ensure_demo_template(
                 .iter()
                 .any(|t| validate::same_name(&t.name, n)))
         },
-        "Demo contacts",
+        DEMO_TEMPLATE_NAME,
     )?;
     let made = templates::create(
         app,
