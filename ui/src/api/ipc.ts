@@ -53,7 +53,6 @@ import type {
   TableSummary,
 } from './dataTypes';
 import type { AddedToList } from './generated/AddedToList';
-import type { JobView } from './generated/JobView';
 import type { ListTarget } from './generated/ListTarget';
 import type { MarketingList } from './generated/MarketingList';
 
