@@ -11,20 +11,7 @@ use serde_json::Value;
 #[test]
 fn a_template_from_a_toml_file_is_checked_saved_and_previewed_with_an_exit_status_for_errors() {
     let e = env();
-    let tables = e.ok(
-        &["--json", "destinations", "columns", "Sandbox", "contact"],
-        "",
-    );
-    let tables: Value = serde_json::from_str(&tables).unwrap();
-    let key = tables["details"]["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|k| k["columns"] == serde_json::json!(["emailaddress1"]))
-        .expect("contacts are keyed by email")["logicalName"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let key = e.email_key();
     let toml = e.file(
         "contacts.toml",
         &format!(

@@ -36,6 +36,20 @@ async fn count(f: &Fixture, set: &str) -> u64 {
 
 fn quiet(_: &JobProgress) {}
 
+/// Sends `template` as the administrator with the default options, to its end.
+async fn send(f: &Fixture, template: &str) -> jobs::JobView {
+    jobs::send(
+        &f.app,
+        &f.admin,
+        template,
+        &SendOptions::default(),
+        &quiet,
+        &Cancel::default(),
+    )
+    .await
+    .unwrap()
+}
+
 /// Rows of `template` the preview says can be sent (the demo data has a few bad ones).
 async fn sendable(f: &Fixture, template: &str) -> u64 {
     let p = ferry_core::ops::preview::preview(&f.app, &f.admin, template, 1, false)
@@ -146,16 +160,7 @@ async fn a_send_delivers_every_row_once_with_receipts_in_the_history() {
     );
 
     // Sent again, the upsert by key updates the same records: still one per row.
-    let again = jobs::send(
-        &f.app,
-        &f.admin,
-        "Contacts",
-        &SendOptions::default(),
-        &quiet,
-        &Cancel::default(),
-    )
-    .await
-    .unwrap();
+    let again = send(&f, "Contacts").await;
     assert_eq!(again.counts.delivered, good);
     assert_eq!(
         again.counts.updated, good,
@@ -258,16 +263,7 @@ async fn rows_whose_answer_was_lost_are_looked_up_before_they_are_sent_again() {
     let f = fixture().await;
     create_template(&f).await;
     let good = sendable(&f, "New contacts").await;
-    let job = jobs::send(
-        &f.app,
-        &f.admin,
-        "New contacts",
-        &SendOptions::default(),
-        &quiet,
-        &Cancel::default(),
-    )
-    .await
-    .unwrap();
+    let job = send(&f, "New contacts").await;
     assert_eq!(count(&f, "contacts").await, good);
     let receipts = all_receipts(&f, &job.id);
     let delivered: Vec<usize> = (0..30)
@@ -359,16 +355,7 @@ async fn rows_with_errors_are_not_sent_and_a_retry_sends_them_once_fixed() {
         [&long, &email],
     )
     .unwrap();
-    let job = jobs::send(
-        &f.app,
-        &f.admin,
-        "Contacts",
-        &SendOptions::default(),
-        &quiet,
-        &Cancel::default(),
-    )
-    .await
-    .unwrap();
+    let job = send(&f, "Contacts").await;
     let bad_before = 30 - good;
     assert_eq!(
         (job.counts.delivered, job.counts.invalid),
@@ -454,16 +441,7 @@ async fn restricted_users_see_masked_receipts_and_business_users_only_their_own_
     templates::create(&f.app, &f.admin, input(&f, "Contacts"))
         .await
         .unwrap();
-    let job = jobs::send(
-        &f.app,
-        &f.admin,
-        "Contacts",
-        &SendOptions::default(),
-        &quiet,
-        &Cancel::default(),
-    )
-    .await
-    .unwrap();
+    let job = send(&f, "Contacts").await;
     let add = |name: &str, policy: Policy, restrict: bool| {
         let u = users::create(
             &f.app,

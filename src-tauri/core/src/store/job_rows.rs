@@ -133,6 +133,16 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
     })
 }
 
+/// ` AND state IN (…)` for `states`, nothing when empty. The codes are numbers Ferry wrote,
+/// never input.
+fn state_filter(states: &[RowState]) -> String {
+    if states.is_empty() {
+        return String::new();
+    }
+    let codes: Vec<String> = states.iter().map(|s| s.code().to_string()).collect();
+    format!(" AND state IN ({})", codes.join(","))
+}
+
 /// Up to `limit` entries with an index above `after`, in index order; `states` narrows them
 /// when not empty.
 pub fn page(
@@ -142,12 +152,7 @@ pub fn page(
     limit: usize,
     states: &[RowState],
 ) -> Result<Vec<Entry>> {
-    let filter = if states.is_empty() {
-        String::new()
-    } else {
-        let codes: Vec<String> = states.iter().map(|s| s.code().to_string()).collect();
-        format!(" AND state IN ({})", codes.join(","))
-    };
+    let filter = state_filter(states);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM job_rows WHERE job = ?1 AND idx > ?2{filter} ORDER BY idx LIMIT ?3"
     ))?;
@@ -166,12 +171,7 @@ pub fn slice(
     offset: usize,
     limit: usize,
 ) -> Result<Vec<Entry>> {
-    let filter = if states.is_empty() {
-        String::new()
-    } else {
-        let codes: Vec<String> = states.iter().map(|s| s.code().to_string()).collect();
-        format!(" AND state IN ({})", codes.join(","))
-    };
+    let filter = state_filter(states);
     let mut stmt = conn.prepare(&format!(
         "SELECT {COLUMNS} FROM job_rows WHERE job = ?1{filter} ORDER BY idx LIMIT ?2 OFFSET ?3"
     ))?;
