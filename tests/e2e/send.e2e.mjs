@@ -2,8 +2,10 @@
 // of its own: the first start's Demo contacts template is sent to the Local sandbox; the
 // dialog says what will happen, its progress bar moves to the end from the backend's events;
 // the History then lists the job, and its receipts say how each row went (the key it was matched
-// by, or the reason it was not sent). A template that creates records (added through the CLI)
-// then shows the Dynamics record id of each delivered row. Screenshots for the README.
+// by, the record it became, or the reason it was not sent). A template that creates records
+// (added through the CLI) then shows the Dynamics record id of each delivered row; a send
+// cancelled part way is resumed from the History, and a row whose data is fixed after its
+// error is sent by "Retry failed rows". Screenshots for the README.
 //
 // NOTE: "Export rejected rows (CSV)" opens the system's save dialog, a GTK window WebDriver
 // cannot reach; core's tests write that CSV, and the UI tests check the button calls it.
@@ -84,13 +86,19 @@ test('the demo template is sent to the Local sandbox with a progress bar, then i
   await s.click('[data-testid="send-open-history"]');
   await s.find('[data-testid="job-detail"]', 20000);
   await s.waitText('[data-testid="receipts-range"]', (t) => /Rows 1–50 of/.test(t), 20000);
-  // An upsert's answer names no record (Dataverse's UpsertMultiple answers 204), so these
-  // receipts show the key each row was matched by; the next test checks record ids on creates.
+  // An upsert's answer names no record (Dataverse's UpsertMultiple answers 204): Ferry asks
+  // which record each key found before and after, so each receipt has its key, the record's
+  // id, and whether the send created it (the sandbox was empty: every one).
   const keys = await s.exec(
-    'return [...document.querySelectorAll(\'[data-testid="receipt-row"][data-state="delivered"]\')].map((e) => e.textContent)',
+    `return [...document.querySelectorAll('[data-testid="receipt-row"][data-state="delivered"]')].map((r) => ({
+      id: r.querySelector('[data-testid="receipt-record"]').textContent, text: r.textContent }))`,
   );
   assert.ok(keys.length > 10, `delivered rows on the first page: ${keys.length}`);
-  assert.ok(keys.every((k) => /emailaddress1='[^']+@/.test(k)), `each names its key: ${keys[0]}`);
+  for (const k of keys) {
+    assert.match(k.text, /emailaddress1='[^']+@/, `each names its key: ${k.text}`);
+    assert.match(k.id, /^[0-9a-f]{8}-[0-9a-f]{4}-/, `and its record: ${k.text}`);
+    assert.match(k.text, /Created/, k.text);
+  }
   await s.screenshot('38-job-receipts-upsert.png');
 
   // The rows not sent, each with its reason.
@@ -158,4 +166,70 @@ test('a template that creates records: each delivered row’s receipt has the id
   await s.gone('[data-testid="job-detail"]');
   await s.waitText('[data-testid="history-count"]', (t) => /2 jobs/.test(t));
   await s.screenshot('40-history.png');
+});
+
+test('a send cancelled part way is resumed from the History, and a fixed row goes with Retry failed rows', async () => {
+  cli(['query', 'add', 'All signups', '--sql',
+    "SELECT 'all-' || customer_id || '@example.org' AS email, first_name, substr(last_name, 1, 50) AS last_name FROM customers"]);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-send-')), 'all.toml');
+  fs.writeFileSync(file, [
+    'name = "All signups"', 'destination = "Local sandbox"', 'table = "contact"',
+    'source = { kind = "query", id = "All signups" }', 'businessUsers = true', '',
+    '[mapping]', 'operation = { kind = "create" }', 'fields = [',
+    '  { column = "emailaddress1", source = { kind = "column", name = "email" } },',
+    '  { column = "firstname", source = { kind = "column", name = "first_name" } },',
+    '  { column = "lastname", source = { kind = "column", name = "last_name" } },', ']', '',
+  ].join('\n'));
+  cli(['templates', 'add', file]);
+  // One customer's first name too long for the column: that row is not sent until fixed.
+  const db = path.join(process.env.FERRY_DATA_DIR, 'customers.sqlite3');
+  const sql = (statement) =>
+    execFileSync('python3', ['-c', 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()', db, statement]);
+  sql(`UPDATE customers SET first_name = '${'Maximiliana'.repeat(6)}' WHERE customer_id = (SELECT MIN(customer_id) FROM customers)`);
+  await s.quit();
+  s = await Session.start(APP);
+  const row = '[data-testid="template-row"][data-name="All signups"]';
+  await s.find(row, 30000);
+  await s.open(`${row} [data-testid="template-send"]`, '[data-testid="send-dialog"]');
+  await s.click('[data-testid="send-start"]');
+  // NOTE: cancelled as soon as it runs: the requests already sent finish and are recorded,
+  // the rest of the 10,000 rows wait for the resume.
+  await s.find('[data-testid="send-progress"]', 20000);
+  await s.click('[data-testid="send-cancel"]');
+  await s.find('[data-testid="send-summary"]', 60000);
+  assert.equal(await attr('[data-testid="send-summary"]', 'data-state'), 'cancelled', 'stopped part way');
+  const part = Number(await attr('[data-testid="send-summary"]', 'data-done'));
+  const total = Number(await attr('[data-testid="send-summary"]', 'data-total') || 0);
+  assert.ok(total === 0 || part < total, `part of the rows: ${part} of ${total}`);
+
+  await s.click('[data-testid="send-open-history"]');
+  await s.find('[data-testid="job-detail"]', 20000);
+  await s.open('[data-testid="job-resume"]', '[data-testid="send-dialog"]');
+  await sendAndWait();
+  assert.equal(await attr('[data-testid="send-summary"]', 'data-state'), 'finished', 'resumed to the end');
+  const resumedTotal = Number(await attr('[data-testid="send-summary"]', 'data-total'));
+  assert.equal(Number(await attr('[data-testid="send-summary"]', 'data-done')), resumedTotal);
+  const delivered = await s.text('[data-testid="send-count-delivered"]');
+  // The customer whose first name is too long for the column (and any other the data holds
+  // that cannot be sent) is not sent.
+  const invalid = await s.text('[data-testid="send-count-invalid"]');
+  const bad = Number(/^([\d,]+)/.exec(invalid)?.[1].replace(/,/g, ''));
+  const good = Number(/^([\d,]+)/.exec(delivered)?.[1].replace(/,/g, ''));
+  assert.equal(good + bad, resumedTotal, `every row once: ${delivered}, ${invalid}`);
+  const counts = JSON.parse(cli(['--json', 'jobs']))[0].counts;
+  assert.equal(counts.delivered, good, 'the ledger agrees with the window');
+  assert.equal(counts.created, good, 'every delivered row was created once, none twice');
+
+  assert.ok(bad >= 1, `the row with the long name was not sent: ${invalid}`);
+
+  // Fix the data the way a person would, then send those rows again from the History.
+  sql("UPDATE customers SET first_name = substr(first_name, 1, 40)");
+  await s.click('[data-testid="send-open-history"]');
+  await s.find('[data-testid="job-detail"]', 20000);
+  await s.open('[data-testid="job-retry"]', '[data-testid="send-dialog"]');
+  await sendAndWait();
+  assert.equal(await attr('[data-testid="send-summary"]', 'data-state'), 'finished');
+  assert.equal(Number(await attr('[data-testid="send-summary"]', 'data-total')), bad, 'only those rows are read again');
+  const again = await s.text('[data-testid="send-count-delivered"]');
+  assert.match(again, /^[1-9]/, `the fixed row is delivered: ${again}`);
 });

@@ -297,7 +297,11 @@ async fn a_429_storm_is_waited_out_with_retry_after_and_every_row_lands() {
             window: Duration::from_secs(2),
         })
     });
-    let c = client(&env.sb);
+    // NOTE: pacing off: it would keep the client inside the budget, and this test is about
+    // the server's refusals being waited out.
+    let mut config = dataverse_support::config(&env.sb);
+    config.pace = false;
+    let c = Arc::new(DataverseClient::new(config).unwrap());
     let rows = contact_rows(24);
     let opts = BulkOptions {
         chunk_size: 3,

@@ -344,7 +344,11 @@ impl DataverseClient {
         let mut attempt = 0u32;
         loop {
             self.wait_if_paused().await;
-            let ticket = self.pacer.admit().await;
+            let ticket = if self.config.pace {
+                Some(self.pacer.admit().await)
+            } else {
+                None
+            };
             let started = Instant::now();
             let result = self.send_signed(req).await;
             let (time_left, requests_left) = match &result {
@@ -356,8 +360,10 @@ impl DataverseClient {
                 ),
                 Err(_) => (None, None),
             };
-            self.pacer
-                .settle(ticket, started.elapsed(), time_left, requests_left);
+            if let Some(ticket) = ticket {
+                self.pacer
+                    .settle(ticket, started.elapsed(), time_left, requests_left);
+            }
             let classified = match &result {
                 Ok(r) => Attempt::Answered {
                     status: r.status,

@@ -44,6 +44,9 @@ pub struct ClientConfig {
     pub max_attempts: u32,
     /// Write headers.
     pub write: WriteOptions,
+    /// Pace requests by the service-protection budget the server reports (see
+    /// [`super::pace`]). Off only where a test needs the server's 429 answers themselves.
+    pub pace: bool,
     /// Where host names are looked up: the system's resolver, or a test's.
     pub resolver: super::dns::Resolver,
 }
@@ -94,6 +97,7 @@ impl ClientConfig {
             timeout: Duration::from_secs(240),
             max_attempts: 6,
             write: WriteOptions::default(),
+            pace: true,
             resolver: super::dns::Resolver::system(),
         };
         config.check()?;

@@ -168,6 +168,15 @@ describe('History', () => {
     expect(await within(dialog).findByTestId('send-progress')).toBeInTheDocument();
   });
 
+  it('offers a retry for rows not sent because of errors in their data', async () => {
+    const j = jobs.add({ counts: { ...COUNTS, delivered: 10, rejected: 0, failed: 0, invalid: 2 } });
+    const { user } = renderApp();
+    await openHistory(user);
+    const detail = await openJob(user, j.id);
+    expect(within(detail).getByTestId('job-retry')).toBeEnabled();
+    expect(within(detail).getByTestId('job-retry-note')).toHaveTextContent('2 rows that were rejected, failed or not sent');
+  });
+
   it('offers no retry when every row was delivered', async () => {
     const j = jobs.add({ counts: { ...COUNTS, delivered: 10 } });
     const { user } = renderApp();

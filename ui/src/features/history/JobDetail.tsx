@@ -203,8 +203,10 @@ export function JobDetail({ id, onClose }: { id: string; onClose: () => void }) 
   const send = useSend();
   const exporter = useExportRejects();
   const j = job.data;
-  const retriable = j ? j.counts.rejected + j.counts.failed : 0;
-  const undelivered = j ? retriable + j.counts.invalid : 0;
+  // NOTE: rows not sent for errors in their data are retried too: fixing that data is what a
+  // retry is for, and the backend resends them with the rejected and failed ones.
+  const retriable = j ? j.counts.rejected + j.counts.failed + j.counts.invalid : 0;
+  const undelivered = retriable;
 
   return (
     <Dialog open onOpenChange={(_, d) => !d.open && onClose()}>
@@ -273,7 +275,7 @@ export function JobDetail({ id, onClose }: { id: string; onClose: () => void }) 
                 </div>
                 {retriable > 0 && (
                   <Caption1 id="job-retry-note" className={page.muted} data-testid="job-retry-note">
-                    Retrying sends the {rows(retriable)} that were rejected or failed as a new job. Ferry reads them again
+                    Retrying sends the {rows(retriable)} that were rejected, failed or not sent as a new job. Ferry reads them again
                     from the source, so fix their data first: rows sent unchanged are refused for the same reasons.
                   </Caption1>
                 )}

@@ -257,7 +257,9 @@ export function SendDialog({ open, request, onClose, onOpenHistory }: SendDialog
     );
   };
 
-  const finalJob = after.data ?? events.finished?.job;
+  // NOTE: a resumed job's copy cached from its earlier run would read as this run's end
+  // until the store answers again; this run's own event has the right one meanwhile.
+  const finalJob = (after.isFetchedAfterMount ? after.data : undefined) ?? events.finished?.job;
 
   return (
     <Dialog
