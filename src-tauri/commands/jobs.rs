@@ -65,20 +65,7 @@ pub async fn resume_job<R: Runtime>(
     id: String,
 ) -> CmdResult<JobView> {
     let me = app.actor()?;
-    let job = jobs::get(&app, &me, &id)?;
-    // NOTE: the run checks access to the template and its rows again, but that refusal would
-    // only reach the window as an event; asked here too, a user who lost access is told at
-    // once. Opening the source reads no row.
-    let template = ferry_core::ops::templates::get(&app, &me, &job.template.id)?;
-    if let Some(why) = template.unavailable {
-        return Err(ferry_core::Error::Forbidden(why).into());
-    }
-    drop(ferry_core::ops::rows::open(
-        &app,
-        &me,
-        &template.source,
-        std::time::Duration::from_secs(60),
-    )?);
+    let job = jobs::resumable(&app, &me, &id)?;
     spawn_run(handle, &app, me, &job.id)?;
     Ok(job)
 }

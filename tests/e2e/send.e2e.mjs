@@ -64,7 +64,17 @@ test('the demo template is sent to the Local sandbox with a progress bar, then i
       await s.screenshot('37-send-progress.png');
       shot = true;
     }
-    if (Date.now() > deadline) assert.fail(`the send did not end: ${JSON.stringify(seen.slice(-3))}`);
+    if (Date.now() > deadline) {
+      // NOTE: what the store says of the job tells a hung run (a heartbeat that stops) from
+      // progress that did not reach the window (a heartbeat that goes on).
+      let jobs;
+      try {
+        jobs = cli(['jobs', 'list']);
+      } catch (e) {
+        jobs = `ferry jobs list failed: ${e.message}`;
+      }
+      assert.fail(`the send did not end: ${JSON.stringify(seen.slice(-3))}\n${jobs}`);
+    }
     await sleep(100);
   }
   const dones = seen.map(([d]) => d);

@@ -523,6 +523,55 @@ async fn a_job_is_not_resumed_once_its_template_writes_differently() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_is_not_resumable_by_a_user_who_lost_the_template() {
+    let f = fixture().await;
+    let t = templates::create(&f.app, &f.admin, input(&f, "Contacts"))
+        .await
+        .unwrap();
+    let u = users::create(
+        &f.app,
+        &f.admin,
+        UserInput {
+            name: "Bea".into(),
+            policy: Policy::Amp360,
+            restrict_pii: false,
+        },
+    )
+    .unwrap();
+    let bea = Actor::new(&u.id, &u.name, Policy::Amp360, false);
+    let cancel = Cancel::default();
+    cancel.cancel();
+    let job = jobs::send(
+        &f.app,
+        &bea,
+        "Contacts",
+        &SendOptions::default(),
+        &quiet,
+        &cancel,
+    )
+    .await
+    .unwrap();
+    assert_eq!(job.state, JobState::Cancelled);
+    assert_eq!(
+        jobs::resumable(&f.app, &bea, &job.id).unwrap().id,
+        job.id,
+        "while the template is open to business users, Bea may resume her job"
+    );
+    let mut closed = input(&f, "Contacts");
+    closed.business_users = false;
+    templates::update(&f.app, &f.admin, &t.id, closed)
+        .await
+        .unwrap();
+    let e = jobs::resumable(&f.app, &bea, &job.id).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Forbidden, "{e}");
+    assert_eq!(
+        jobs::get(&f.app, &f.admin, &job.id).unwrap().state,
+        JobState::Cancelled,
+        "the refusal leaves the job as it was"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_send_spreads_its_rows_over_every_application_user_of_the_destination() {
     use ferry_core::ops::credentials::{self, NewCredential};
     use ferry_core::ops::destinations::{self, DestinationInput};

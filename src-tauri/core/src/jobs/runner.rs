@@ -164,6 +164,18 @@ pub(crate) async fn run(
             )));
         }
     }
+    // NOTE: signing in and reading the table's definition come before the first row; saying
+    // where the job stands at once lets a window show it has begun.
+    let before = app.store().read(|c| job_rows::counts(c, job.seq))?;
+    let mut opening = final_progress(
+        &job.id,
+        JobState::Running,
+        &before,
+        job.total.map(|t| t as u64),
+    );
+    opening.done -= before.failed;
+    opening.failed = 0;
+    progress.report(&opening);
     let started = Instant::now();
     let result = drive(app, actor, job, &owner, opts, progress, cancel, started).await;
     let elapsed = job.elapsed_ms + started.elapsed().as_millis() as i64;

@@ -9,7 +9,7 @@
 
 use super::activity::{self, kind, Event};
 use super::common::{allow, NamedRef};
-use super::rows::RowSource;
+use super::rows::{self, RowSource};
 use super::templates;
 use crate::app::App;
 use crate::error::{Error, Result};
@@ -20,6 +20,7 @@ use crate::store::job_rows::{self, Counts, RowState};
 use crate::store::jobs::{self as table, JobRow, JobState};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::time::Duration;
 
 pub use crate::jobs::{JobProgress, SendOptions, Wait};
 
@@ -258,6 +259,21 @@ pub fn unfinished(app: &App, actor: &Actor) -> Result<Vec<JobView>> {
 pub fn get(app: &App, actor: &Actor, job: &str) -> Result<JobView> {
     allow(app, actor, Action::SendData)?;
     let row = visible(app, actor, job)?;
+    view(app, actor, &row)
+}
+
+/// `job`, when the acting user may resume it now: the template is still theirs to use and its
+/// source opens. [`run`] checks the same, but a caller that runs the job in the background
+/// would only hear of a refusal from there as a progress event; asked first, the user is told
+/// at once. Opening the source reads no row.
+pub fn resumable(app: &App, actor: &Actor, job: &str) -> Result<JobView> {
+    allow(app, actor, Action::SendData)?;
+    let row = visible(app, actor, job)?;
+    let t = templates::get(app, actor, &row.template_id)?;
+    if let Some(why) = t.unavailable {
+        return Err(Error::Forbidden(why));
+    }
+    drop(rows::open(app, actor, &t.source, Duration::from_secs(60))?);
     view(app, actor, &row)
 }
 
