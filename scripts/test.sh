@@ -72,6 +72,8 @@ FERRY_SANDBOX=on scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" 
 # NOTE: a data folder of its own: it sends the first start's demo template.
 FERRY_SANDBOX=on scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" \
   tests/e2e/run-e2e.sh node --test tests/e2e/send.e2e.mjs 2>&1 | tee -a "$logs/e2e.log"
+FERRY_SANDBOX=on scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" \
+  tests/e2e/run-e2e.sh node --test tests/e2e/campaigns.e2e.mjs 2>&1 | tee -a "$logs/e2e.log"
 
 step "end to end: the lists, first steps and the 900×600 window, with the embedded sandbox"
 FERRY_SANDBOX=on scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" \

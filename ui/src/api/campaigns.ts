@@ -2,6 +2,7 @@
 // to campaigns, a destination's static marketing lists, and adding a send's records to one.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { commands } from './ipc';
+import { jobKeys } from './jobs';
 import { keys } from './queries';
 import { usePermissions } from './users';
 import type { AddedToList } from './generated/AddedToList';
@@ -16,7 +17,8 @@ export const RECENT_SENDS = 5;
 
 export const campaignKeys = {
   all: () => [...keys.all, 'campaigns'] as const,
-  segmentJobs: (segment: string) => [...campaignKeys.all(), 'segmentJobs', segment] as const,
+  // NOTE: under the jobs' keys, so a send that ends refreshes the segment's list of sends too.
+  segmentJobs: (segment: string) => [...jobKeys.all(), 'segment', segment] as const,
   lists: (destination: string, table: string) => [...campaignKeys.all(), 'lists', destination, table] as const,
 };
 

@@ -88,6 +88,9 @@ function AddToListBody({ job, onClose }: { job: JobView; onClose: () => void }) 
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    // NOTE: React passes events up through portals, so without this the segment form the
+    // dialog is opened from would be saved too.
+    e.stopPropagation();
     if (add.isPending || done) return;
     setFailure(null);
     const wrong: Record<string, string> = {};

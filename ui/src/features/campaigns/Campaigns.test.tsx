@@ -2,11 +2,11 @@
 // campaigns (only for users who may add to marketing lists), and the "Add to marketing list"
 // dialog picks an existing static list or names a new one, validates inline, shows the backend's
 // field messages, and says how many records were added.
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JobView, MarketingList } from '../../api/campaigns';
 import { openTab, replaceText } from '../../test/dataHelpers';
-import { commands, data, resetCommands, users } from '../../test/ipcMock';
+import { commands, data, jobs, resetCommands, users } from '../../test/ipcMock';
 import { renderApp } from '../../test/render';
 
 vi.mock('../../api/ipc', () => import('../../test/ipcMock'));
@@ -85,6 +85,16 @@ describe('Campaigns on the Segments tab', () => {
     expect(within(row).getByTestId('segment-job-add-to-list')).toHaveTextContent('Add to marketing list');
   });
 
+  it('lists a send of the segment as soon as it ends, without opening the segment again', async () => {
+    const { user } = renderApp();
+    const panel = await openGold(user);
+    await within(panel).findByTestId('segment-campaigns-empty');
+    commands.segmentJobs.mockResolvedValue([job()]);
+    const running = jobs.add({ state: 'running', source: { kind: 'segment', id: SEGMENT } });
+    act(() => jobs.finish(running.id));
+    expect(await within(panel).findByTestId('segment-job')).toHaveAttribute('data-job', 'job_spring');
+  });
+
   it('is not shown to users without the permission to add to lists', async () => {
     commands.segmentJobs.mockResolvedValue([job()]);
     // A user who may see segments but not add to lists (no policy is like that today).
@@ -147,6 +157,8 @@ describe('Add to marketing list dialog', () => {
     expect(commands.addJobToList).toHaveBeenCalledWith('job_spring', { kind: 'existing', list: 'list-1' });
     expect(done).toHaveAttribute('data-added', '27');
     expect(done).toHaveTextContent('Added 27 contacts to the list “Newsletter”. It now has 140 members.');
+    // The dialog is opened from the segment's form; adding to a list does not save the segment.
+    expect(commands.updateSegment).not.toHaveBeenCalled();
     await user.click(screen.getByTestId('add-to-list-close'));
     await waitFor(() => expect(screen.queryByTestId('add-to-list-dialog')).not.toBeInTheDocument());
   });
