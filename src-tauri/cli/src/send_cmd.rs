@@ -44,7 +44,8 @@ pub struct SendArgs {
     /// a new job reads the source again and sends only those rows.
     #[arg(long, value_name = "JOB", conflicts_with = "template")]
     retry_failed: Option<String>,
-    /// Rows per request, 1 to 1000 (default 500).
+    /// Rows per request, 1 to 1000, for the whole send (default: starts at 500 and adapts to
+    /// how long rows take and which service-protection limit binds).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1000))]
     chunk_size: Option<u16>,
     /// Requests in flight at once, 1 to 52 (default: what Dynamics recommends).
@@ -301,6 +302,9 @@ fn progress_text(name: &str, p: &JobProgress) -> String {
         _ => format!("{} rows", p.done),
     };
     let mut text = format!("Sending {name}: {of} · {:.0} rows/s", p.rows_per_second);
+    if let Some(n) = p.rows_per_request {
+        text.push_str(&format!(" · {n} a request"));
+    }
     if let Some(eta) = p.eta_seconds {
         text.push_str(&format!(" · {} left", duration_words(eta)));
     }

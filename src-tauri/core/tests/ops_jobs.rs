@@ -571,6 +571,76 @@ async fn a_job_is_not_resumable_by_a_user_who_lost_the_template() {
     );
 }
 
+/// Sends "Contacts" with `opts`; returns the rows per request the last progress report of
+/// the run gave.
+async fn rows_per_request(f: &Fixture, opts: SendOptions) -> u32 {
+    templates::create(&f.app, &f.admin, input(f, "Contacts"))
+        .await
+        .unwrap();
+    let seen = Mutex::new(Vec::<JobProgress>::new());
+    let report = |p: &JobProgress| seen.lock().unwrap().push(p.clone());
+    let job = jobs::send(
+        &f.app,
+        &f.admin,
+        "Contacts",
+        &opts,
+        &report,
+        &Cancel::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(job.state, JobState::Finished);
+    let seen = seen.lock().unwrap();
+    seen.iter()
+        .filter_map(|p| p.rows_per_request)
+        .next_back()
+        .expect("the running send said how many rows a request carries")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_carry_more_rows_when_the_request_budget_binds_first() {
+    use ferry_sandbox::Limits;
+    // Requests cost far less than their share of the execution budget (20 s each): the
+    // request count is what runs out, so each request should carry as many rows as it may.
+    let f = fixture_with(|c| {
+        c.limits = Some(Limits {
+            execution_time_per_window: std::time::Duration::from_secs(120_000),
+            ..Limits::dataverse_defaults()
+        })
+    })
+    .await;
+    assert_eq!(
+        rows_per_request(&f, SendOptions::default()).await,
+        1000,
+        "the most a request carries"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_carry_fewer_rows_when_rows_are_slow_unless_the_size_was_chosen() {
+    // 100 ms of server time a row: 500 rows would take 50 s; 150 rows take 15 s.
+    let slow = |c: &mut ferry_sandbox::SandboxConfig| {
+        c.latency.per_bulk_create = std::time::Duration::from_millis(100);
+        c.latency.per_bulk_update = std::time::Duration::from_millis(100);
+    };
+    let f = fixture_with(slow).await;
+    let adapted = rows_per_request(&f, SendOptions::default()).await;
+    assert!(
+        (100..=150).contains(&adapted),
+        "a request of about 15 s: {adapted} rows"
+    );
+    let f = fixture_with(slow).await;
+    let chosen = SendOptions {
+        chunk_size: Some(400),
+        ..SendOptions::default()
+    };
+    assert_eq!(
+        rows_per_request(&f, chosen).await,
+        400,
+        "the user's size is kept"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_send_spreads_its_rows_over_every_application_user_of_the_destination() {
     use ferry_core::ops::credentials::{self, NewCredential};

@@ -170,6 +170,7 @@ export class FakeJobsStore {
       etaSeconds: null,
       throttled: 0,
       waiting: null,
+      rowsPerRequest: null,
       ...over,
     };
     for (const h of this.progressHandlers) h(p);

@@ -272,6 +272,12 @@ impl DataverseClient {
         self.pacer.holding()
     }
 
+    /// The service-protection budgets the server has reported for this client's user, once
+    /// it has reported both.
+    pub fn budgets(&self) -> Option<super::pace::Budgets> {
+        self.pacer.budgets()
+    }
+
     fn pause_for(&self, d: Duration) {
         let mut p = self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
         let until = Instant::now() + d;

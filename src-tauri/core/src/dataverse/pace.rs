@@ -37,6 +37,14 @@ const LOOK_AGAIN: Duration = Duration::from_millis(100);
 /// window that long after, and the budget grows back by it.
 pub const EXECUTION_PER_SECOND: f64 = 1200.0 / 300.0;
 
+/// The service-protection budgets the server reports for one user: execution seconds and
+/// requests per window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Budgets {
+    pub execution: f64,
+    pub requests: f64,
+}
+
 /// What one started request reserved; settle it with [`Pacer::settle`].
 #[derive(Debug, Clone, Copy)]
 pub struct Ticket {
@@ -66,9 +74,11 @@ struct State {
     in_flight: u32,
     reserved: f64,
     /// Recent execution per request (moving average), the least time any request took (the
-    /// network's share of every request).
+    /// network's share of every request), and how long a request takes end to end (moving
+    /// average, seconds).
     typical: f64,
     floor: Option<f64>,
+    duration: f64,
     /// When the latest report came, when the request that brought it started (the moment the
     /// server's figures describe), and since when requests are held (for progress).
     reported_at: Option<Instant>,
@@ -103,10 +113,24 @@ impl State {
             .find(|back| *back > now)
     }
 
+    /// How far ahead a request started now ends.
+    fn horizon(&self) -> Duration {
+        Duration::from_secs_f64(self.duration.clamp(0.0, 60.0))
+    }
+
     fn room(&self, now: Instant) -> bool {
-        let returned = self.returned(now);
+        // NOTE: the server refuses a request when what it has counted is spent as the request
+        // arrives, and counts each request when it ends. So a request may start as long as
+        // the budget holds it by its end: the requests in flight and this one counted, and
+        // what has left the window by then back. Reserving from the start instead holds each
+        // request's share for a window plus its own length, a few per cent of the ceiling.
+        let end = self.horizon();
         let time_ok = self.time_left.is_none_or(|left| {
-            left + returned - self.spent - self.reserved - self.typical >= MARGIN * self.time_budget
+            let margin = MARGIN * self.time_budget;
+            let at_arrival = left + self.returned(now) - self.spent;
+            let at_end =
+                left + self.returned(now + end) - self.spent - self.reserved - self.typical;
+            at_arrival >= margin && at_end >= margin
         });
         let requests_ok = self.requests_left.is_none_or(|left| {
             left - self.started - f64::from(self.in_flight)
@@ -163,8 +187,13 @@ impl Pacer {
                     };
                 }
                 s.holding_since.get_or_insert(now);
-                s.next_return(now)
-                    .map_or(LOOK_AGAIN, |t| t.duration_since(now).min(LOOK_AGAIN))
+                // NOTE: room comes back a request's length before a return, when a request
+                // started then would end with it.
+                let end = s.horizon();
+                s.next_return(now + end)
+                    .map_or(LOOK_AGAIN, |t| {
+                        t.saturating_duration_since(now + end).min(LOOK_AGAIN)
+                    })
                     .max(Duration::from_millis(1))
             };
             // NOTE: a finished request brings a fresh report, and time returns what leaves
@@ -190,10 +219,10 @@ impl Pacer {
             let floor = s.floor.map_or(took, |f| f.min(took));
             s.floor = Some(floor);
             let cost = (took - floor).max(0.0);
-            s.typical = if s.reported_at.is_none() {
-                cost
+            (s.typical, s.duration) = if s.reported_at.is_none() {
+                (cost, took)
             } else {
-                0.8 * s.typical + 0.2 * cost
+                (0.8 * s.typical + 0.2 * cost, 0.8 * s.duration + 0.2 * took)
             };
             let now = Instant::now();
             s.finished.push_back((now, cost));
@@ -226,6 +255,15 @@ impl Pacer {
             }
         }
         self.settled.notify_waiters();
+    }
+
+    /// The budgets' sizes learnt from the reports: execution seconds and requests per window.
+    pub fn budgets(&self) -> Option<Budgets> {
+        let s = self.state();
+        (s.time_budget > 0.0 && s.request_budget > 0.0).then_some(Budgets {
+            execution: s.time_budget,
+            requests: s.request_budget,
+        })
     }
 
     /// How long requests have been held back, for progress reports; `None` when they are not.
@@ -330,6 +368,46 @@ mod tests {
         assert_eq!(
             s.next_return(now - Duration::from_secs(5)),
             Some(long_ago + Duration::from_secs(10))
+        );
+    }
+
+    #[test]
+    fn a_request_may_start_when_the_budget_comes_back_before_it_ends() {
+        let p = Pacer::default();
+        // A 40 s budget: a 10 s window.
+        p.settle(
+            Ticket {
+                cost: 0.0,
+                admitted: Instant::now(),
+            },
+            Duration::from_millis(5),
+            Some(40.0),
+            None,
+        );
+        let mut s = p.state();
+        let now = Instant::now();
+        // 3 s spent 9.5 s ago leaves the window in half a second; 1 s left now, a 0.8 s
+        // margin, a request runs 1 s.
+        s.finished
+            .push_front((now - Duration::from_millis(9500), 3.0));
+        s.report_of = Some(now - Duration::from_secs(10));
+        s.time_left = Some(1.0 + 3.0);
+        s.spent = 3.0;
+        s.typical = 1.0;
+        s.duration = 0.2;
+        assert!(
+            !s.room(now),
+            "a request ending in 0.2 s ends before the 3 s come back"
+        );
+        s.duration = 1.0;
+        assert!(
+            s.room(now),
+            "a request ending in 1 s ends after the 3 s came back: the server counts it then"
+        );
+        s.time_left = Some(0.5 + 3.0);
+        assert!(
+            !s.room(now),
+            "the server has less than the margin left now, so it would refuse the request as it arrives"
         );
     }
 

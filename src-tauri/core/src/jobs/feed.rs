@@ -8,6 +8,7 @@
 //! source changed since (it is counted, and not sent again).
 
 use super::ledger::Ledger;
+use super::size::Sizer;
 use super::{Cancel, Counters};
 use crate::dataverse::keys::RowRef;
 use crate::dataverse::rows::{BulkOp, BulkRow};
@@ -60,7 +61,8 @@ pub(super) struct Feed {
     pub plan: Plan,
     pub op: BulkOp,
     pub primary_id: String,
-    pub chunk: usize,
+    /// Rows per chunk, read as each chunk is cut (it adapts while the send runs).
+    pub size: Arc<Sizer>,
     pub prior: Connection,
     pub seq: i64,
     pub select: Option<Selection>,
@@ -116,7 +118,7 @@ impl Feed {
         };
         let mut seen = SeenKeys::default();
         let (mut idx, mut total, mut changed) = (0i64, 0u64, 0u64);
-        let mut chunk: Vec<Item> = Vec::with_capacity(self.chunk);
+        let mut chunk: Vec<Item> = Vec::with_capacity(self.size.rows());
         let mut invalid: Vec<Entry> = Vec::new();
         while let Some(mut rows) = reader.next_page(PAGE_ROWS)? {
             if self.cancel.is_cancelled() || out.is_closed() {
@@ -193,9 +195,9 @@ impl Feed {
                     key,
                     recheck,
                 });
-                if chunk.len() >= self.chunk {
+                if chunk.len() >= self.size.rows() {
                     self.ledger.put(std::mem::take(&mut invalid))?;
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(self.chunk));
+                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(self.size.rows()));
                     if out.blocking_send(full).is_err() {
                         return Ok(Fed { total, changed });
                     }

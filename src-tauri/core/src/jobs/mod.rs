@@ -6,6 +6,7 @@
 //! skips rows the ledger already settled; workers (async tasks, as many as the server's
 //! `x-ms-dop-hint` allows) send chunks through [`crate::dataverse::bulk::send_rows`]; the
 //! ledger writer ([`ledger`], its own thread and connection) commits outcomes in batches.
+//! How many rows each request carries adapts to what binds as the send goes ([`size`]).
 //!
 //! Nothing is lost or written twice across a crash: a row with no ledger entry is sent again
 //! on resume, which is harmless for upserts, updates and deletes (each is idempotent). A
@@ -19,6 +20,7 @@ mod feed;
 mod ledger;
 mod lookup;
 mod runner;
+pub mod size;
 
 pub(crate) use export::{export_rejects, mask as mask_entry};
 pub(crate) use runner::{create, run};
@@ -33,7 +35,8 @@ use std::sync::Arc;
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct SendOptions {
-    /// Rows per request; `None` picks it (at most 1,000).
+    /// Rows per request, kept for the whole send; `None` adapts it as the send goes (see
+    /// [`size`]; at most 1,000).
     #[serde(default)]
     pub chunk_size: Option<usize>,
     /// Requests in flight at once; `None` follows the server's `x-ms-dop-hint`.
@@ -80,6 +83,9 @@ pub struct JobProgress {
     pub throttled: u64,
     /// Set while sending waits (throttling), cleared when it goes on.
     pub waiting: Option<Wait>,
+    /// Rows each request carries now (it adapts as the send goes); `None` before the
+    /// workers start and after they end.
+    pub rows_per_request: Option<u32>,
 }
 
 /// Receives a job's progress. The window forwards it as an event, the CLI draws a bar.

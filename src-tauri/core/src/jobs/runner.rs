@@ -3,6 +3,7 @@
 
 use super::feed::{Feed, Item, Selection};
 use super::ledger::Ledger;
+use super::size::{self, Sizer};
 use super::{lookup, Cancel, Counters, JobProgress, Progress, SendOptions, Wait};
 use crate::app::App;
 use crate::dataverse::bulk::{self, BulkSupport};
@@ -28,7 +29,7 @@ use std::time::{Duration, Instant};
 /// How long SQLite may spend producing the source's rows.
 const READ_LIMIT: Duration = Duration::from_secs(600);
 
-/// Rows per request unless the caller says otherwise.
+/// Rows per request a send starts with, before [`size`] has learnt anything.
 ///
 /// NOTE: Dataverse's guidance for bulk messages is a few hundred to a thousand rows per
 /// request; larger requests spend fewer of the per-user request budget, smaller ones lose
@@ -210,6 +211,7 @@ fn final_progress(job: &str, state: JobState, c: &Counts, total: Option<u64>) ->
         eta_seconds: None,
         throttled: 0,
         waiting: None,
+        rows_per_request: None,
     }
 }
 
@@ -223,6 +225,7 @@ struct Shared {
     counters: Arc<Counters>,
     halt: Cancel,
     stop: Mutex<Option<Error>>,
+    sizer: Arc<Sizer>,
 }
 
 impl Shared {
@@ -303,13 +306,13 @@ async fn drive(
             .clamp(1, MAX_PARALLELISM as usize)
     };
     let workers: usize = clients.iter().map(|c| per_client(c)).sum();
-    let chunk = opts.chunk_size.unwrap_or(DEFAULT_CHUNK).clamp(1, 1000);
+    let sizer = Arc::new(Sizer::new(opts.chunk_size));
     let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Item>>(workers * 2);
     let feed = Feed {
         plan,
         op,
         primary_id: table.primary_id.clone(),
-        chunk,
+        size: sizer.clone(),
         prior: app.store().conn()?,
         seq: job.seq,
         select,
@@ -322,7 +325,8 @@ async fn drive(
         table,
         op,
         bulk: BulkOptions {
-            chunk_size: chunk,
+            // NOTE: the feed cuts the chunks; each goes as one request.
+            chunk_size: size::LARGEST,
             parallelism: None,
             use_bulk_messages: true,
         },
@@ -331,6 +335,7 @@ async fn drive(
         counters: counters.clone(),
         halt: halt.clone(),
         stop: Mutex::new(None),
+        sizer,
     });
     let rx = Arc::new(tokio::sync::Mutex::new(rx));
     let mut tasks = tokio::task::JoinSet::new();
@@ -374,7 +379,7 @@ async fn drive(
                     halt.cancel();
                 }
                 let p = live_progress(
-                    &job.id, &prior, &counters, total, &mut rate, &clients, throttled_before,
+                    &job.id, &prior, &shared, total, &mut rate, &clients, throttled_before,
                 );
                 progress.report(&p);
                 ledger.beat(
@@ -384,6 +389,17 @@ async fn drive(
             }
         }
     }
+    // NOTE: the last requests may have ended after the last tick; this says where they left
+    // the counts and the size before the run's closing report.
+    progress.report(&live_progress(
+        &job.id,
+        &prior,
+        &shared,
+        total,
+        &mut rate,
+        &clients,
+        throttled_before,
+    ));
     if let Some(t) = fed_total {
         ledger.beat(
             job.elapsed_ms + started.elapsed().as_millis() as i64,
@@ -473,12 +489,13 @@ fn throttled(clients: &[Arc<DataverseClient>]) -> u64 {
 fn live_progress(
     job: &str,
     prior: &Counts,
-    c: &Counters,
+    shared: &Shared,
     total: Option<u64>,
     rate: &mut Rate,
     clients: &[Arc<DataverseClient>],
     throttled_before: u64,
 ) -> JobProgress {
+    let c = &shared.counters;
     let paused = clients.iter().filter_map(|c| c.paused_for()).max();
     let pacing = clients.iter().filter_map(|c| c.pacing_for()).min();
     let (d, r, f, i) = (
@@ -523,6 +540,7 @@ fn live_progress(
             }),
             _ => None,
         },
+        rows_per_request: Some(shared.sizer.rows() as u32),
     }
 }
 
@@ -626,7 +644,17 @@ async fn send_items(s: &Shared, client: &DataverseClient, items: Vec<Item>) -> R
     let outcomes = if rows.is_empty() {
         Vec::new()
     } else {
-        bulk::send_rows(client, &s.table, s.op, &rows, &s.bulk, &s.support).await?
+        let sent = Instant::now();
+        let out = bulk::send_rows(client, &s.table, s.op, &rows, &s.bulk, &s.support).await?;
+        let timed_out = out.iter().any(|o| {
+            matches!(&o.status, RowStatus::Rejected(api) if api.code.eq_ignore_ascii_case(size::SQL_TIMEOUT))
+        });
+        if timed_out {
+            s.sizer.timed_out(rows.len());
+        } else {
+            s.sizer.sent(rows.len(), sent.elapsed(), client.budgets());
+        }
+        out
     };
     let mut duplicates: Vec<(usize, String)> = Vec::new();
     let mut unnamed: Vec<usize> = Vec::new();

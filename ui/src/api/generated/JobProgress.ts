@@ -29,4 +29,9 @@ throttled: number,
 /**
  * Set while sending waits (throttling), cleared when it goes on.
  */
-waiting: Wait | null, };
+waiting: Wait | null, 
+/**
+ * Rows each request carries now (it adapts as the send goes); `None` before the
+ * workers start and after they end.
+ */
+rowsPerRequest: number | null, };

@@ -5,7 +5,8 @@
  */
 export type SendOptions = { 
 /**
- * Rows per request; `None` picks it (at most 1,000).
+ * Rows per request, kept for the whole send; `None` adapts it as the send goes (see
+ * [`size`]; at most 1,000).
  */
 chunkSize: number | null, 
 /**

@@ -61,14 +61,15 @@ describe('Send', () => {
     expect(screen.getByTestId('send-progress-text')).toHaveTextContent('40 rows so far');
 
     act(() =>
-      jobs.progress(id, { done: 300, total: 1200, delivered: 280, rejected: 12, failed: 3, invalid: 5, rowsPerSecond: 150.37, etaSeconds: 6 }),
+      jobs.progress(id, { done: 300, total: 1200, delivered: 280, rejected: 12, failed: 3, invalid: 5, rowsPerSecond: 150.37, etaSeconds: 6, rowsPerRequest: 1000 }),
     );
     const bar = screen.getByTestId('send-progress');
     expect(bar).toHaveAttribute('data-done', '300');
     expect(bar).toHaveAttribute('data-total', '1200');
     expect(screen.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '300');
     expect(screen.getByTestId('send-progress-text')).toHaveTextContent('300 of 1,200 rows');
-    expect(screen.getByTestId('send-rate')).toHaveTextContent('150 rows/s');
+    // How many rows each request carries, since it adapts as the send goes.
+    expect(screen.getByTestId('send-rate')).toHaveTextContent('150 rows/s · 1,000 a request');
     expect(screen.getByTestId('send-eta')).toHaveTextContent('about 6 s left');
     expect(screen.getByTestId('send-count-delivered')).toHaveTextContent('280 delivered');
     expect(screen.getByTestId('send-count-rejected')).toHaveTextContent('12 rejected');

@@ -160,7 +160,10 @@ function Running({ job, progress }: { job: JobView; progress?: ReceivedProgress 
             : `${rows(done)} so far (the source is still being read)`}
         </Text>
         {progress && (
-          <Text data-testid="send-rate">{count(Math.round(progress.rowsPerSecond))} rows/s</Text>
+          <Text data-testid="send-rate">
+            {count(Math.round(progress.rowsPerSecond))} rows/s
+            {progress.rowsPerRequest !== null && ` · ${count(progress.rowsPerRequest)} a request`}
+          </Text>
         )}
         {progress?.etaSeconds !== null && progress?.etaSeconds !== undefined && (
           <Text data-testid="send-eta">about {roughDuration(progress.etaSeconds * 1000)} left</Text>
