@@ -642,6 +642,62 @@ async fn requests_carry_fewer_rows_when_rows_are_slow_unless_the_size_was_chosen
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_refusal_for_concurrency_the_send_keeps_to_what_the_server_takes() {
+    use ferry_sandbox::Limits;
+    // The server takes 2 requests at once; the send starts 6 workers, each request a quarter
+    // of a second long. Without learning from the first refusals every round of requests
+    // would be refused again, a dozen times or more over the send.
+    let f = fixture_with(|c| {
+        c.limits = Some(Limits {
+            concurrent_requests: 2,
+            ..Limits::dataverse_defaults()
+        });
+        // NOTE: server time, which the sandbox spends inside the request it counts as in
+        // flight (its per-request latency comes before).
+        c.latency.per_bulk_create = std::time::Duration::from_millis(125);
+        c.latency.per_bulk_update = std::time::Duration::from_millis(125);
+    })
+    .await;
+    templates::create(&f.app, &f.admin, input(&f, "Contacts"))
+        .await
+        .unwrap();
+    // NOTE: the closing report counts rows only; the running ones count refusals.
+    let refused = Mutex::new(0u64);
+    let report = |p: &JobProgress| {
+        let mut r = refused.lock().unwrap();
+        *r = (*r).max(p.throttled);
+    };
+    let opts = SendOptions {
+        chunk_size: Some(2),
+        parallelism: Some(6),
+        ..SendOptions::default()
+    };
+    let job = jobs::send(
+        &f.app,
+        &f.admin,
+        "Contacts",
+        &opts,
+        &report,
+        &Cancel::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(job.state, JobState::Finished);
+    assert_eq!(
+        job.counts.delivered + job.counts.invalid,
+        30,
+        "every row delivered or not sent for its errors: {:?}",
+        job.counts
+    );
+    assert_eq!(count(&f, "contacts").await, job.counts.delivered);
+    let throttled = *refused.lock().unwrap();
+    assert!(
+        (1..=8).contains(&throttled),
+        "refused in the first round only, then kept to two at once: {throttled} refusals"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_send_spreads_its_rows_over_every_application_user_of_the_destination() {
     use ferry_core::ops::credentials::{self, NewCredential};
     use ferry_core::ops::destinations::{self, DestinationInput};

@@ -18,6 +18,10 @@ use std::time::{Duration, Instant};
 /// Dataverse's documented ceiling on concurrent requests per user.
 pub const MAX_PARALLELISM: u32 = 52;
 
+/// The error code of a 429 for too many requests in flight at once (the other two limits,
+/// requests and execution time per window, have codes of their own).
+const CONCURRENCY_LIMIT: &str = "0x80072326";
+
 /// One Web API request, relative to `<org>/api/data/vX.Y/`.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -380,6 +384,14 @@ impl DataverseClient {
             };
             if let Attempt::Answered { status: 429, .. } = classified {
                 self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+                if let Ok(r) = &result {
+                    if ApiError::parse(r.status, &r.body)
+                        .code
+                        .eq_ignore_ascii_case(CONCURRENCY_LIMIT)
+                    {
+                        self.pacer.refused_for_concurrency();
+                    }
+                }
             }
             match retry::classify(classified) {
                 Action::Success => return result,

@@ -29,6 +29,12 @@ const MARGIN: f64 = 0.02;
 /// before it goes anyway and asks.
 const PROBE_AFTER: Duration = Duration::from_secs(5);
 
+/// Answers without a refusal for concurrency after which one more request may be in flight.
+const GROW_AFTER: u32 = 20;
+
+/// Dataverse's concurrency limit per user; a learnt cap that reaches it is dropped.
+const MOST_IN_FLIGHT: u32 = 52;
+
 /// How often a held request looks again at what has left the window.
 const LOOK_AGAIN: Duration = Duration::from_millis(100);
 
@@ -72,6 +78,11 @@ struct State {
     admissions: VecDeque<Instant>,
     /// Requests in flight and their expected execution.
     in_flight: u32,
+    /// The most requests in flight the server has taken at once, learnt from its refusals
+    /// for concurrency; `None` until it refused one. Answers since the last refusal, to let
+    /// it grow back.
+    most_in_flight: Option<u32>,
+    answered: u32,
     reserved: f64,
     /// Recent execution per request (moving average), the least time any request took (the
     /// network's share of every request), and how long a request takes end to end (moving
@@ -136,6 +147,13 @@ impl State {
             left - self.started - f64::from(self.in_flight)
                 >= (MARGIN * self.request_budget).max(1.0)
         });
+        if self
+            .most_in_flight
+            .is_some_and(|most| self.in_flight >= most)
+        {
+            // NOTE: a request in flight ends soon and makes room; no probe is needed.
+            return false;
+        }
         if time_ok && requests_ok {
             return true;
         }
@@ -215,6 +233,16 @@ impl Pacer {
             let mut s = self.state();
             s.reserved = (s.reserved - ticket.cost).max(0.0);
             s.in_flight = s.in_flight.saturating_sub(1);
+            // NOTE: the concurrency limit counts every client of the user, whose load comes
+            // and goes: after a run of answers without a refusal one more may go at once.
+            s.answered += 1;
+            if s.answered >= GROW_AFTER {
+                s.answered = 0;
+                s.most_in_flight = s
+                    .most_in_flight
+                    .map(|m| m + 1)
+                    .filter(|m| *m < MOST_IN_FLIGHT);
+            }
             let took = took.as_secs_f64();
             let floor = s.floor.map_or(took, |f| f.min(took));
             s.floor = Some(floor);
@@ -257,6 +285,16 @@ impl Pacer {
         self.settled.notify_waiters();
     }
 
+    /// The server refused a request for too many in flight at once (Dataverse's concurrency
+    /// limit, 52 per user, counts every client of the user): it holds no more than those
+    /// still in flight, so no more are started alongside them from now on.
+    pub fn refused_for_concurrency(&self) {
+        let mut s = self.state();
+        let most = s.in_flight.max(1);
+        s.most_in_flight = Some(s.most_in_flight.map_or(most, |m| m.min(most)));
+        s.answered = 0;
+    }
+
     /// The budgets' sizes learnt from the reports: execution seconds and requests per window.
     pub fn budgets(&self) -> Option<Budgets> {
         let s = self.state();
@@ -286,6 +324,18 @@ pub fn parse_seconds(value: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Pacer {
+        /// A ticket as `admit` hands one out, without waiting.
+        fn admit_now(&self) -> Ticket {
+            let mut s = self.state();
+            s.in_flight += 1;
+            Ticket {
+                cost: 0.0,
+                admitted: Instant::now(),
+            }
+        }
+    }
 
     #[test]
     fn the_server_figure_reads_with_thousands_separators() {
@@ -408,6 +458,33 @@ mod tests {
         assert!(
             !s.room(now),
             "the server has less than the margin left now, so it would refuse the request as it arrives"
+        );
+    }
+
+    #[test]
+    fn after_a_refusal_for_concurrency_no_more_start_than_the_server_took() {
+        let p = Pacer::default();
+        p.state().in_flight = 3;
+        p.refused_for_concurrency();
+        let mut s = p.state();
+        assert!(
+            !s.room(Instant::now()),
+            "3 in flight: the server takes no more"
+        );
+        s.in_flight = 2;
+        assert!(s.room(Instant::now()), "one ended: one may start");
+        drop(s);
+        p.state().in_flight = 0;
+        p.refused_for_concurrency();
+        assert_eq!(p.state().most_in_flight, Some(1), "always one at least");
+        for _ in 0..GROW_AFTER {
+            let t = p.admit_now();
+            p.settle(t, Duration::from_millis(5), None, None);
+        }
+        assert_eq!(
+            p.state().most_in_flight,
+            Some(2),
+            "after a run of answers without a refusal, one more"
         );
     }
 
