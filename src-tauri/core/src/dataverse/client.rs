@@ -354,10 +354,13 @@ impl DataverseClient {
         let mut attempt = 0u32;
         loop {
             self.wait_if_paused().await;
-            let ticket = if self.config.pace {
-                Some(self.pacer.admit().await)
-            } else {
-                None
+            let mut held = Held {
+                pacer: &self.pacer,
+                ticket: if self.config.pace {
+                    Some(self.pacer.admit().await)
+                } else {
+                    None
+                },
             };
             let started = Instant::now();
             let result = self.send_signed(req).await;
@@ -370,7 +373,7 @@ impl DataverseClient {
                 ),
                 Err(_) => (None, None),
             };
-            if let Some(ticket) = ticket {
+            if let Some(ticket) = held.ticket.take() {
                 self.pacer
                     .settle(ticket, started.elapsed(), time_left, requests_left);
             }
@@ -418,6 +421,21 @@ impl DataverseClient {
             401 | 403 => forbidden(api, &self.config.client_id),
             429 => DataverseError::Throttled(api),
             _ => DataverseError::Api(api),
+        }
+    }
+}
+
+/// A request's place with the pacer while it is in flight; a request whose future is dropped
+/// before its answer (a caller that gave up) gives its place back here.
+struct Held<'a> {
+    pacer: &'a super::pace::Pacer,
+    ticket: Option<super::pace::Ticket>,
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        if let Some(t) = self.ticket.take() {
+            self.pacer.release(t);
         }
     }
 }

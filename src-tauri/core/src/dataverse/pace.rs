@@ -220,6 +220,18 @@ impl Pacer {
         }
     }
 
+    /// Gives back what `ticket` reserved for a request that never finished (its future was
+    /// dropped): nothing was spent that the pacer could know of, and holding the reservation
+    /// would hold every later request of the user.
+    pub fn release(&self, ticket: Ticket) {
+        {
+            let mut s = self.state();
+            s.reserved = (s.reserved - ticket.cost).max(0.0);
+            s.in_flight = s.in_flight.saturating_sub(1);
+        }
+        self.settled.notify_waiters();
+    }
+
     /// Records a finished request: how long it took, and what the server reported left with
     /// its answer (`time_left` in seconds, `requests_left`), when it did.
     pub fn settle(
@@ -486,6 +498,21 @@ mod tests {
             Some(2),
             "after a run of answers without a refusal, one more"
         );
+    }
+
+    #[tokio::test]
+    async fn a_request_dropped_in_flight_gives_back_its_place() {
+        let p = Pacer::default();
+        let t = p.admit().await;
+        p.refused_for_concurrency();
+        p.state().most_in_flight = Some(1);
+        assert!(!p.state().room(Instant::now()), "one in flight of one");
+        p.release(t);
+        assert!(
+            p.state().room(Instant::now()),
+            "the dropped request held nothing"
+        );
+        assert_eq!(p.state().reserved, 0.0);
     }
 
     #[test]
