@@ -14,14 +14,13 @@ use ferry_core::ops::jobs::{self, JobProgress, JobView, ReceiptFilter, SendOptio
 use ferry_core::ops::rows::RowSource;
 use ferry_core::ops::segments;
 use ferry_core::ops::templates;
-use ferry_core::ops::users::{self, UserInput};
 use ferry_core::policy::{Actor, Policy};
 use ferry_core::store::job_rows::RowState;
 use ferry_core::ErrorCode;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use templates_support::{fixture, input, Fixture};
+use templates_support::{fixture, input, user, Fixture};
 
 fn quiet(_: &JobProgress) {}
 
@@ -61,20 +60,6 @@ async fn send(f: &Fixture, actor: &Actor, template: &str) -> JobView {
     .unwrap();
     assert!(job.counts.delivered > 0, "the send delivered: {job:?}");
     job
-}
-
-fn user(f: &Fixture, name: &str, policy: Policy) -> Actor {
-    let u = users::create(
-        &f.app,
-        &f.admin,
-        UserInput {
-            name: name.into(),
-            policy,
-            restrict_pii: false,
-        },
-    )
-    .unwrap();
-    Actor::new(&u.id, &u.name, policy, false)
 }
 
 /// The record ids `job` delivered, from its receipts.
@@ -140,7 +125,7 @@ async fn an_ampiq_users_segment_send_fills_a_new_list_and_an_existing_one() {
     let f = fixture().await;
     let seg = segment(&f, "Everyone");
     segment_template(&f, "Campaign contacts", &seg, true).await;
-    let dana = user(&f, "Dana", Policy::AmpIq);
+    let dana = user(&f, "Dana", Policy::AmpIq, false);
     let job = send(&f, &dana, "Campaign contacts").await;
     let sent = delivered_ids(&f, &job.id);
     assert_eq!(sent.len() as u64, job.counts.delivered);
@@ -380,7 +365,7 @@ async fn sends_that_cannot_fill_a_list_and_users_who_may_not_are_refused() {
         .unwrap();
     assert_eq!(lists.len(), 1, "nothing was made: {lists:?}");
 
-    let bo = user(&f, "Bo", Policy::Amp360);
+    let bo = user(&f, "Bo", Policy::Amp360, false);
     let e = campaigns::add_to_list(&f.app, &bo, &open.id, &new_list("C"))
         .await
         .unwrap_err();
@@ -396,7 +381,7 @@ async fn sends_that_cannot_fill_a_list_and_users_who_may_not_are_refused() {
     assert_eq!(e.code(), ErrorCode::Forbidden);
 
     // An AmpIQ user may, but not with someone else's send: it is not theirs to see.
-    let dana = user(&f, "Dana", Policy::AmpIq);
+    let dana = user(&f, "Dana", Policy::AmpIq, false);
     let e = campaigns::add_to_list(&f.app, &dana, &open.id, &new_list("D"))
         .await
         .unwrap_err();

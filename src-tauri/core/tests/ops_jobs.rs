@@ -10,14 +10,13 @@ use ferry_core::jobs::Cancel;
 use ferry_core::mapping::plan::Operation;
 use ferry_core::ops::jobs::{self, JobProgress, ReceiptFilter, SendOptions};
 use ferry_core::ops::templates;
-use ferry_core::ops::users::{self, UserInput};
 use ferry_core::policy::{Actor, Policy};
 use ferry_core::store::job_rows::RowState;
 use ferry_core::store::jobs::JobState;
 use ferry_core::ErrorCode;
 use reqwest::Method;
 use std::sync::Mutex;
-use templates_support::{field, fixture, fixture_with, input, Fixture};
+use templates_support::{field, fixture, fixture_with, input, user, Fixture};
 
 /// How many records of `set` the sandbox holds.
 async fn count(f: &Fixture, set: &str) -> u64 {
@@ -48,6 +47,24 @@ async fn send(f: &Fixture, template: &str) -> jobs::JobView {
     )
     .await
     .unwrap()
+}
+
+/// Sends "Contacts" as `actor`, cancelled before its first row: a job left to resume.
+async fn cancelled_send(f: &Fixture, actor: &Actor) -> jobs::JobView {
+    let cancel = Cancel::default();
+    cancel.cancel();
+    let job = jobs::send(
+        &f.app,
+        actor,
+        "Contacts",
+        &SendOptions::default(),
+        &quiet,
+        &cancel,
+    )
+    .await
+    .unwrap();
+    assert_eq!(job.state, JobState::Cancelled);
+    job
 }
 
 /// Rows of `template` the preview says can be sent (the demo data has a few bad ones).
@@ -442,20 +459,7 @@ async fn restricted_users_see_masked_receipts_and_business_users_only_their_own_
         .await
         .unwrap();
     let job = send(&f, "Contacts").await;
-    let add = |name: &str, policy: Policy, restrict: bool| {
-        let u = users::create(
-            &f.app,
-            &f.admin,
-            UserInput {
-                name: name.into(),
-                policy,
-                restrict_pii: restrict,
-            },
-        )
-        .unwrap();
-        Actor::new(&u.id, &u.name, policy, restrict)
-    };
-    let nosy = add("Nosy operator", Policy::Operator, true);
+    let nosy = user(&f, "Nosy operator", Policy::Operator, true);
     let r = jobs::receipts(
         &f.app,
         &nosy,
@@ -471,7 +475,7 @@ async fn restricted_users_see_masked_receipts_and_business_users_only_their_own_
     let key = r.rows[0].key.clone().unwrap();
     assert!(!key.contains('@'), "the e-mail key is personal data: {key}");
 
-    let business = add("Bea", Policy::Amp360, false);
+    let business = user(&f, "Bea", Policy::Amp360, false);
     assert!(
         jobs::list(&f.app, &business, 50).unwrap().is_empty(),
         "a business user sees only the jobs they ran"
@@ -486,19 +490,7 @@ async fn a_job_is_not_resumed_once_its_template_writes_differently() {
     let t = templates::create(&f.app, &f.admin, input(&f, "Contacts"))
         .await
         .unwrap();
-    let cancel = Cancel::default();
-    cancel.cancel();
-    let job = jobs::send(
-        &f.app,
-        &f.admin,
-        "Contacts",
-        &SendOptions::default(),
-        &quiet,
-        &cancel,
-    )
-    .await
-    .unwrap();
-    assert_eq!(job.state, JobState::Cancelled);
+    let job = cancelled_send(&f, &f.admin).await;
     let mut changed = input(&f, "Contacts");
     changed.mapping.operation = Operation::Create;
     templates::update(&f.app, &f.admin, &t.id, changed)
@@ -528,30 +520,8 @@ async fn a_job_is_not_resumable_by_a_user_who_lost_the_template() {
     let t = templates::create(&f.app, &f.admin, input(&f, "Contacts"))
         .await
         .unwrap();
-    let u = users::create(
-        &f.app,
-        &f.admin,
-        UserInput {
-            name: "Bea".into(),
-            policy: Policy::Amp360,
-            restrict_pii: false,
-        },
-    )
-    .unwrap();
-    let bea = Actor::new(&u.id, &u.name, Policy::Amp360, false);
-    let cancel = Cancel::default();
-    cancel.cancel();
-    let job = jobs::send(
-        &f.app,
-        &bea,
-        "Contacts",
-        &SendOptions::default(),
-        &quiet,
-        &cancel,
-    )
-    .await
-    .unwrap();
-    assert_eq!(job.state, JobState::Cancelled);
+    let bea = user(&f, "Bea", Policy::Amp360, false);
+    let job = cancelled_send(&f, &bea).await;
     assert_eq!(
         jobs::resumable(&f.app, &bea, &job.id).unwrap().id,
         job.id,
@@ -571,9 +541,9 @@ async fn a_job_is_not_resumable_by_a_user_who_lost_the_template() {
     );
 }
 
-/// Sends "Contacts" with `opts`; returns the rows per request the last progress report of
-/// the run gave.
-async fn rows_per_request(f: &Fixture, opts: SendOptions) -> u32 {
+/// Makes the "Contacts" template and sends it with `opts` to its end; returns the job and
+/// every progress report of the run.
+async fn send_watched(f: &Fixture, opts: &SendOptions) -> (jobs::JobView, Vec<JobProgress>) {
     templates::create(&f.app, &f.admin, input(f, "Contacts"))
         .await
         .unwrap();
@@ -583,14 +553,20 @@ async fn rows_per_request(f: &Fixture, opts: SendOptions) -> u32 {
         &f.app,
         &f.admin,
         "Contacts",
-        &opts,
+        opts,
         &report,
         &Cancel::default(),
     )
     .await
     .unwrap();
     assert_eq!(job.state, JobState::Finished);
-    let seen = seen.lock().unwrap();
+    (job, seen.into_inner().unwrap())
+}
+
+/// Sends "Contacts" with `opts`; returns the rows per request the last progress report of
+/// the run gave.
+async fn rows_per_request(f: &Fixture, opts: SendOptions) -> u32 {
+    let (_, seen) = send_watched(f, &opts).await;
     seen.iter()
         .filter_map(|p| p.rows_per_request)
         .next_back()
@@ -658,31 +634,12 @@ async fn after_a_refusal_for_concurrency_the_send_keeps_to_what_the_server_takes
         c.latency.per_bulk_update = std::time::Duration::from_millis(125);
     })
     .await;
-    templates::create(&f.app, &f.admin, input(&f, "Contacts"))
-        .await
-        .unwrap();
-    // NOTE: the closing report counts rows only; the running ones count refusals.
-    let refused = Mutex::new(0u64);
-    let report = |p: &JobProgress| {
-        let mut r = refused.lock().unwrap();
-        *r = (*r).max(p.throttled);
-    };
     let opts = SendOptions {
         chunk_size: Some(2),
         parallelism: Some(6),
         ..SendOptions::default()
     };
-    let job = jobs::send(
-        &f.app,
-        &f.admin,
-        "Contacts",
-        &opts,
-        &report,
-        &Cancel::default(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(job.state, JobState::Finished);
+    let (job, seen) = send_watched(&f, &opts).await;
     assert_eq!(
         job.counts.delivered + job.counts.invalid,
         30,
@@ -690,7 +647,8 @@ async fn after_a_refusal_for_concurrency_the_send_keeps_to_what_the_server_takes
         job.counts
     );
     assert_eq!(count(&f, "contacts").await, job.counts.delivered);
-    let throttled = *refused.lock().unwrap();
+    // NOTE: the closing report counts rows only; the running ones count refusals.
+    let throttled = seen.iter().map(|p| p.throttled).max().unwrap_or(0);
     assert!(
         (1..=8).contains(&throttled),
         "refused in the first round only, then kept to two at once: {throttled} refusals"

@@ -337,6 +337,21 @@ pub fn parse_seconds(value: &str) -> Option<f64> {
 mod tests {
     use super::*;
 
+    /// A pacer that has had one quick answer reporting `time_left` and `requests_left`.
+    fn reported(time_left: Option<f64>, requests_left: Option<f64>) -> Pacer {
+        let p = Pacer::default();
+        p.settle(
+            Ticket {
+                cost: 0.0,
+                admitted: Instant::now(),
+            },
+            Duration::from_millis(5),
+            time_left,
+            requests_left,
+        );
+        p
+    }
+
     impl Pacer {
         /// A ticket as `admit` hands one out, without waiting.
         fn admit_now(&self) -> Ticket {
@@ -408,17 +423,8 @@ mod tests {
 
     #[test]
     fn what_was_spent_comes_back_once_it_leaves_the_window() {
-        let p = Pacer::default();
         // A 40 s budget: a 10 s window. A request that ran 30 s long ago has left it.
-        p.settle(
-            Ticket {
-                cost: 0.0,
-                admitted: Instant::now(),
-            },
-            Duration::from_millis(5),
-            Some(40.0),
-            None,
-        );
+        let p = reported(Some(40.0), None);
         let mut s = p.state();
         let now = Instant::now();
         let long_ago = now - Duration::from_secs(11);
@@ -435,17 +441,8 @@ mod tests {
 
     #[test]
     fn a_request_may_start_when_the_budget_comes_back_before_it_ends() {
-        let p = Pacer::default();
         // A 40 s budget: a 10 s window.
-        p.settle(
-            Ticket {
-                cost: 0.0,
-                admitted: Instant::now(),
-            },
-            Duration::from_millis(5),
-            Some(40.0),
-            None,
-        );
+        let p = reported(Some(40.0), None);
         let mut s = p.state();
         let now = Instant::now();
         // 3 s spent 9.5 s ago leaves the window in half a second; 1 s left now, a 0.8 s
@@ -517,16 +514,7 @@ mod tests {
 
     #[test]
     fn the_request_count_binds_when_the_time_does_not() {
-        let p = Pacer::default();
-        p.settle(
-            Ticket {
-                cost: 0.0,
-                admitted: Instant::now(),
-            },
-            Duration::from_millis(5),
-            Some(1200.0),
-            Some(2.0),
-        );
+        let p = reported(Some(1200.0), Some(2.0));
         let mut s = p.state();
         s.in_flight = 1;
         s.started = 1.0;
@@ -538,16 +526,7 @@ mod tests {
 
     #[test]
     fn with_nothing_in_flight_a_held_request_probes_once_the_report_is_old() {
-        let p = Pacer::default();
-        p.settle(
-            Ticket {
-                cost: 0.0,
-                admitted: Instant::now(),
-            },
-            Duration::from_millis(5),
-            Some(100.0),
-            None,
-        );
+        let p = reported(Some(100.0), None);
         let mut s = p.state();
         s.time_left = Some(0.0);
         let now = Instant::now();

@@ -11,7 +11,7 @@ use ferry_core::ops::rows::RowSource;
 use ferry_core::ops::templates::TemplateInput;
 use ferry_core::ops::users;
 use ferry_core::ops::{connection, data};
-use ferry_core::policy::Actor;
+use ferry_core::policy::{Actor, Policy};
 use ferry_core::secrets::{Secret, SecretStore};
 use ferry_core::validate::ExpiryInput;
 use ferry_core::App;
@@ -145,4 +145,20 @@ pub fn input(f: &Fixture, name: &str) -> TemplateInput {
         restricted_pii: false,
         campaigns: false,
     }
+}
+
+/// A new Ferry user, made by the administrator, and the actor acting as them.
+#[allow(dead_code)]
+pub fn user(f: &Fixture, name: &str, policy: Policy, restrict: bool) -> Actor {
+    let u = users::create(
+        &f.app,
+        &f.admin,
+        users::UserInput {
+            name: name.into(),
+            policy,
+            restrict_pii: restrict,
+        },
+    )
+    .unwrap();
+    Actor::new(&u.id, &u.name, policy, restrict)
 }
