@@ -10,11 +10,12 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Build and run: WebKitGTK and friends (see docs in tauri's Linux prerequisites).
 # Tests: Xvfb and WebKitWebDriver for the real window, gnome-keyring and secret-tool for the
-# real keychain, curl for the driver's health check, python3-venv for the fidelity client.
+# real keychain, curl for the driver's health check, python3-venv for the fidelity client,
+# dpkg-dev for dpkg-shlibdeps (the Debian package's dependencies are checked against it).
 PACKAGES=(
   build-essential pkg-config curl file libssl-dev libxdo-dev libayatana-appindicator3-dev
   librsvg2-dev libwebkit2gtk-4.1-dev
-  xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools python3 python3-venv
+  xvfb xauth webkit2gtk-driver dbus gnome-keyring libsecret-tools python3 python3-venv dpkg-dev
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up what is missing, then runs every test Ferry has: formatting and lints, the UI's type
 # check, lint and unit tests, the Rust tests (core, CLI, app shell) against a real keychain,
-# and the end-to-end tests on the real app under Xvfb. Ends with one "N passed, N failed" line.
+# the end-to-end tests on the real app under Xvfb, and the Debian package, built, unpacked and
+# tried as installed. Ends with one "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -83,6 +84,9 @@ step "end to end: no keychain reachable"
 # Outside any D-Bus session the Secret Service cannot answer, as on a desktop without one.
 DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/ferry-no-bus xvfb-run -a -s "-screen 0 1280x900x24" \
   tests/e2e/run-e2e.sh node --test tests/e2e/no-keychain.e2e.mjs 2>&1 | tee -a "$logs/e2e.log"
+
+step "the Debian package: built, unpacked into a throw-away root, the installed app tried"
+tests/deb/run.sh 2>&1 | tee -a "$logs/e2e.log"
 
 # One closing line over every runner. set -o pipefail above has already stopped the script
 # if any runner failed, so the counts here are of a green run.

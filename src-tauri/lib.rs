@@ -25,6 +25,7 @@ pub fn builder<R: tauri::Runtime>(
         .manage(sandbox)
         .invoke_handler(tauri::generate_handler![
             commands::app::app_status,
+            commands::app::build_info,
             commands::app::list_plugins,
             commands::credentials::list_credentials,
             commands::credentials::check_credential,

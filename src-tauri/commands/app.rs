@@ -2,7 +2,7 @@
 
 use super::Window;
 use crate::error::CmdResult;
-use ferry_core::ops::status::{self, AppStatus};
+use ferry_core::ops::status::{self, AppStatus, BuildInfo};
 use ferry_core::plugins::{self, Plugin};
 use tauri::State;
 
@@ -10,6 +10,17 @@ use tauri::State;
 #[tauri::command(async)]
 pub fn app_status(app: State<'_, Window>) -> CmdResult<AppStatus> {
     Ok(status::app_status(&app, &app.actor()?)?)
+}
+
+/// The version and the commit this app was built from, for the About box. Anyone may ask: it
+/// says nothing about the data.
+#[tauri::command]
+pub fn build_info() -> BuildInfo {
+    BuildInfo {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        // Set by src-tauri/build.rs.
+        commit: env!("FERRY_COMMIT").to_string(),
+    }
 }
 
 /// Plugins matching the picker's filter text.

@@ -74,6 +74,24 @@ fn plugin_picker_filter_reaches_core() {
 }
 
 #[test]
+fn build_info_names_the_version_and_the_commit_it_was_built_from() {
+    let s = shell();
+    let info = s.invoke("build_info", json!({})).expect("command ok");
+    // The package is named after tauri.conf.json's version: the About box must say the same.
+    let conf: Value = serde_json::from_str(include_str!("../../tauri.conf.json")).unwrap();
+    assert_eq!(info["version"], conf["version"], "{info}");
+    assert_eq!(info["version"], env!("CARGO_PKG_VERSION"), "{info}");
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8(o.stdout).unwrap().trim().to_string())
+        .unwrap_or_else(|| "unknown".to_string());
+    assert_eq!(info["commit"], head.as_str(), "{info}");
+}
+
+#[test]
 fn validation_errors_arrive_as_code_message_and_fields() {
     let s = shell();
     let input = json!({

@@ -273,6 +273,9 @@ fn rows() -> Vec<Row> {
         row("app_status", Everyone, |c| {
             c.s.invoke("app_status", json!({}))
         }),
+        row("build_info", Everyone, |c| {
+            c.s.invoke("build_info", json!({}))
+        }),
         row("list_plugins", Everyone, |c| {
             c.s.invoke("list_plugins", json!({ "filter": "micro" }))
         }),

@@ -6,8 +6,14 @@ cd "$(dirname "$0")/../.."
 mkdir -p tests/e2e/artifacts
 log=tests/e2e/artifacts/tauri-driver.log
 # The app inherits this environment from the driver: a fresh data folder and keychain service.
-export FERRY_DATA_DIR="${FERRY_DATA_DIR:-$(mktemp -d -t ferry-e2e-data.XXXXXX)}"
-export FERRY_KEYCHAIN_SERVICE="${FERRY_KEYCHAIN_SERVICE:-ferry-e2e-$$}"
+# E2E_AS_INSTALLED=1 leaves both unset instead, so the app picks them as it does for a user
+# (tests/deb/run.sh gives it a throw-away home and keyring for that).
+if [ -n "${E2E_AS_INSTALLED:-}" ]; then
+  unset FERRY_DATA_DIR FERRY_KEYCHAIN_SERVICE
+else
+  export FERRY_DATA_DIR="${FERRY_DATA_DIR:-$(mktemp -d -t ferry-e2e-data.XXXXXX)}"
+  export FERRY_KEYCHAIN_SERVICE="${FERRY_KEYCHAIN_SERVICE:-ferry-e2e-$$}"
+fi
 # The embedded sandbox adds a ready-made destination; tests that want it say FERRY_SANDBOX=on.
 export FERRY_SANDBOX="${FERRY_SANDBOX:-off}"
 # E2E_PORT lets two checkouts run their end-to-end tests side by side (the driver's own

@@ -5,7 +5,7 @@ import path from 'node:path';
 
 const WD = process.env.TAURI_DRIVER_URL ?? 'http://127.0.0.1:4444';
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
-export const KEY = { tab: '\uE004', backspace: '\uE003', ctrl: '\uE009', enter: '\uE007' };
+export const KEY = { tab: '\uE004', backspace: '\uE003', ctrl: '\uE009', enter: '\uE007', escape: '\uE00C', end: '\uE010' };
 
 async function wd(method, url, body) {
   const res = await fetch(WD + url, {
@@ -163,6 +163,19 @@ export class Session {
     await fresh(async () =>
       wd('POST', `/session/${this.id}/element/${await this.find(css)}/value`, { text }),
     );
+  }
+
+  /**
+   * Presses `keys` one after another wherever the focus is, as a person at the keyboard does
+   * (no element is clicked first): for checking that something is reachable without a mouse.
+   */
+  async press(...keys) {
+    const actions = keys.flatMap((value) => [
+      { type: 'keyDown', value },
+      { type: 'keyUp', value },
+    ]);
+    await wd('POST', `/session/${this.id}/actions`, { actions: [{ type: 'key', id: 'keyboard', actions }] });
+    await wd('DELETE', `/session/${this.id}/actions`);
   }
 
   /** Replaces a field's text the way a person does: select all, delete, type. */

@@ -53,7 +53,8 @@ error (`ferry preview`); 130 cancelled with Ctrl-C.";
 #[derive(Parser)]
 #[command(
     name = "ferry",
-    version,
+    // NOTE: the commit too, so a bug report names the exact build (see build.rs).
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("FERRY_COMMIT"), ")"),
     about = "Send customer data to Microsoft Dynamics 365 / Dataverse",
     after_help = EXIT_STATUS
 )]

@@ -83,6 +83,24 @@ fn add_credential(c: &Cli, name: &str, secret: &str) -> Value {
 }
 
 #[test]
+fn version_names_the_commit_it_was_built_from() {
+    let c = cli();
+    let out = c.run(&["--version"], "");
+    assert!(out.status.success());
+    let head = Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8(o.stdout).unwrap().trim().to_string())
+        .unwrap_or_else(|| "unknown".to_string());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("ferry {} (commit {head})", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
 fn an_admin_adds_a_credential_and_a_destination_and_lists_them_as_json() {
     let c = cli();
     let secret = "cli~secret~value~4471";

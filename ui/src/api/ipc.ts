@@ -6,6 +6,7 @@ import type {
   ActivityQuery,
   AppError,
   AppStatus,
+  BuildInfo,
   ConnectionReport,
   CredentialEdit,
   CredentialView,
@@ -72,6 +73,7 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 
 export const commands = {
   appStatus: () => call<AppStatus>('app_status'),
+  buildInfo: () => call<BuildInfo>('build_info'),
   listPlugins: (filter = '') => call<Plugin[]>('list_plugins', { filter }),
 
   listCredentials: () => call<CredentialView[]>('list_credentials'),

@@ -37,6 +37,7 @@ function fingerprint(secret: string): string {
 export const keys = {
   all: ['ferry'] as const,
   appStatus: () => [...keys.all, 'appStatus'] as const,
+  buildInfo: () => [...keys.all, 'buildInfo'] as const,
   plugins: () => [...keys.all, 'plugins'] as const,
   credentials: () => [...keys.all, 'credentials'] as const,
   destinations: () => [...keys.all, 'destinations'] as const,
@@ -55,6 +56,11 @@ export const keys = {
 
 export function useAppStatus() {
   return useQuery({ queryKey: keys.appStatus(), queryFn: commands.appStatus });
+}
+
+/** The version and commit of this build, for the About box; they never change while it runs. */
+export function useBuildInfo(enabled: boolean) {
+  return useQuery({ queryKey: keys.buildInfo(), queryFn: commands.buildInfo, enabled, staleTime: Infinity });
 }
 
 export function usePlugins() {

@@ -7,6 +7,7 @@ import type { ExpiryInput } from './generated/ExpiryInput';
 import type { JobView } from './generated/JobView';
 
 export type { AppStatus } from './generated/AppStatus';
+export type { BuildInfo } from './generated/BuildInfo';
 export type { Cloud } from './generated/Cloud';
 export type { ColumnInfo } from './generated/ColumnInfo';
 export type { ConnectionCheck } from './generated/ConnectionCheck';

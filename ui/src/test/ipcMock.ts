@@ -1,7 +1,7 @@
 // A stand-in for the IPC module: every command is a vi.fn with a harmless default; asAppError stays real.
 import { vi, type Mock } from 'vitest';
 import type * as Ipc from '../api/ipc';
-import type { AppStatus, GettingStarted, Plugin } from '../api/types';
+import type { AppStatus, BuildInfo, GettingStarted, Plugin } from '../api/types';
 import { FakeDataStore, TODAY } from './fakeData';
 import { FakeJobsStore } from './fakeJobs';
 import { FakeUsersStore } from './fakeUsers';
@@ -29,8 +29,11 @@ export const healthyStatus: AppStatus = {
   dataFolderNotice: null,
 };
 
+export const testBuild: BuildInfo = { version: '0.1.0', commit: '1a2b3c4' };
+
 export const commands: Mocked = {
   appStatus: vi.fn(),
+  buildInfo: vi.fn(),
   listPlugins: vi.fn(),
   listCredentials: vi.fn(),
   checkCredential: vi.fn(),
@@ -149,6 +152,7 @@ export const freshStart: GettingStarted = {
 /** An empty, healthy backend; tests override the commands their story needs. */
 export function resetCommands() {
   commands.appStatus.mockResolvedValue(healthyStatus);
+  commands.buildInfo.mockResolvedValue(testBuild);
   commands.listPlugins.mockImplementation((filter = '') =>
     Promise.resolve([dynamics].filter((p) => p.name.toLowerCase().includes(filter.toLowerCase()))),
   );

@@ -40,6 +40,17 @@ pub struct AppStatus {
     pub data_folder_notice: Option<String>,
 }
 
+/// Which Ferry this is, for the About box: the version and the commit it was built from
+/// (`unknown` when it was built outside a git checkout). The shell fills it in, since only
+/// its build knows the commit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BuildInfo {
+    pub version: String,
+    pub commit: String,
+}
+
 /// Keychain state and expiring credentials, for the app's start.
 pub fn app_status(app: &App, actor: &Actor) -> Result<AppStatus> {
     allow(app, actor, Action::ViewStatus)?;

@@ -37,8 +37,8 @@ describe('User menu', () => {
     const offered = within(menu)
       .getAllByRole('menuitem')
       .map((i) => i.getAttribute('data-testid'));
-    // Ana is acting already and Kim is disabled: neither is offered.
-    expect(offered).toEqual(['switch-user-Bo', 'switch-user-Dana', 'switch-user-Sam']);
+    // Ana is acting already and Kim is disabled: neither is offered. About comes last.
+    expect(offered).toEqual(['switch-user-Bo', 'switch-user-Dana', 'switch-user-Sam', 'about-open']);
     expect(within(menu).getByTestId('switch-user-Bo')).toHaveTextContent('DataGrid Operator');
     expect(within(menu).getByTestId('switch-user-Sam')).toHaveTextContent('Amp360 User');
     expect(screen.getByTestId('user-menu-note')).toHaveTextContent('not a security boundary');
