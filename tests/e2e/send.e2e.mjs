@@ -34,6 +34,22 @@ const attr = (css, name) =>
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Adds, through the CLI, the query `query` over `sql` and the template `template` that creates a
+ * contact in the Local sandbox for each of its rows. */
+function addCreateTemplate(template, query, sql) {
+  cli(['query', 'add', query, '--sql', sql]);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-send-')), 'create.toml');
+  fs.writeFileSync(file, [
+    `name = "${template}"`, 'destination = "Local sandbox"', 'table = "contact"',
+    `source = { kind = "query", id = "${query}" }`, 'businessUsers = true', '',
+    '[mapping]', 'operation = { kind = "create" }', 'fields = [',
+    '  { column = "emailaddress1", source = { kind = "column", name = "email" } },',
+    '  { column = "firstname", source = { kind = "column", name = "first_name" } },',
+    '  { column = "lastname", source = { kind = "column", name = "last_name" } },', ']', '',
+  ].join('\n'));
+  cli(['templates', 'add', file]);
+}
+
 /** Confirms the open send dialog and waits for the run's summary. */
 async function sendAndWait() {
   await s.click('[data-testid="send-start"]');
@@ -129,20 +145,10 @@ test('the demo template is sent to the Local sandbox with a progress bar, then i
 });
 
 test('a template that creates records: each delivered row’s receipt has the id of its new Dynamics record', async () => {
-  cli(['query', 'add', 'Signed-up customers', '--sql',
+  addCreateTemplate('New contacts', 'Signed-up customers',
     // NOTE: addresses no contact has yet (the test before upserted the demo's own), since
     // the sandbox keys contacts by e-mail and a create would clash with them.
-    "SELECT 'signup-' || customer_id || '@example.org' AS email, first_name, last_name FROM customers LIMIT 120"]);
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-send-')), 'create.toml');
-  fs.writeFileSync(file, [
-    'name = "New contacts"', 'destination = "Local sandbox"', 'table = "contact"',
-    'source = { kind = "query", id = "Signed-up customers" }', 'businessUsers = true', '',
-    '[mapping]', 'operation = { kind = "create" }', 'fields = [',
-    '  { column = "emailaddress1", source = { kind = "column", name = "email" } },',
-    '  { column = "firstname", source = { kind = "column", name = "first_name" } },',
-    '  { column = "lastname", source = { kind = "column", name = "last_name" } },', ']', '',
-  ].join('\n'));
-  cli(['templates', 'add', file]);
+    "SELECT 'signup-' || customer_id || '@example.org' AS email, first_name, last_name FROM customers LIMIT 120");
   // Added behind the window's back (by the CLI): a new start reads it.
   await s.quit();
   s = await Session.start(APP);
@@ -179,18 +185,8 @@ test('a template that creates records: each delivered row’s receipt has the id
 });
 
 test('a send cancelled part way is resumed from the History, and a fixed row goes with Retry failed rows', async () => {
-  cli(['query', 'add', 'All signups', '--sql',
-    "SELECT 'all-' || customer_id || '@example.org' AS email, first_name, substr(last_name, 1, 50) AS last_name FROM customers"]);
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-send-')), 'all.toml');
-  fs.writeFileSync(file, [
-    'name = "All signups"', 'destination = "Local sandbox"', 'table = "contact"',
-    'source = { kind = "query", id = "All signups" }', 'businessUsers = true', '',
-    '[mapping]', 'operation = { kind = "create" }', 'fields = [',
-    '  { column = "emailaddress1", source = { kind = "column", name = "email" } },',
-    '  { column = "firstname", source = { kind = "column", name = "first_name" } },',
-    '  { column = "lastname", source = { kind = "column", name = "last_name" } },', ']', '',
-  ].join('\n'));
-  cli(['templates', 'add', file]);
+  addCreateTemplate('All signups', 'All signups',
+    "SELECT 'all-' || customer_id || '@example.org' AS email, first_name, substr(last_name, 1, 50) AS last_name FROM customers");
   // One customer's first name too long for the column: that row is not sent until fixed.
   const db = path.join(process.env.FERRY_DATA_DIR, 'customers.sqlite3');
   const sql = (statement) =>

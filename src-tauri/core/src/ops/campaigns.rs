@@ -206,8 +206,8 @@ pub fn segment_jobs(app: &App, actor: &Actor, segment: &str, limit: usize) -> Re
     let seg = segments::get(app, actor, segment)?;
     let mut out = Vec::new();
     let mut campaign_templates = std::collections::HashMap::new();
-    for j in jobs::list(app, actor, 10_000)? {
-        if j.source != RowSource::Segment(seg.id.clone()) || j.counts.delivered == 0 {
+    for j in jobs::of_source(app, actor, &RowSource::Segment(seg.id.clone()))? {
+        if j.counts.delivered == 0 {
             continue;
         }
         let open = *campaign_templates

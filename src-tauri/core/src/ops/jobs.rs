@@ -234,6 +234,29 @@ pub async fn send(
 /// The jobs the acting user may see, newest first: every job for operators and
 /// administrators, their own for business users.
 pub fn list(app: &App, actor: &Actor, limit: usize) -> Result<Vec<JobView>> {
+    listed(app, actor, limit, |_| true)
+}
+
+/// Jobs left unfinished by a process that stopped (crash, kill, power loss), which the next
+/// start offers to resume.
+pub fn unfinished(app: &App, actor: &Actor) -> Result<Vec<JobView>> {
+    listed(app, actor, 10_000, |j| j.state == JobState::Interrupted)
+}
+
+/// The jobs that sent `source`'s rows that the acting user may see, newest first.
+pub fn of_source(app: &App, actor: &Actor, source: &RowSource) -> Result<Vec<JobView>> {
+    listed(app, actor, 10_000, |j| source_of(j) == *source)
+}
+
+/// The newest `limit` jobs the acting user may see, those `keep` picks.
+///
+/// NOTE: picked before their views are made, since a view counts the job's ledger rows.
+fn listed(
+    app: &App,
+    actor: &Actor,
+    limit: usize,
+    keep: impl Fn(&JobRow) -> bool,
+) -> Result<Vec<JobView>> {
     allow(app, actor, Action::SendData)?;
     let rows = app.store().read(|c| {
         // NOTE: marks jobs whose process died, so history says "interrupted", not "running".
@@ -241,18 +264,17 @@ pub fn list(app: &App, actor: &Actor, limit: usize) -> Result<Vec<JobView>> {
         table::list(c, limit.clamp(1, 10_000))
     })?;
     rows.iter()
-        .filter(|j| sees(actor, j))
+        .filter(|j| sees(actor, j) && keep(j))
         .map(|j| view(app, actor, j))
         .collect()
 }
 
-/// Jobs left unfinished by a process that stopped (crash, kill, power loss), which the next
-/// start offers to resume.
-pub fn unfinished(app: &App, actor: &Actor) -> Result<Vec<JobView>> {
-    Ok(list(app, actor, 10_000)?
-        .into_iter()
-        .filter(|j| j.state == JobState::Interrupted)
-        .collect())
+fn source_of(j: &JobRow) -> RowSource {
+    if j.source_kind == "segment" {
+        RowSource::Segment(j.source_id.clone())
+    } else {
+        RowSource::Query(j.source_id.clone())
+    }
 }
 
 /// One job.
@@ -390,11 +412,7 @@ fn view(app: &App, _actor: &Actor, j: &JobRow) -> Result<JobView> {
             name: j.destination_name.clone(),
         },
         table: j.table_name.clone(),
-        source: if j.source_kind == "segment" {
-            RowSource::Segment(j.source_id.clone())
-        } else {
-            RowSource::Query(j.source_id.clone())
-        },
+        source: source_of(j),
         source_name: j.source_name.clone(),
         operation,
         ran_by: NamedRef {
