@@ -8,10 +8,9 @@ use clap::Args;
 use ferry_core::ops::campaigns::{self, AddedToList, ListTarget};
 use ferry_core::ops::jobs::JobView;
 use ferry_core::ops::rows::RowSource;
-use ferry_core::ops::{destinations, start, templates};
+use ferry_core::ops::templates;
 use ferry_core::policy::{Action, Actor};
 use ferry_core::{App, Error, Result};
-use ferry_sandbox::SandboxHandle;
 use tokio::runtime::Runtime;
 
 #[derive(Args)]
@@ -61,7 +60,7 @@ pub fn lists(args: ListsArgs, app: &App, me: &Actor, rt: &Runtime, json: bool) -
     // NOTE: the policy first, so a user who may not is told so rather than whether the
     // destination exists (core asks again; it cannot be refused twice).
     ferry_core::ops::require(app, me, Action::AddToMarketingLists)?;
-    let _sandbox = sandbox_for(app, me, &args.destination)?;
+    let _sandbox = crate::send_cmd::sandbox_for(app, me, &args.destination)?;
     let lists = rt.block_on(campaigns::list_marketing_lists(
         app,
         me,
@@ -116,7 +115,7 @@ pub fn add_to_list(
         },
         (None, None) => unreachable!("clap requires one"),
     };
-    let _sandbox = sandbox_for(app, me, &job.destination.id)?;
+    let _sandbox = crate::send_cmd::sandbox_for(app, me, &job.destination.id)?;
     let added = rt.block_on(campaigns::add_to_list(app, me, &job.id, &target))?;
     if json {
         print_json(&added);
@@ -228,18 +227,4 @@ pub fn added_text(a: &AddedToList) -> String {
         ));
     }
     s
-}
-
-/// The local sandbox, started for this command when `destination` is the Local sandbox and
-/// nothing answers at its address (the app is not running), for as long as the handle lives.
-fn sandbox_for(app: &App, me: &Actor, destination: &str) -> Result<Option<SandboxHandle>> {
-    let dest = destinations::get(app, me, destination)?;
-    if dest.id != start::DEMO_DESTINATION_ID {
-        return Ok(None);
-    }
-    let port = crate::send_cmd::listening_port(&dest.dynamics_url);
-    if port.is_some_and(crate::send_cmd::answers) {
-        return Ok(None);
-    }
-    crate::send_cmd::start_local(app, port.map_or(start::SANDBOX_PORT, |a| a.port())).map(Some)
 }

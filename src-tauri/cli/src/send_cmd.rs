@@ -517,14 +517,23 @@ fn outcome_word(s: RowState, created: Option<bool>) -> &'static str {
     }
 }
 
-/// Starts the local sandbox when `template` sends to the Local sandbox destination and no
-/// sandbox answers at its address (the app is not running), for as long as the handle lives.
+/// [`sandbox_for`] the destination `template` sends to.
 fn local_sandbox(app: &App, me: &Actor, template: &str) -> Result<Option<SandboxHandle>> {
     let t = templates::get(app, me, template)?;
-    if t.destination.id != start::DEMO_DESTINATION_ID {
+    sandbox_for(app, me, &t.destination.id)
+}
+
+/// The local sandbox, started for this command when `destination` is the Local sandbox and
+/// nothing answers at its address (the app is not running), for as long as the handle lives.
+pub(crate) fn sandbox_for(
+    app: &App,
+    me: &Actor,
+    destination: &str,
+) -> Result<Option<SandboxHandle>> {
+    let dest = destinations::get(app, me, destination)?;
+    if dest.id != start::DEMO_DESTINATION_ID {
         return Ok(None);
     }
-    let dest = destinations::get(app, me, &t.destination.id)?;
     let port = listening_port(&dest.dynamics_url);
     if port.is_some_and(answers) {
         return Ok(None);

@@ -165,18 +165,6 @@ pub(crate) async fn run(
             )));
         }
     }
-    // NOTE: signing in and reading the table's definition come before the first row; saying
-    // where the job stands at once lets a window show it has begun.
-    let before = app.store().read(|c| job_rows::counts(c, job.seq))?;
-    let mut opening = final_progress(
-        &job.id,
-        JobState::Running,
-        &before,
-        job.total.map(|t| t as u64),
-    );
-    opening.done -= before.failed;
-    opening.failed = 0;
-    progress.report(&opening);
     let started = Instant::now();
     let result = drive(app, actor, job, &owner, opts, progress, cancel, started).await;
     let elapsed = job.elapsed_ms + started.elapsed().as_millis() as i64;
@@ -251,6 +239,19 @@ async fn drive(
     cancel: &Cancel,
     started: Instant,
 ) -> Result<(bool, u64)> {
+    let prior = app.store().read(|c| job_rows::counts(c, job.seq))?;
+    // NOTE: signing in and reading the table's definition come before the first row; saying
+    // where the job stands at once lets a window show it has begun.
+    progress.report(&JobProgress {
+        done: carried(&prior),
+        failed: 0,
+        ..final_progress(
+            &job.id,
+            JobState::Running,
+            &prior,
+            job.total.map(|t| t as u64),
+        )
+    });
     let t = templates::get(app, actor, &job.template_id)?;
     if let Some(why) = &t.unavailable {
         return Err(Error::Forbidden(why.clone()));
@@ -290,7 +291,6 @@ async fn drive(
         Some(old) => Some(selection(app, old)?),
         None => None,
     };
-    let prior = app.store().read(|c| job_rows::counts(c, job.seq))?;
     let (ledger, writer) = Ledger::start(
         app.store().conn()?,
         job.seq,
@@ -486,6 +486,14 @@ fn throttled(clients: &[Arc<DataverseClient>]) -> u64 {
         .sum()
 }
 
+/// Rows an earlier run of the job dealt with for good.
+///
+/// NOTE: rows failed or in flight in an earlier run are sent again in this one, so only the
+/// settled ones carry over.
+fn carried(prior: &Counts) -> u64 {
+    prior.delivered + prior.rejected + prior.invalid
+}
+
 fn live_progress(
     job: &str,
     prior: &Counts,
@@ -505,9 +513,7 @@ fn live_progress(
         c.invalid.load(Ordering::Relaxed),
     );
     let this_run = d + r + f + i;
-    // NOTE: rows failed or in flight in an earlier run are sent again in this one, so only
-    // the settled ones carry over.
-    let done = prior.delivered + prior.rejected + prior.invalid + this_run;
+    let done = carried(prior) + this_run;
     let per_second = rate.per_second(this_run);
     JobProgress {
         job: job.to_string(),
